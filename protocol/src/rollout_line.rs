@@ -101,12 +101,21 @@ impl RolloutItem {
     }
 
     /// The kind with the inner tag where there is one: `response_item/function_call`,
-    /// `event_msg/token_count`, `session_meta`, …
+    /// `event_msg/token_count`, `session_meta`, … Kinds kept verbatim in an `Other` arm are
+    /// marked ` (unknown)`, so a reader can tell a recognised item from a tolerated one.
     pub fn kind_label(&self) -> String {
+        const UNKNOWN: &str = " (unknown)";
         match self {
+            Self::ResponseItem(item @ ResponseItem::Other(_)) => {
+                format!("response_item/{}{UNKNOWN}", item.kind())
+            }
             Self::ResponseItem(item) => format!("response_item/{}", item.kind()),
+            Self::EventMsg(event @ EventMsg::Other(_)) => {
+                format!("event_msg/{}{UNKNOWN}", event.kind())
+            }
             Self::EventMsg(event) => format!("event_msg/{}", event.kind()),
-            other => other.kind().to_string(),
+            Self::Other { kind, .. } => format!("{kind}{UNKNOWN}"),
+            known => known.kind().to_string(),
         }
     }
 

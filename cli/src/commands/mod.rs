@@ -1,0 +1,21 @@
+//! The subcommands, one module each, and the dispatch from parsed arguments to them.
+
+mod inspect;
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+/// Every `codex-memories` subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read rollout files and report their thread id, format, item counts and bad lines.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Runs one subcommand and returns the process exit code.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Inspect(args) => inspect::run(args),
+    }
+}
