@@ -23,6 +23,11 @@ impl<W: Write> RolloutWriter<W> {
         self.sink.write_all(b"\n")
     }
 
+    /// The sink being written to.
+    pub fn sink(&self) -> &W {
+        &self.sink
+    }
+
     /// Flushes and returns the sink.
     pub fn finish(mut self) -> io::Result<W> {
         self.sink.flush()?;

@@ -1,0 +1,36 @@
+//! The registry of benchmark scenarios. A scenario is one module with a `run` function that
+//! builds its workload, measures our code and its baseline in the same process, and returns rows.
+//! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
+
+mod read;
+
+use crate::report::Row;
+
+/// Settings every scenario receives.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Shrink workloads for a quick smoke run.
+    pub quick: bool,
+}
+
+/// One benchmark scenario.
+pub struct Scenario {
+    /// The name used on the command line.
+    pub name: &'static str,
+    /// One line saying what it measures.
+    pub about: &'static str,
+    /// Builds the workload, measures, and returns the rows.
+    pub run: fn(&Options) -> anyhow::Result<Vec<Row>>,
+}
+
+/// Every scenario, in the order the table lists them.
+pub const ALL: &[Scenario] = &[Scenario {
+    name: "read",
+    about: "rollout reader throughput beside reading the same bytes line by line",
+    run: read::run,
+}];
+
+/// The scenario called `name`.
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    ALL.iter().find(|scenario| scenario.name == name)
+}

@@ -1,0 +1,21 @@
+# Recipes for codex-memories. `just --list` shows them.
+
+# Format every crate in place.
+fmt:
+    cargo fmt --all
+
+# Clippy on every target, warnings are errors (as CI runs it).
+lint:
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The README's test command.
+test:
+    cargo test --workspace --locked
+
+# What CI runs: fmt check, clippy, tests, and the fixture checks when ../shared exists.
+ci:
+    bash .ci/run
+
+# Every benchmark scenario, one process each, as one table (pass --quick for a smoke run).
+bench *ARGS:
+    cargo run --release --locked -p codex-memories-bench -- {{ARGS}}
