@@ -1,6 +1,8 @@
 //! The reader reports each bad line with its number and reason and reads the rest of the file;
 //! only an unreadable source ends a read, with an error naming the file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use std::io::{Cursor, Write};
 use std::path::Path;
 

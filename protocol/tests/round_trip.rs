@@ -1,6 +1,8 @@
 //! Every item kind written by `RolloutWriter` reads back equal through `RolloutReader`, in both
 //! layouts; unknown kinds and unknown fields are tolerated and kept.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use std::io::Cursor;
 use std::path::Path;
 

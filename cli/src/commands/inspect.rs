@@ -20,6 +20,9 @@ pub struct InspectArgs {
     /// Print one JSON array of reports instead of text.
     #[arg(long)]
     json: bool,
+    /// Also exit 1 when any file has bad lines (for CI checks over known-good files).
+    #[arg(long)]
+    strict: bool,
 }
 
 /// What `inspect` found in one file.
@@ -72,6 +75,14 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     if failed > 0 {
         eprintln!(
             "error: {failed} of {} file(s) could not be read",
+            inspections.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let with_bad_lines = inspections.iter().filter(|i| i.bad_line_count > 0).count();
+    if args.strict && with_bad_lines > 0 {
+        eprintln!(
+            "error: {with_bad_lines} of {} file(s) have bad lines (--strict)",
             inspections.len()
         );
         return Ok(ExitCode::FAILURE);
