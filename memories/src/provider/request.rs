@@ -1,0 +1,122 @@
+//! The provider-neutral request and response: instructions, input items (messages and, for the
+//! consolidation agent's tool loop, earlier tool calls and their outputs), an optional strict
+//! JSON schema for the answer, optional function tools; and back the text, tool calls and usage.
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote an input message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The person (or the pipeline speaking for them).
+    User,
+    /// The model, in an earlier turn of a tool loop.
+    Assistant,
+    /// Developer instructions beside the system prompt.
+    Developer,
+}
+
+/// One item of the conversation sent to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InputItem {
+    /// A text message.
+    Message {
+        /// Who wrote it.
+        role: Role,
+        /// The text.
+        text: String,
+    },
+    /// A tool call the model made in an earlier turn (replayed in a tool loop).
+    ToolCall(ToolCall),
+    /// The result of a tool call, sent back to the model.
+    ToolOutput {
+        /// The call this answers.
+        call_id: String,
+        /// The tool's output text.
+        output: String,
+    },
+}
+
+/// A strict JSON schema the answer must follow (`text.format` / `response_format`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputSchema {
+    /// The schema's name, e.g. `stage_one_memory`.
+    pub name: String,
+    /// The JSON schema (with `additionalProperties: false` and every property required).
+    pub schema: serde_json::Value,
+}
+
+/// A function tool the model may call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    /// The tool's name.
+    pub name: String,
+    /// What it does, for the model.
+    pub description: String,
+    /// The JSON schema of its arguments.
+    pub parameters: serde_json::Value,
+}
+
+/// One request to a model.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ModelRequest {
+    /// The model; `None` uses the client's default.
+    pub model: Option<String>,
+    /// System instructions.
+    pub instructions: String,
+    /// The conversation.
+    pub input: Vec<InputItem>,
+    /// A strict schema for the answer, when structured output is wanted.
+    pub output_schema: Option<OutputSchema>,
+    /// Function tools offered to the model.
+    pub tools: Vec<ToolSpec>,
+    /// Reasoning effort (`low`, `medium`, `high`) where the model supports it.
+    pub reasoning_effort: Option<String>,
+    /// A cap on output tokens.
+    pub max_output_tokens: Option<u32>,
+}
+
+/// A tool call made by the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// Links the call to its output.
+    pub call_id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, a JSON document as text.
+    pub arguments: String,
+}
+
+/// Token usage of one response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// All tokens.
+    pub total_tokens: u64,
+}
+
+impl Usage {
+    /// Adds another response's usage to this one.
+    pub fn add(&mut self, other: Usage) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+    }
+}
+
+/// One complete answer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ModelResponse {
+    /// The answer's text (all output text joined).
+    pub text: String,
+    /// Tool calls, in order.
+    pub tool_calls: Vec<ToolCall>,
+    /// Token usage, when the provider reports it.
+    pub usage: Option<Usage>,
+    /// The model that answered, when reported.
+    pub model: Option<String>,
+}
