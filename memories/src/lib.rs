@@ -3,6 +3,7 @@
 //! read path hands the summary to the next session. It knows nothing of clap, terminals or MCP
 //! wire formats. The phases arrive with their issues; the crate builds on `codex-state`.
 
+pub mod phase1;
 pub mod provider;
 
 pub use codex_state::ThreadId;
