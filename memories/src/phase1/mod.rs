@@ -5,6 +5,7 @@
 
 pub mod budget;
 pub mod cut;
+pub mod input;
 pub mod output;
 pub mod prompt;
 pub mod select;

@@ -6,9 +6,11 @@
 //! or a key.
 
 mod error;
+mod offline;
 mod request;
 
 pub use error::ProviderError;
+pub use offline::{OFFLINE_MODEL, OfflineClient};
 pub use request::{
     InputItem, ModelRequest, ModelResponse, OutputSchema, Role, ToolCall, ToolSpec, Usage,
 };

@@ -1,0 +1,79 @@
+//! Builds the whole stage-one request for one rollout: read and keep items, render the compact
+//! transcript, redact every block before anything leaves the process, fit the budget, render
+//! the prompt. Also reports the sizes the input-size benchmark compares.
+
+use std::path::Path;
+
+use codex_protocol::RolloutError;
+
+use crate::phase1::budget::{fit_blocks, rollout_budget_tokens};
+use crate::phase1::prompt::{PromptError, stage_one_request};
+use crate::phase1::select::read_kept_items;
+use crate::phase1::transcript::render_blocks;
+use crate::provider::ModelRequest;
+
+/// Turns text into text with its secrets replaced (the redaction seam, so tests can watch it).
+pub type Redactor<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
+/// A request ready to send, with the figures around it.
+#[derive(Debug, Clone)]
+pub struct StageOneInput {
+    /// The request.
+    pub request: ModelRequest,
+    /// The session's working directory.
+    pub cwd: String,
+    /// Bytes of the fitted, redacted transcript.
+    pub transcript_bytes: usize,
+    /// Bytes of a plain JSON serialization of the same kept items (what a JSON dump would send).
+    pub kept_items_json_bytes: usize,
+    /// Blocks dropped from the middle to fit the budget.
+    pub omitted_blocks: usize,
+    /// Unreadable lines in the rollout (counted, not fatal).
+    pub bad_line_count: u64,
+}
+
+/// Why the input for a rollout could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The rollout could not be read.
+    #[error(transparent)]
+    Rollout(#[from] RolloutError),
+    /// A prompt template failed.
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+}
+
+/// Builds the stage-one request for the rollout at `path`.
+pub fn build_stage_one_input(
+    path: &Path,
+    context_window: Option<u64>,
+    model: Option<String>,
+    redactor: Redactor<'_>,
+) -> Result<StageOneInput, InputError> {
+    let kept = read_kept_items(path)?;
+    let kept_items_json_bytes = kept
+        .items
+        .iter()
+        .map(|item| serde_json::to_string(item).map_or(0, |json| json.len() + 1))
+        .sum();
+    let mut blocks = render_blocks(&kept.items, &kept.cwd);
+    for block in &mut blocks {
+        block.text = redactor(&block.text);
+    }
+    let fitted = fit_blocks(&blocks, rollout_budget_tokens(context_window));
+    let request = stage_one_request(
+        &path.display().to_string(),
+        &kept.cwd,
+        &fitted.text,
+        fitted.omitted_blocks,
+        model,
+    )?;
+    Ok(StageOneInput {
+        request,
+        cwd: kept.cwd,
+        transcript_bytes: fitted.text.len(),
+        kept_items_json_bytes,
+        omitted_blocks: fitted.omitted_blocks,
+        bad_line_count: kept.bad_line_count,
+    })
+}

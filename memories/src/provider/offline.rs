@@ -1,0 +1,420 @@
+//! The `offline` provider: a deterministic extractive summariser that needs no network and no
+//! key. It reads the transcript back out of the stage-one input message and answers in the same
+//! JSON shape a model would: the user's request, their corrections and preferences, the commands
+//! run with exit codes, the errors seen, the files touched, the final answer and an outcome
+//! guess. Every memory it writes says it was made offline. A session with no tool use and no
+//! stated preference yields no output.
+
+use std::fmt::Write as _;
+
+use crate::phase1::cut::{is_error_line, truncate_to_char_boundary};
+use crate::phase1::prompt::transcript_of;
+use crate::provider::{InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Usage};
+
+/// The model name the offline provider reports.
+pub const OFFLINE_MODEL: &str = "offline-extractive-v1";
+/// Longest quoted line in an offline memory, in bytes.
+const MAX_QUOTE_BYTES: usize = 240;
+/// Most commands listed in an offline summary.
+const MAX_LISTED_COMMANDS: usize = 25;
+/// Words in a user message that mark a preference or a correction.
+const PREFERENCE_MARKERS: &[&str] = &[
+    "don't",
+    "do not",
+    "never",
+    "always",
+    "prefer",
+    "instead",
+    "please use",
+    "use ",
+    "should",
+    "must",
+    "stop ",
+];
+/// Words of a command that make it a build/test/lint check worth remembering.
+const CHECK_WORDS: &[&str] = &[
+    "test", "build", "check", "clippy", "lint", "pytest", "tsc", "fmt", "run",
+];
+
+/// The offline provider. Stateless; answers are a pure function of the input.
+#[derive(Debug, Clone, Default)]
+pub struct OfflineClient;
+
+#[async_trait::async_trait]
+impl ModelClient for OfflineClient {
+    async fn complete(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
+        let input: String = request
+            .input
+            .iter()
+            .filter_map(|item| match item {
+                InputItem::Message { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let transcript = transcript_of(&input).ok_or_else(|| {
+            ProviderError::Config(
+                "the offline provider only answers stage-one extraction requests".to_string(),
+            )
+        })?;
+        let cwd = field_line(&input, "- working directory: ").unwrap_or("(unknown)");
+        let text = summarise(transcript, cwd).to_string();
+        let input_tokens = (request.instructions.len() + input.len()).div_ceil(4) as u64;
+        let output_tokens = text.len().div_ceil(4) as u64;
+        Ok(ModelResponse {
+            text,
+            tool_calls: Vec::new(),
+            usage: Some(Usage {
+                input_tokens,
+                output_tokens,
+                total_tokens: input_tokens + output_tokens,
+            }),
+            model: Some(OFFLINE_MODEL.to_string()),
+        })
+    }
+
+    fn provider_name(&self) -> &str {
+        "offline"
+    }
+
+    fn default_model(&self) -> &str {
+        OFFLINE_MODEL
+    }
+}
+
+fn field_line<'a>(input: &'a str, prefix: &str) -> Option<&'a str> {
+    input
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix))
+        .map(str::trim)
+}
+
+/// One block of the transcript as the offline reader sees it.
+#[derive(Debug)]
+enum Seen<'a> {
+    User(&'a str),
+    Assistant(&'a str),
+    Call {
+        body: &'a str,
+    },
+    Output {
+        exit_code: Option<i64>,
+        body: &'a str,
+    },
+    Search(&'a str),
+}
+
+fn parse_blocks(transcript: &str) -> Vec<Seen<'_>> {
+    let mut blocks = Vec::new();
+    let mut starts: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    let mut previous_blank = true;
+    for line in transcript.split_inclusive('\n') {
+        if previous_blank && is_header(line.trim_end()) {
+            starts.push(offset);
+        }
+        previous_blank = line.trim().is_empty();
+        offset += line.len();
+    }
+    for (index, &start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(transcript.len());
+        let block = transcript[start..end].trim_end();
+        let (header, body) = block.split_once('\n').unwrap_or((block, ""));
+        blocks.push(classify(header, body));
+    }
+    blocks
+}
+
+fn is_header(line: &str) -> bool {
+    line == "user:"
+        || line == "assistant:"
+        || (line.starts_with("tool call ") && line.ends_with(':'))
+        || (line.starts_with("tool output") && line.ends_with(':'))
+        || line.starts_with("web search: ")
+}
+
+fn classify<'a>(header: &'a str, body: &'a str) -> Seen<'a> {
+    if header == "user:" {
+        Seen::User(body)
+    } else if header == "assistant:" {
+        Seen::Assistant(body)
+    } else if header.starts_with("tool call ") {
+        Seen::Call { body }
+    } else if let Some(query) = header.strip_prefix("web search: ") {
+        Seen::Search(query)
+    } else {
+        let exit_code = header
+            .split("exit ")
+            .nth(1)
+            .and_then(|rest| rest.split([',', ')']).next())
+            .and_then(|code| code.trim().parse().ok());
+        Seen::Output { exit_code, body }
+    }
+}
+
+struct Command<'a> {
+    line: &'a str,
+    exit_code: Option<i64>,
+    first_error: Option<&'a str>,
+}
+
+/// The JSON answer for one transcript.
+fn summarise(transcript: &str, cwd: &str) -> serde_json::Value {
+    let blocks = parse_blocks(transcript);
+    let requests: Vec<&str> = blocks
+        .iter()
+        .filter_map(|block| match block {
+            Seen::User(text) if !text.trim_start().starts_with("<environment_context>") => {
+                Some(clean_request(text))
+            }
+            _ => None,
+        })
+        .filter(|text| !text.is_empty())
+        .collect();
+    let preferences: Vec<&str> = requests
+        .iter()
+        .skip(1)
+        .chain(requests.first())
+        .flat_map(|text| text.lines())
+        .filter(|line| is_preference(line))
+        .collect();
+    let mut commands: Vec<Command<'_>> = Vec::new();
+    let mut files: Vec<&str> = Vec::new();
+    let mut searches: Vec<&str> = Vec::new();
+    for block in &blocks {
+        match block {
+            Seen::Call { body, .. } => {
+                files.extend(body.lines().filter_map(patched_file));
+                if let Some(line) = body.lines().find_map(|line| line.strip_prefix("$ ")) {
+                    commands.push(Command {
+                        line,
+                        exit_code: None,
+                        first_error: None,
+                    });
+                }
+            }
+            Seen::Output { exit_code, body } => {
+                if let Some(last) = commands.last_mut().filter(|c| c.exit_code.is_none()) {
+                    last.exit_code = *exit_code;
+                    last.first_error = body.lines().find(|line| is_error_line(line));
+                }
+            }
+            Seen::Search(query) => searches.push(query),
+            Seen::User(_) | Seen::Assistant(_) => {}
+        }
+    }
+    files.sort_unstable();
+    files.dedup();
+    let final_answer = blocks.iter().rev().find_map(|block| match block {
+        Seen::Assistant(text) => Some(*text),
+        _ => None,
+    });
+    if commands.is_empty() && files.is_empty() && preferences.is_empty() {
+        return serde_json::json!({"raw_memory": "", "rollout_summary": "", "rollout_slug": null});
+    }
+    let outcome = outcome_label(&commands, final_answer.is_some());
+    let request = requests.first().copied().unwrap_or("(no request recorded)");
+
+    let mut memory = String::new();
+    let _ = writeln!(memory, "scope: {cwd}");
+    let _ = writeln!(memory, "outcome: {outcome}");
+    let _ = writeln!(memory, "- request: {}", quote(first_line(request)));
+    for preference in &preferences {
+        let _ = writeln!(
+            memory,
+            "- user preference: \"{}\"",
+            quote(preference.trim())
+        );
+    }
+    for command in commands
+        .iter()
+        .filter(|c| c.exit_code.is_some_and(|code| code != 0))
+    {
+        let error = command
+            .first_error
+            .map(|e| format!(": {}", quote(e.trim())))
+            .unwrap_or_default();
+        let _ = writeln!(
+            memory,
+            "- failed: `{}` (exit {}){error}",
+            quote(command.line),
+            command.exit_code.unwrap_or_default()
+        );
+    }
+    for command in commands
+        .iter()
+        .filter(|c| c.exit_code == Some(0) && is_check(c.line))
+    {
+        let _ = writeln!(memory, "- worked: `{}`", quote(command.line));
+    }
+    if !files.is_empty() {
+        let _ = writeln!(memory, "- files changed: {}", files.join(", "));
+    }
+    if let Some(answer) = final_answer {
+        let _ = writeln!(memory, "- result: {}", quote(first_line(answer)));
+    }
+    let _ = writeln!(
+        memory,
+        "(extracted offline: a deterministic summary, no model was used)"
+    );
+
+    let mut summary = String::new();
+    let _ = writeln!(summary, "Request: {}", quote(request));
+    if requests.len() > 1 {
+        let _ = writeln!(summary, "\nLater user messages:");
+        for text in requests.iter().skip(1) {
+            let _ = writeln!(summary, "- {}", quote(first_line(text)));
+        }
+    }
+    if !searches.is_empty() {
+        let _ = writeln!(summary, "\nWeb searches: {}", searches.join("; "));
+    }
+    if !commands.is_empty() {
+        let _ = writeln!(summary, "\nCommands run:");
+        for command in commands.iter().take(MAX_LISTED_COMMANDS) {
+            let exit = command
+                .exit_code
+                .map_or("exit ?".to_string(), |code| format!("exit {code}"));
+            let _ = writeln!(summary, "- `{}` ({exit})", quote(command.line));
+        }
+        if commands.len() > MAX_LISTED_COMMANDS {
+            let _ = writeln!(
+                summary,
+                "- … and {} more",
+                commands.len() - MAX_LISTED_COMMANDS
+            );
+        }
+    }
+    let errors: Vec<&str> = commands.iter().filter_map(|c| c.first_error).collect();
+    if !errors.is_empty() {
+        let _ = writeln!(summary, "\nErrors seen:");
+        for error in errors {
+            let _ = writeln!(summary, "- {}", quote(error.trim()));
+        }
+    }
+    if !files.is_empty() {
+        let _ = writeln!(summary, "\nFiles changed: {}", files.join(", "));
+    }
+    if let Some(answer) = final_answer {
+        let _ = writeln!(summary, "\nFinal answer: {}", quote(answer.trim()));
+    }
+    let _ = writeln!(summary, "\nOutcome (guessed from exit codes): {outcome}");
+    let _ = writeln!(
+        summary,
+        "(extracted offline: a deterministic summary, no model was used)"
+    );
+
+    serde_json::json!({
+        "raw_memory": memory,
+        "rollout_summary": summary,
+        "rollout_slug": slug(request),
+    })
+}
+
+fn clean_request(text: &str) -> &str {
+    let text = text.trim();
+    match text.find("## My request for Codex:") {
+        Some(start) => text[start + "## My request for Codex:".len()..].trim(),
+        None => text,
+    }
+}
+
+fn is_preference(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    PREFERENCE_MARKERS
+        .iter()
+        .any(|marker| lower.contains(marker))
+}
+
+fn is_check(command: &str) -> bool {
+    let lower = command.to_lowercase();
+    CHECK_WORDS.iter().any(|word| lower.contains(word))
+}
+
+fn patched_file(line: &str) -> Option<&str> {
+    ["*** Update File: ", "*** Add File: ", "*** Delete File: "]
+        .iter()
+        .find_map(|prefix| line.strip_prefix(prefix))
+        .map(str::trim)
+}
+
+fn outcome_label(commands: &[Command<'_>], answered: bool) -> &'static str {
+    match commands.iter().rev().find_map(|c| c.exit_code) {
+        Some(0) if answered => "success",
+        Some(0) => "partial",
+        Some(_) => "failed",
+        None if answered => "unclear",
+        None => "abandoned",
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+}
+
+fn quote(text: &str) -> &str {
+    truncate_to_char_boundary(text, MAX_QUOTE_BYTES)
+}
+
+fn slug(request: &str) -> Option<String> {
+    const STOP_WORDS: &[&str] = &[
+        "the", "a", "an", "to", "and", "of", "in", "on", "for", "it", "with", "is", "this", "that",
+    ];
+    let words: Vec<String> = request
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .filter(|word| word.len() > 1 && !STOP_WORDS.contains(&word.as_str()))
+        .take(5)
+        .collect();
+    (!words.is_empty()).then(|| words.join("-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phase1::output::{ParsedAnswer, parse_answer};
+    use crate::phase1::prompt::stage_one_request;
+    use pretty_assertions::assert_eq;
+
+    const TRANSCRIPT: &str = "user:\n<environment_context>\n  <cwd>/repo</cwd>\n</environment_context>\n\nuser:\n## My request for Codex:\nFix the failing ledger test\n\ntool call shell:\n$ cargo test -p ledger\n\ntool output (exit 101, 14.2s):\nrunning 1 test\nthread 'x' panicked at src/round.rs:88\n\nuser:\ndon't use pip here, always use uv\n\ntool call apply_patch:\n*** Begin Patch\n*** Update File: ledger/src/round.rs\n*** End Patch\n\ntool output:\nSuccess\n\ntool call shell:\n$ cargo test -p ledger\n\ntool output (exit 0, 9.8s):\ntest result: ok\n\nassistant:\nFixed the rounding.\n";
+
+    async fn answer(transcript: &str) -> ParsedAnswer {
+        let request = stage_one_request("/h/r.jsonl", "/repo", transcript, 0, None).unwrap();
+        let response = OfflineClient.complete(&request).await.unwrap();
+        parse_answer(&response.text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn offline_memory_lists_request_preferences_failures_checks_and_files() {
+        let ParsedAnswer::Memory(output) = answer(TRANSCRIPT).await else {
+            panic!("expected a memory");
+        };
+        assert_eq!(
+            output.raw_memory,
+            "scope: /repo\noutcome: success\n- request: Fix the failing ledger test\n- user preference: \"don't use pip here, always use uv\"\n- failed: `cargo test -p ledger` (exit 101): thread 'x' panicked at src/round.rs:88\n- worked: `cargo test -p ledger`\n- files changed: ledger/src/round.rs\n- result: Fixed the rounding.\n(extracted offline: a deterministic summary, no model was used)"
+        );
+        assert_eq!(
+            output.rollout_slug.as_deref(),
+            Some("fix-failing-ledger-test")
+        );
+        assert!(output.rollout_summary.contains("Errors seen:"));
+    }
+
+    #[tokio::test]
+    async fn offline_output_is_deterministic_for_a_fixed_input() {
+        let first = answer(TRANSCRIPT).await;
+        let second = answer(TRANSCRIPT).await;
+        assert_eq!(first, second);
+    }
+
+    #[tokio::test]
+    async fn a_greeting_yields_no_output() {
+        assert_eq!(
+            answer("user:\nhi\n\nassistant:\nHello! What would you like to work on?\n").await,
+            ParsedAnswer::NoOutput
+        );
+    }
+}
