@@ -8,13 +8,16 @@
 
 mod clock;
 mod error;
+mod metadata;
 mod paths;
 mod runtime;
 mod sqlite;
+mod threads;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codex_protocol::ThreadId;
 pub use error::StateError;
+pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, extract_thread};
 pub use paths::{
     ARCHIVED_SESSIONS_DIR_NAME, CODEX_HOME_ENV, DEFAULT_CODEX_HOME_DIR_NAME, Homes,
     LOGS_DB_FILE_NAME, MEMORIES_DB_FILE_NAME, SESSIONS_DIR_NAME, SQLITE_HOME_DIR_NAME,
@@ -22,3 +25,4 @@ pub use paths::{
 };
 pub use runtime::StateRuntime;
 pub use sqlite::{BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, open_sqlite};
+pub use threads::{MemoryMode, ThreadRow};
