@@ -1,0 +1,355 @@
+//! Thread metadata from one rollout file, per DESIGN §4: identity, cwd, provider and git from
+//! the first `session_meta` whose id matches the file name; title, first user message and
+//! preview from the first `event_msg.user_message`; model from the last `turn_context`; tokens
+//! from the last `token_count`; memory mode from the last `session_meta` that sets it. Only
+//! those lines are parsed — everything else is classified from its first bytes and skipped.
+
+mod probe;
+mod title;
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use codex_protocol::{LegacyHeader, LineReader, RawLine, RolloutFileName, SessionMeta, ThreadId};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use crate::threads::{MemoryMode, ThreadRow};
+use probe::LineClass;
+pub(crate) use title::UserMessageText;
+
+/// Read buffer per file, in bytes.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+/// Longest line the indexer reads, in bytes; longer lines are skipped without being buffered.
+pub const MAX_INDEXED_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the walker knows about a file before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    /// The rollout file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its modification time, in nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Whether it lives under `archived_sessions/`.
+    pub archived: bool,
+}
+
+/// Why a rollout could not be indexed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// The file could not be opened.
+    #[error("cannot open: {0}")]
+    Open(String),
+    /// Reading stopped part-way (an I/O error or a corrupt zstd frame).
+    #[error("cannot read past line {line_number}: {detail}")]
+    Read {
+        /// The last line read completely.
+        line_number: u64,
+        /// The cause.
+        detail: String,
+    },
+    /// Neither the file name nor any header line gives the thread id.
+    #[error(
+        "no thread id: the file name does not parse ({name_error}) and no session_meta line was found"
+    )]
+    NoThreadId {
+        /// Why the name did not parse.
+        name_error: String,
+    },
+}
+
+/// Reads `file` and derives its `threads` row. Never panics on input; bad lines are skipped.
+pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
+    let name = file
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parsed_name = name.parse::<RolloutFileName>();
+    let compressed = name.ends_with(".zst");
+    let mut scan = Scan::new(parsed_name.as_ref().ok().map(|name| name.thread_id));
+    read_lines(&file.path, compressed, |line| scan.line(line))?;
+
+    let Some(id) = scan
+        .id
+        .or(parsed_name.as_ref().ok().map(|name| name.thread_id))
+    else {
+        let name_error = match parsed_name {
+            Err(error) => error.to_string(),
+            Ok(_) => String::new(),
+        };
+        return Err(ExtractError::NoThreadId { name_error });
+    };
+    let updated_at = file.mtime_ns.div_euclid(1_000_000);
+    let created_at = scan
+        .started_at
+        .as_deref()
+        .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|time| time.timestamp_millis())
+        .or_else(|| {
+            let name = parsed_name.as_ref().ok()?;
+            Some(name.timestamp.and_utc().timestamp_millis())
+        })
+        .unwrap_or(updated_at);
+    let message = scan.first_user_message.unwrap_or_default();
+    Ok(ThreadRow {
+        id,
+        rollout_path: file.path.clone(),
+        created_at,
+        updated_at,
+        source: scan.source,
+        model_provider: scan.model_provider,
+        model: scan.model,
+        cwd: scan.cwd,
+        title: message.title,
+        first_user_message: message.first_user_message,
+        preview: message.preview,
+        tokens_used: scan.tokens_used.unwrap_or(0),
+        archived: file.archived,
+        git_sha: scan.git_sha,
+        git_branch: scan.git_branch,
+        git_origin_url: scan.git_origin_url,
+        cli_version: scan.cli_version,
+        memory_mode: scan.memory_mode.unwrap_or_default(),
+        file_size: file.size,
+        file_mtime_ns: file.mtime_ns,
+    })
+}
+
+/// Whether reading should go on after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Feeds each complete or final line to `on_line`; over-long lines are skipped.
+fn read_lines(
+    path: &Path,
+    compressed: bool,
+    mut on_line: impl FnMut(&[u8]) -> Flow,
+) -> Result<(), ExtractError> {
+    let file = File::open(path).map_err(|error| ExtractError::Open(error.to_string()))?;
+    let reader: Box<dyn BufRead> = if compressed {
+        let decoder = zstd::stream::read::Decoder::new(file)
+            .map_err(|error| ExtractError::Open(format!("zstd: {error}")))?;
+        Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, decoder))
+    } else {
+        Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, file))
+    };
+    let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
+    loop {
+        let line_number = lines.line_number();
+        let next = lines.next_line().map_err(|error| ExtractError::Read {
+            line_number,
+            detail: error.to_string(),
+        })?;
+        let Some((_, raw)) = next else {
+            return Ok(());
+        };
+        let bytes = match raw {
+            RawLine::Complete(bytes) | RawLine::Unterminated(bytes) => bytes,
+            RawLine::TooLong { .. } => continue,
+        };
+        if on_line(bytes) == Flow::Stop {
+            return Ok(());
+        }
+    }
+}
+
+/// The metadata gathered so far while reading one file.
+#[derive(Debug, Default)]
+struct Scan {
+    /// The id from the file name, which the identity `session_meta` must match.
+    name_id: Option<ThreadId>,
+    /// Set once the identity line (matching `session_meta` or legacy header) was read.
+    id: Option<ThreadId>,
+    started_at: Option<String>,
+    source: String,
+    model_provider: Option<String>,
+    model: Option<String>,
+    cwd: String,
+    cli_version: String,
+    git_sha: Option<String>,
+    git_branch: Option<String>,
+    git_origin_url: Option<String>,
+    memory_mode: Option<MemoryMode>,
+    tokens_used: Option<i64>,
+    first_user_message: Option<UserMessageText>,
+    /// Whether a non-blank line was seen yet (a legacy header can only be the first).
+    seen_first_line: bool,
+}
+
+/// The fields of a line that route it; payloads stay unparsed.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct EventKind<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct UserMessagePayload {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    images: Option<Vec<IgnoredAny>>,
+    #[serde(default)]
+    local_images: Option<Vec<IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
+struct TokenCountPayload {
+    #[serde(default)]
+    info: Option<TokenInfo>,
+}
+
+#[derive(Deserialize)]
+struct TokenInfo {
+    total_token_usage: TotalUsage,
+}
+
+#[derive(Deserialize)]
+struct TotalUsage {
+    #[serde(default)]
+    total_tokens: i64,
+}
+
+#[derive(Deserialize)]
+struct TurnContextPayload {
+    #[serde(default)]
+    model: Option<String>,
+}
+
+impl Scan {
+    fn new(name_id: Option<ThreadId>) -> Self {
+        Self {
+            name_id,
+            source: "unknown".to_string(),
+            ..Self::default()
+        }
+    }
+
+    fn line(&mut self, bytes: &[u8]) -> Flow {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Flow::Continue;
+        }
+        let first_line = !std::mem::replace(&mut self.seen_first_line, true);
+        if probe::classify(bytes) == LineClass::Skip {
+            return Flow::Continue;
+        }
+        // Bad lines (invalid UTF-8 or JSON) carry nothing we can use: skip them.
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Flow::Continue;
+        };
+        let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(text) else {
+            return Flow::Continue;
+        };
+        match (envelope.kind.as_deref(), envelope.payload) {
+            (Some("session_meta"), Some(payload)) => self.session_meta(payload),
+            (Some("turn_context"), Some(payload)) => self.turn_context(payload),
+            (Some("event_msg"), Some(payload)) => self.event(payload),
+            (None, None) if first_line && envelope.id.is_some() => {
+                self.legacy_header(text);
+                // A legacy file holds no events or turn contexts: nothing more to learn.
+                return Flow::Stop;
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+
+    fn session_meta(&mut self, payload: &RawValue) {
+        let Ok(meta) = serde_json::from_str::<SessionMeta>(payload.get()) else {
+            return;
+        };
+        if let Some(mode) = meta.memory_mode.as_deref().and_then(MemoryMode::parse) {
+            self.memory_mode = Some(mode);
+        }
+        let matches_name = self.name_id.is_none_or(|name_id| name_id == meta.id);
+        if self.id.is_some() || !matches_name {
+            return;
+        }
+        self.id = Some(meta.id);
+        self.started_at = Some(meta.timestamp);
+        self.source = meta.source.name().to_string();
+        self.model_provider = meta.model_provider;
+        self.cwd = meta.cwd;
+        self.cli_version = meta.cli_version;
+        if let Some(git) = meta.git {
+            self.git_sha = git.commit_hash;
+            self.git_branch = git.branch;
+            self.git_origin_url = git.repository_url;
+        }
+    }
+
+    fn legacy_header(&mut self, text: &str) {
+        let Ok(header) = serde_json::from_str::<LegacyHeader>(text) else {
+            return;
+        };
+        if self.name_id.is_some_and(|name_id| name_id != header.id) {
+            return;
+        }
+        self.id = Some(header.id);
+        self.started_at = Some(header.timestamp);
+        // Legacy files predate `source`; a missing source means `vscode` (DESIGN §3).
+        self.source = codex_protocol::SessionSource::default().name().to_string();
+        if let Some(git) = header.git {
+            self.git_sha = git.commit_hash;
+            self.git_branch = git.branch;
+            self.git_origin_url = git.repository_url;
+        }
+    }
+
+    fn turn_context(&mut self, payload: &RawValue) {
+        if let Ok(TurnContextPayload { model: Some(model) }) = serde_json::from_str(payload.get()) {
+            self.model = Some(model);
+        }
+    }
+
+    fn event(&mut self, payload: &RawValue) {
+        let Ok(event) = serde_json::from_str::<EventKind<'_>>(payload.get()) else {
+            return;
+        };
+        match event.kind.as_ref() {
+            "user_message" if self.first_user_message.is_none() => {
+                let Ok(message) = serde_json::from_str::<UserMessagePayload>(payload.get()) else {
+                    return;
+                };
+                let has_images = message.images.is_some_and(|images| !images.is_empty())
+                    || message
+                        .local_images
+                        .is_some_and(|images| !images.is_empty());
+                self.first_user_message =
+                    UserMessageText::from_message(&message.message, has_images);
+            }
+            "token_count" => {
+                if let Ok(TokenCountPayload { info: Some(info) }) =
+                    serde_json::from_str(payload.get())
+                {
+                    self.tokens_used = Some(info.total_token_usage.total_tokens);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "../metadata_tests.rs"]
+mod tests;

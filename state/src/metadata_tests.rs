@@ -1,0 +1,364 @@
+use std::io::Write;
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+use super::*;
+
+const ID: &str = "019a93b9-f380-7600-98ff-940e6b99603c";
+const OTHER_ID: &str = "019a0000-0000-7000-8000-000000000001";
+const NAME: &str = "rollout-2025-11-17T15-30-28-019a93b9-f380-7600-98ff-940e6b99603c.jsonl";
+const MTIME_NS: i64 = 1_763_400_000_123_456_789;
+
+fn envelope(kind: &str, payload: Value) -> Value {
+    json!({"timestamp": "2025-11-17T21:30:29.000Z", "type": kind, "payload": payload})
+}
+
+fn session_meta(id: &str, cwd: &str) -> Value {
+    envelope(
+        "session_meta",
+        json!({
+            "id": id,
+            "timestamp": "2025-11-17T21:30:28.608Z",
+            "cwd": cwd,
+            "originator": "codex_cli_rs",
+            "cli_version": "0.58.0",
+            "source": "cli",
+            "model_provider": "openai",
+            "git": {"commit_hash": "abc123", "branch": "main", "repository_url": "git@example.com:x.git"}
+        }),
+    )
+}
+
+fn user_message(message: &str) -> Value {
+    envelope(
+        "event_msg",
+        json!({"type": "user_message", "message": message, "images": []}),
+    )
+}
+
+fn token_count(total: i64) -> Value {
+    envelope(
+        "event_msg",
+        json!({"type": "token_count", "info": {"total_token_usage": {"total_tokens": total}}}),
+    )
+}
+
+fn write_lines(dir: &Path, name: &str, lines: &[Value]) -> FileStat {
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    write_bytes(dir, name, text.as_bytes())
+}
+
+fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> FileStat {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    FileStat {
+        path,
+        size: bytes.len() as u64,
+        mtime_ns: MTIME_NS,
+        archived: false,
+    }
+}
+
+fn extract(lines: &[Value]) -> ThreadRow {
+    let dir = tempfile::tempdir().unwrap();
+    extract_thread(&write_lines(dir.path(), NAME, lines)).unwrap()
+}
+
+#[test]
+fn a_typical_rollout_gives_the_whole_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        NAME,
+        &[
+            session_meta(ID, "/work/project"),
+            envelope(
+                "turn_context",
+                json!({"cwd": "/work/project", "model": "gpt-5.1-codex"}),
+            ),
+            user_message("fix the flaky test\nit fails on CI"),
+            envelope(
+                "response_item",
+                json!({"type": "message", "role": "assistant", "content": []}),
+            ),
+            token_count(1234),
+        ],
+    );
+    let row = extract_thread(&file).unwrap();
+    assert_eq!(
+        row,
+        ThreadRow {
+            id: ID.parse().unwrap(),
+            rollout_path: file.path.clone(),
+            created_at: 1_763_415_028_608,
+            updated_at: 1_763_400_000_123,
+            source: "cli".to_string(),
+            model_provider: Some("openai".to_string()),
+            model: Some("gpt-5.1-codex".to_string()),
+            cwd: "/work/project".to_string(),
+            title: "fix the flaky test".to_string(),
+            first_user_message: "fix the flaky test\nit fails on CI".to_string(),
+            preview: "fix the flaky test it fails on CI".to_string(),
+            tokens_used: 1234,
+            archived: false,
+            git_sha: Some("abc123".to_string()),
+            git_branch: Some("main".to_string()),
+            git_origin_url: Some("git@example.com:x.git".to_string()),
+            cli_version: "0.58.0".to_string(),
+            memory_mode: MemoryMode::Enabled,
+            file_size: file.size,
+            file_mtime_ns: MTIME_NS,
+        }
+    );
+}
+
+#[test]
+fn identity_comes_from_the_first_session_meta_whose_id_matches_the_file_name() {
+    let row = extract(&[
+        session_meta(OTHER_ID, "/parent/of/fork"),
+        session_meta(ID, "/the/thread"),
+        session_meta(ID, "/a/later/copy"),
+    ]);
+    assert_eq!(row.id.to_string(), ID);
+    assert_eq!(row.cwd, "/the/thread");
+}
+
+#[test]
+fn updated_at_is_the_file_mtime_in_milliseconds() {
+    let row = extract(&[session_meta(ID, "/x")]);
+    assert_eq!(row.updated_at, MTIME_NS / 1_000_000);
+}
+
+#[test]
+fn created_at_is_the_session_meta_timestamp() {
+    let row = extract(&[session_meta(ID, "/x")]);
+    assert_eq!(row.created_at, 1_763_415_028_608);
+}
+
+#[test]
+fn without_session_meta_the_file_name_gives_id_and_created_at() {
+    let row = extract(&[user_message("hello")]);
+    assert_eq!(row.id.to_string(), ID);
+    // 2025-11-17T15:30:28, the name's timestamp read as UTC.
+    assert_eq!(row.created_at, 1_763_393_428_000);
+    assert_eq!(row.source, "unknown");
+    assert_eq!(row.title, "hello");
+}
+
+#[test]
+fn title_is_the_request_after_the_ide_marker_trimmed() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        user_message(
+            "# Context from my IDE setup:\n\n## Open tabs:\n- main.rs\n\n## My request for Codex:\n  rename the struct  \n",
+        ),
+    ]);
+    assert_eq!(
+        (
+            row.title.as_str(),
+            row.first_user_message.as_str(),
+            row.preview.as_str()
+        ),
+        (
+            "rename the struct",
+            "rename the struct",
+            "rename the struct"
+        )
+    );
+}
+
+#[test]
+fn title_comes_from_the_first_user_message_only() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        user_message("first request"),
+        user_message("second request"),
+    ]);
+    assert_eq!(row.title, "first request");
+}
+
+#[test]
+fn an_image_only_first_message_titles_as_image() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        envelope(
+            "event_msg",
+            json!({"type": "user_message", "message": "", "images": ["data:image/png;base64,AAAA"]}),
+        ),
+        user_message("later text"),
+    ]);
+    assert_eq!(
+        (
+            row.title.as_str(),
+            row.first_user_message.as_str(),
+            row.preview.as_str()
+        ),
+        ("[Image]", "[Image]", "[Image]")
+    );
+}
+
+#[test]
+fn a_response_item_user_message_never_sets_the_title() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        envelope(
+            "response_item",
+            json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": "<environment_context>"}]}),
+        ),
+    ]);
+    assert_eq!(row.title, "");
+    assert_eq!(row.first_user_message, "");
+}
+
+#[test]
+fn long_titles_and_previews_are_cut_with_an_ellipsis() {
+    let long = "word ".repeat(100);
+    let row = extract(&[session_meta(ID, "/x"), user_message(&long)]);
+    assert_eq!(row.title.chars().count(), title::TITLE_MAX_CHARS);
+    assert!(row.title.ends_with('…'));
+    assert_eq!(row.preview.chars().count(), title::PREVIEW_MAX_CHARS);
+    assert_eq!(row.first_user_message, long.trim());
+}
+
+#[test]
+fn model_comes_from_the_last_turn_context() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        envelope("turn_context", json!({"cwd": "/x", "model": "gpt-5"})),
+        envelope(
+            "turn_context",
+            json!({"cwd": "/x", "model": "gpt-5.1-codex"}),
+        ),
+        envelope("turn_context", json!({"cwd": "/x"})),
+    ]);
+    assert_eq!(row.model.as_deref(), Some("gpt-5.1-codex"));
+}
+
+#[test]
+fn tokens_used_comes_from_the_last_token_count() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        token_count(100),
+        token_count(5000),
+        envelope("event_msg", json!({"type": "token_count", "info": null})),
+    ]);
+    assert_eq!(row.tokens_used, 5000);
+}
+
+#[test]
+fn memory_mode_defaults_to_enabled() {
+    assert_eq!(
+        extract(&[session_meta(ID, "/x")]).memory_mode,
+        MemoryMode::Enabled
+    );
+}
+
+#[test]
+fn memory_mode_comes_from_the_last_session_meta_that_sets_it() {
+    let with_mode = |mode: &str| {
+        let mut line = session_meta(ID, "/x");
+        line["payload"]["memory_mode"] = json!(mode);
+        line
+    };
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        with_mode("disabled"),
+        with_mode("polluted"),
+        session_meta(ID, "/x"),
+    ]);
+    assert_eq!(row.memory_mode, MemoryMode::Polluted);
+}
+
+#[test]
+fn archived_is_taken_from_where_the_file_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = write_lines(dir.path(), NAME, &[session_meta(ID, "/x")]);
+    file.archived = true;
+    assert!(extract_thread(&file).unwrap().archived);
+}
+
+#[test]
+fn legacy_files_are_indexed_from_their_header() {
+    let row = extract(&[
+        json!({"id": ID, "timestamp": "2025-04-01T10:00:00.000Z", "instructions": null,
+               "git": {"commit_hash": "def456", "branch": "dev"}}),
+        json!({"record_type": "state"}),
+        json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}),
+    ]);
+    assert_eq!(row.id.to_string(), ID);
+    assert_eq!(row.created_at, 1_743_501_600_000);
+    assert_eq!(row.source, "vscode");
+    assert_eq!(row.git_sha.as_deref(), Some("def456"));
+    assert_eq!(row.title, "");
+}
+
+#[test]
+fn compressed_rollouts_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = format!("{}\n{}\n", session_meta(ID, "/zst"), user_message("packed"));
+    let packed = zstd::encode_all(plain.as_bytes(), 3).unwrap();
+    let file = write_bytes(dir.path(), &format!("{NAME}.zst"), &packed);
+    let row = extract_thread(&file).unwrap();
+    assert_eq!((row.cwd.as_str(), row.title.as_str()), ("/zst", "packed"));
+}
+
+#[test]
+fn bad_lines_are_skipped_and_the_rest_is_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    writeln!(bytes, "{}", session_meta(ID, "/x")).unwrap();
+    writeln!(bytes, "{{not json").unwrap();
+    bytes.extend_from_slice(b"\xff\xfe invalid utf8\n");
+    writeln!(bytes, "{}", user_message("survives")).unwrap();
+    bytes.extend_from_slice(br#"{"timestamp":"t","type":"event_msg","payload":{"type":"token_co"#);
+    let row = extract_thread(&write_bytes(dir.path(), NAME, &bytes)).unwrap();
+    assert_eq!(row.title, "survives");
+}
+
+#[test]
+fn a_name_that_does_not_parse_uses_the_first_session_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "renamed.jsonl", &[session_meta(ID, "/x")]);
+    assert_eq!(extract_thread(&file).unwrap().id.to_string(), ID);
+}
+
+#[test]
+fn no_name_and_no_session_meta_is_an_error_that_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "renamed.jsonl", &[user_message("x")]);
+    let error = extract_thread(&file).unwrap_err();
+    assert!(
+        matches!(error, ExtractError::NoThreadId { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("renamed.jsonl"), "{error}");
+}
+
+#[test]
+fn an_unreadable_file_is_an_open_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = FileStat {
+        path: dir.path().join(NAME),
+        size: 0,
+        mtime_ns: 0,
+        archived: false,
+    };
+    assert!(matches!(extract_thread(&file), Err(ExtractError::Open(_))));
+}
+
+#[test]
+fn a_corrupt_zstd_file_is_a_read_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_bytes(dir.path(), &format!("{NAME}.zst"), b"definitely not zstd");
+    let error = extract_thread(&file).unwrap_err();
+    assert!(
+        matches!(error, ExtractError::Read { .. } | ExtractError::Open(_)),
+        "{error:?}"
+    );
+}

@@ -1,0 +1,140 @@
+//! Where things live: the Codex home (rollouts) and the sqlite home (our databases). Resolution
+//! order is explicit path, then environment variable, then default. Our database files always
+//! live under the sqlite home, never at the Codex home root where Codex keeps its own
+//! `state_*.sqlite` files.
+
+use std::path::{Path, PathBuf};
+
+use crate::StateError;
+
+/// Environment variable naming the Codex home.
+pub const CODEX_HOME_ENV: &str = "CODEX_HOME";
+/// Environment variable naming the sqlite home.
+pub const SQLITE_HOME_ENV: &str = "CODEX_MEMORIES_SQLITE_HOME";
+/// The sqlite home's folder name under the Codex home, when not set explicitly.
+pub const SQLITE_HOME_DIR_NAME: &str = "codex-memories";
+/// The Codex home's folder name under the user's home directory.
+pub const DEFAULT_CODEX_HOME_DIR_NAME: &str = ".codex";
+/// The state DB (thread index) file name.
+pub const STATE_DB_FILE_NAME: &str = "state_1.sqlite";
+/// The memories DB (jobs, stage-1 outputs) file name.
+pub const MEMORIES_DB_FILE_NAME: &str = "memories_1.sqlite";
+/// The logs DB file name.
+pub const LOGS_DB_FILE_NAME: &str = "logs_1.sqlite";
+/// Live rollouts, under the Codex home.
+pub const SESSIONS_DIR_NAME: &str = "sessions";
+/// Archived rollouts, under the Codex home.
+pub const ARCHIVED_SESSIONS_DIR_NAME: &str = "archived_sessions";
+
+/// The two resolved homes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Homes {
+    /// The Codex home: `sessions/`, `archived_sessions/`, `config.toml`, `memories/`.
+    pub codex_home: PathBuf,
+    /// Where our databases live.
+    pub sqlite_home: PathBuf,
+}
+
+impl Homes {
+    /// Resolves both homes from explicit paths (e.g. `--codex-home`, `--sqlite-home`), then the
+    /// environment, then the defaults.
+    pub fn resolve(
+        codex_home: Option<&Path>,
+        sqlite_home: Option<&Path>,
+    ) -> Result<Self, StateError> {
+        let codex_home = resolve_codex_home(codex_home)?;
+        let sqlite_home = resolve_sqlite_home(sqlite_home, &codex_home);
+        Ok(Self {
+            codex_home,
+            sqlite_home,
+        })
+    }
+
+    /// Both homes given explicitly, ignoring the environment (tests, embedding hosts).
+    pub fn new(codex_home: impl Into<PathBuf>, sqlite_home: impl Into<PathBuf>) -> Self {
+        Self {
+            codex_home: codex_home.into(),
+            sqlite_home: sqlite_home.into(),
+        }
+    }
+
+    /// The Codex home with the default sqlite home under it.
+    pub fn under_codex_home(codex_home: impl Into<PathBuf>) -> Self {
+        let codex_home = codex_home.into();
+        let sqlite_home = codex_home.join(SQLITE_HOME_DIR_NAME);
+        Self {
+            codex_home,
+            sqlite_home,
+        }
+    }
+
+    /// `<sqlite_home>/state_1.sqlite`.
+    pub fn state_db_path(&self) -> PathBuf {
+        self.sqlite_home.join(STATE_DB_FILE_NAME)
+    }
+
+    /// `<sqlite_home>/memories_1.sqlite`.
+    pub fn memories_db_path(&self) -> PathBuf {
+        self.sqlite_home.join(MEMORIES_DB_FILE_NAME)
+    }
+
+    /// `<sqlite_home>/logs_1.sqlite`.
+    pub fn logs_db_path(&self) -> PathBuf {
+        self.sqlite_home.join(LOGS_DB_FILE_NAME)
+    }
+
+    /// `<codex_home>/sessions`.
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.codex_home.join(SESSIONS_DIR_NAME)
+    }
+
+    /// `<codex_home>/archived_sessions`.
+    pub fn archived_sessions_dir(&self) -> PathBuf {
+        self.codex_home.join(ARCHIVED_SESSIONS_DIR_NAME)
+    }
+}
+
+/// The Codex home: `explicit`, else `$CODEX_HOME`, else `~/.codex`.
+pub fn resolve_codex_home(explicit: Option<&Path>) -> Result<PathBuf, StateError> {
+    if let Some(path) = explicit {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(path) = non_empty_env(CODEX_HOME_ENV) {
+        return Ok(path);
+    }
+    let home = non_empty_env("HOME")
+        .or_else(|| non_empty_env("USERPROFILE"))
+        .ok_or(StateError::NoHomeDirectory)?;
+    Ok(home.join(DEFAULT_CODEX_HOME_DIR_NAME))
+}
+
+/// The sqlite home: `explicit`, else `$CODEX_MEMORIES_SQLITE_HOME`, else
+/// `<codex_home>/codex-memories`.
+pub fn resolve_sqlite_home(explicit: Option<&Path>, codex_home: &Path) -> PathBuf {
+    if let Some(path) = explicit {
+        return path.to_path_buf();
+    }
+    non_empty_env(SQLITE_HOME_ENV).unwrap_or_else(|| codex_home.join(SQLITE_HOME_DIR_NAME))
+}
+
+fn non_empty_env(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    #[test]
+    fn explicit_paths_win_and_the_sqlite_home_defaults_under_the_codex_home() {
+        let homes = Homes::resolve(Some(Path::new("/x/codex")), Some(Path::new("/y/db"))).unwrap();
+        assert_eq!(homes, Homes::new("/x/codex", "/y/db"));
+        assert_eq!(
+            Homes::under_codex_home("/x/codex").state_db_path(),
+            PathBuf::from("/x/codex/codex-memories/state_1.sqlite")
+        );
+    }
+}

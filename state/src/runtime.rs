@@ -1,0 +1,85 @@
+//! `StateRuntime`: the open state database (the thread index) plus the resolved homes and the
+//! clock every write uses. It owns the connection pool; queries live beside the tables they
+//! touch (`threads.rs`, `indexer/`). Opening never touches Codex's own database files.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+
+use crate::sqlite::open_sqlite;
+use crate::{Clock, Homes, StateError, SystemClock};
+
+/// The state DB's schema, embedded at build time from `state/migrations/`.
+pub(crate) static STATE_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The open state database, with the homes it belongs to and the injected clock.
+#[derive(Debug, Clone)]
+pub struct StateRuntime {
+    homes: Homes,
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+impl StateRuntime {
+    /// Opens (creating and migrating as needed) `<sqlite_home>/state_1.sqlite` with the system
+    /// clock.
+    pub async fn open(homes: Homes) -> Result<Self, StateError> {
+        Self::open_with_clock(homes, Arc::new(SystemClock)).await
+    }
+
+    /// Opens the state database with an injected clock (tests pass a `ManualClock`).
+    pub async fn open_with_clock(homes: Homes, clock: Arc<dyn Clock>) -> Result<Self, StateError> {
+        refuse_codex_home_root(&homes)?;
+        let pool = open_sqlite(&homes.state_db_path(), &STATE_MIGRATOR, clock.as_ref()).await?;
+        Ok(Self { homes, pool, clock })
+    }
+
+    /// The resolved homes.
+    pub fn homes(&self) -> &Homes {
+        &self.homes
+    }
+
+    /// The state database's connection pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The clock every timestamp comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The state database file.
+    pub fn state_db_path(&self) -> std::path::PathBuf {
+        self.homes.state_db_path()
+    }
+
+    /// Closes the pool, checkpointing the WAL; later queries fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Our databases must not sit at the Codex home root, beside Codex's own `state_*.sqlite`.
+fn refuse_codex_home_root(homes: &Homes) -> Result<(), StateError> {
+    if same_folder(&homes.sqlite_home, &homes.codex_home) {
+        return Err(StateError::SqliteHomeIsCodexHome {
+            path: homes.sqlite_home.clone(),
+            default: Homes::under_codex_home(&homes.codex_home).sqlite_home,
+        });
+    }
+    Ok(())
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+#[path = "runtime_tests.rs"]
+mod tests;

@@ -1,0 +1,206 @@
+//! Opening one SQLite database: pragmas (WAL, `synchronous=NORMAL`, 5 s busy timeout), a small
+//! pool, and the embedded migrations. Every database of ours opens through [`open_sqlite`], which
+//! refuses a file written by a newer version of us and a file that is not SQLite, before
+//! changing anything in it.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{Clock, StateError};
+
+/// How long a statement waits for another connection's lock before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections per database pool.
+pub const MAX_POOL_CONNECTIONS: u32 = 4;
+/// How often a migration that lost a race with another process is re-checked.
+const MIGRATION_ATTEMPTS: usize = 3;
+/// The first bytes of every SQLite 3 database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+/// SQLite's result codes for "not a database" and "database disk image is malformed".
+const SQLITE_NOTADB: &str = "26";
+const SQLITE_CORRUPT: &str = "11";
+
+/// Opens (creating if missing) the database at `path` and brings its schema up to `migrator`.
+/// Fails with [`StateError::NewerSchema`] when the file holds migrations this build does not
+/// know, and with [`StateError::Corrupt`] (naming the `mv` command to move it aside) when it is
+/// not a SQLite database; in both cases the file is left as it was.
+pub async fn open_sqlite(
+    path: &Path,
+    migrator: &'static Migrator,
+    clock: &dyn Clock,
+) -> Result<SqlitePool, StateError> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StateError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    check_header(path, clock)?;
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(MAX_POOL_CONNECTIONS)
+        .connect_with(options)
+        .await
+        .map_err(|source| open_error(path, source, clock))?;
+    migrate(path, &pool, migrator, clock).await?;
+    Ok(pool)
+}
+
+/// Refuses an existing non-empty file that does not start with the SQLite header.
+fn check_header(path: &Path, clock: &dyn Clock) -> Result<(), StateError> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StateError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
+    (&mut file)
+        .take(SQLITE_HEADER.len() as u64)
+        .read_to_end(&mut header)
+        .map_err(|source| StateError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if header.is_empty() || header == SQLITE_HEADER {
+        return Ok(());
+    }
+    Err(corrupt(
+        path,
+        "the file does not start with the SQLite header".to_string(),
+        clock,
+    ))
+}
+
+async fn migrate(
+    path: &Path,
+    pool: &SqlitePool,
+    migrator: &'static Migrator,
+    clock: &dyn Clock,
+) -> Result<(), StateError> {
+    let known: BTreeSet<i64> = migrator.iter().map(|migration| migration.version).collect();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let applied = applied_versions(path, pool, clock).await?;
+        refuse_unknown_versions(path, &applied, &known)?;
+        if known.is_subset(&applied) {
+            return Ok(());
+        }
+        match migrator.run(pool).await {
+            Ok(()) => return Ok(()),
+            // Another process may have applied the same migration between our check and our
+            // run (SQLite has no migration lock); the next pass sees it applied.
+            Err(_) if attempt < MIGRATION_ATTEMPTS => continue,
+            Err(source) => {
+                return Err(StateError::Migrate {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
+/// The versions recorded in `_sqlx_migrations`, empty for a fresh database.
+async fn applied_versions(
+    path: &Path,
+    pool: &SqlitePool,
+    clock: &dyn Clock,
+) -> Result<BTreeSet<i64>, StateError> {
+    let table: Option<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(|source| open_error(path, source, clock))?;
+    if table.is_none() {
+        return Ok(BTreeSet::new());
+    }
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations")
+        .fetch_all(pool)
+        .await
+        .map_err(|source| open_error(path, source, clock))?;
+    Ok(rows.into_iter().map(|(version,)| version).collect())
+}
+
+fn refuse_unknown_versions(
+    path: &Path,
+    applied: &BTreeSet<i64>,
+    known: &BTreeSet<i64>,
+) -> Result<(), StateError> {
+    let unknown: Vec<String> = applied
+        .difference(known)
+        .map(|version| version.to_string())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(StateError::NewerSchema {
+        path: path.to_path_buf(),
+        unknown_versions: unknown.join(", "),
+        latest_known: known.last().copied().unwrap_or(0),
+    })
+}
+
+/// Maps a driver error to `Corrupt` when SQLite says the file is not a database.
+fn open_error(path: &Path, source: sqlx::Error, clock: &dyn Clock) -> StateError {
+    let code = source
+        .as_database_error()
+        .and_then(|error| error.code())
+        .map(|code| code.into_owned());
+    match code.as_deref() {
+        Some(SQLITE_NOTADB) | Some(SQLITE_CORRUPT) => corrupt(path, source.to_string(), clock),
+        _ => StateError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
+fn corrupt(path: &Path, reason: String, clock: &dyn Clock) -> StateError {
+    let date = clock.now().format("%Y%m%d-%H%M%S");
+    let shown = shell_quote(&path.display().to_string());
+    let aside = shell_quote(&format!("{}.corrupt-{date}", path.display()));
+    StateError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+        move_aside_command: format!("mv {shown} {aside}"),
+    }
+}
+
+/// Quotes a path for a POSIX shell only when it needs it.
+fn shell_quote(text: &str) -> String {
+    let plain = text
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"/._-+:@%,".contains(&byte));
+    if plain && !text.is_empty() {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+#[path = "sqlite_tests.rs"]
+mod tests;

@@ -1,0 +1,167 @@
+use std::path::PathBuf;
+
+use chrono::DateTime;
+use pretty_assertions::assert_eq;
+
+use super::*;
+use crate::ManualClock;
+use crate::runtime::STATE_MIGRATOR;
+
+fn clock() -> ManualClock {
+    ManualClock::new(DateTime::from_timestamp(1_763_000_000, 0).unwrap())
+}
+
+async fn table_names(pool: &SqlitePool) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(name,)| name).collect()
+}
+
+#[tokio::test]
+async fn migration_from_an_empty_directory_creates_the_folder_and_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not/yet/there/state_1.sqlite");
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    assert_eq!(
+        table_names(&pool).await,
+        vec!["_sqlx_migrations", "index_failures", "threads"]
+    );
+    let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(journal_mode, "wal");
+    let (busy_timeout_ms,): (i64,) = sqlx::query_as("PRAGMA busy_timeout")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(busy_timeout_ms, 5000);
+}
+
+#[tokio::test]
+async fn reopening_a_migrated_database_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state_1.sqlite");
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    sqlx::query("INSERT INTO index_failures VALUES ('/x.jsonl', 1, 2, 'bad')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM index_failures")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state_1.sqlite");
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9001, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("CREATE TABLE future_table (x INTEGER)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let error = open_sqlite(&path, &STATE_MIGRATOR, &clock())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{} was written by a newer codex-memories (schema version(s) 9001 are unknown to \
+             this build, which knows up to 1); upgrade codex-memories, or point --sqlite-home at \
+             another folder",
+            path.display()
+        )
+    );
+
+    // Still intact for the newer version: its migration row and table are there.
+    let options = SqliteConnectOptions::new().filename(&path);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    let versions: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(versions, vec![(1,), (9001,)]);
+    assert!(
+        table_names(&pool)
+            .await
+            .contains(&"future_table".to_string())
+    );
+}
+
+fn expected_move_command(path: &std::path::Path) -> String {
+    format!(
+        "mv {} {}.corrupt-20251113-021320",
+        path.display(),
+        path.display()
+    )
+}
+
+#[tokio::test]
+async fn a_file_of_random_bytes_is_reported_with_the_command_to_move_it_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("state_1.sqlite");
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&path, &garbage).unwrap();
+
+    let error = open_sqlite(&path, &STATE_MIGRATOR, &clock())
+        .await
+        .unwrap_err();
+    let StateError::Corrupt {
+        path: reported,
+        move_aside_command,
+        ..
+    } = &error
+    else {
+        panic!("expected Corrupt, got {error:?}");
+    };
+    assert_eq!(reported, &path);
+    assert_eq!(move_aside_command, &expected_move_command(&path));
+    assert!(error.to_string().contains(&expected_move_command(&path)));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        garbage,
+        "file left as it was"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_file_with_a_sqlite_header_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("state_1.sqlite");
+    let mut bytes = SQLITE_HEADER.to_vec();
+    bytes.extend((0..8192u32).map(|i| (i * 31 % 256) as u8));
+    std::fs::write(&path, &bytes).unwrap();
+
+    let error = open_sqlite(&path, &STATE_MIGRATOR, &clock())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StateError::Corrupt { move_aside_command, .. }
+            if *move_aside_command == expected_move_command(&path)),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn paths_with_spaces_are_quoted_in_the_move_command() {
+    assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+    assert_eq!(shell_quote("/plain/path.sqlite"), "/plain/path.sqlite");
+}
