@@ -2,6 +2,10 @@
 //! server-sent-event format: answers, request bodies, retries, and every way a stream can fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use codex_memories::provider::{
@@ -461,4 +465,70 @@ fn the_default_base_url_uses_the_default_model_and_needs_a_key() {
 
     let error = OpenAiClient::new(&config, None).unwrap_err();
     assert!(error.to_string().contains("OPENAI_API_KEY"), "{error}");
+}
+
+/// A one-route HTTP server on a loopback port that answers every POST with the SSE headers and
+/// `first_chunk`, then stays silent with the connection open. Returns its base URL and a counter
+/// of the requests it accepted.
+fn stalling_server(first_chunk: String) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counter.fetch_add(1, Ordering::SeqCst);
+            read_request(&mut stream);
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+            let chunk = format!("{:x}\r\n{first_chunk}\r\n", first_chunk.len());
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(chunk.as_bytes()).unwrap();
+            stream.flush().unwrap();
+            open.push(stream);
+        }
+    });
+    (url, accepted)
+}
+
+/// Reads one request's headers and its `content-length` body.
+fn read_request(stream: &mut std::net::TcpStream) {
+    let mut reader = BufReader::new(stream);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap();
+        }
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+}
+
+#[tokio::test]
+async fn a_stream_that_goes_idle_is_a_stream_error_and_is_not_sent_again() {
+    let first = sse(&answer_events("partial")[..2]);
+    let (url, accepted) = stalling_server(first);
+    let config = ProviderConfig {
+        base_url: Some(url),
+        model: Some("gpt-test".into()),
+        idle_timeout: Duration::from_millis(200),
+        ..ProviderConfig::new(ProviderKind::OpenAi)
+    };
+    let client = OpenAiClient::new(&config, None)
+        .unwrap()
+        .with_retry_policy(RetryPolicy::fast());
+
+    let error = client.complete(&request()).await.unwrap_err();
+
+    assert!(
+        matches!(&error, ProviderError::Stream { detail, .. } if detail.contains("idle")),
+        "{error:?}"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
