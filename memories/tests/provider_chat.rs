@@ -425,3 +425,23 @@ fn build_client_picks_each_provider_and_reads_the_configured_key_env() {
     let error = build_client_with_env(&openai, env, offline).err().unwrap();
     assert!(error.to_string().contains("OPENAI_API_KEY"), "{error}");
 }
+
+#[tokio::test]
+async fn a_server_that_ignores_streaming_is_reported_as_such() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "object": "chat.completion",
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": "hi" } }],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let error = client(&server).complete(&request()).await.unwrap_err();
+
+    assert!(
+        matches!(&error, ProviderError::Stream { detail, .. } if detail.contains("expected an event stream")),
+        "{error:?}"
+    );
+}

@@ -532,3 +532,37 @@ async fn a_stream_that_goes_idle_is_a_stream_error_and_is_not_sent_again() {
     );
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn items_listed_only_in_response_completed_still_make_the_answer() {
+    let server = MockServer::start().await;
+    let mut done = completed(10, 2);
+    done["response"]["output"] = json!([message_item("from completed")]);
+    Mock::given(method("POST"))
+        .respond_with(stream(&[done]))
+        .mount(&server)
+        .await;
+
+    let response = client(&server).complete(&request()).await.unwrap();
+
+    assert_eq!(response.text, "from completed");
+}
+
+#[tokio::test]
+async fn a_refusal_without_other_output_fails() {
+    let server = MockServer::start().await;
+    let refusal = json!({ "type": "response.output_item.done", "output_index": 0, "item": {
+        "id": "msg_1", "type": "message", "role": "assistant",
+        "content": [{ "type": "refusal", "refusal": "I can't help with that." }] } });
+    Mock::given(method("POST"))
+        .respond_with(stream(&[refusal, completed(10, 5)]))
+        .mount(&server)
+        .await;
+
+    let error = client(&server).complete(&request()).await.unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "the model failed: the model refused: I can't help with that."
+    );
+}

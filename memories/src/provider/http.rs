@@ -95,7 +95,7 @@ pub(crate) async fn post_for_stream(
         "model request answered"
     );
     if status.is_success() {
-        return Ok(response);
+        return expect_event_stream(response, url, key, header_timeout).await;
     }
     if status.as_u16() == 429 {
         let retry_after = response
@@ -117,6 +117,41 @@ pub(crate) async fn post_for_stream(
         url: url.to_string(),
         status: status.as_u16(),
         body: scrub(key, cut_at_char_boundary(text.trim(), MAX_ERROR_BODY_BYTES)),
+    })
+}
+
+/// Passes a success response on unless it says it is JSON: a server that ignored `stream: true`
+/// (or answers an error with 200) would otherwise look like a stream cut before completion.
+/// The body is not streaming yet, so this is still decided before any event was read.
+async fn expect_event_stream(
+    response: reqwest::Response,
+    url: &str,
+    key: Option<&ApiKey>,
+    body_timeout: Duration,
+) -> Result<reqwest::Response, ProviderError> {
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !content_type.starts_with("application/json") {
+        return Ok(response);
+    }
+    let text = tokio::time::timeout(body_timeout, response.text())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    Err(ProviderError::Stream {
+        url: url.to_string(),
+        detail: scrub(
+            key,
+            &format!(
+                "expected an event stream (text/event-stream) but got {content_type}: {}",
+                cut_at_char_boundary(text.trim(), MAX_ERROR_BODY_BYTES)
+            ),
+        ),
     })
 }
 
