@@ -53,8 +53,8 @@ impl SseParser {
         Ok(events)
     }
 
-    /// The stream ended: an event whose blank line never came is still dispatched, as the
-    /// spec's "end of stream" rule does not do, because servers do cut the last blank line.
+    /// The stream ended: an event whose closing blank line never came is still dispatched
+    /// (the SSE spec would drop it, but servers do omit the last blank line).
     pub fn finish(&mut self) -> Result<Option<SseEvent>, String> {
         let line = std::mem::take(&mut self.line);
         if !line.is_empty() {
