@@ -5,15 +5,30 @@
 //! ends without completing is an error, never an empty answer. Nothing here logs a request body
 //! or a key.
 
+mod chat;
+mod config;
 mod error;
+mod http;
 mod offline;
+mod openai;
 mod request;
+mod retry;
+mod sse;
 
+pub use chat::ChatClient;
+pub use config::{
+    CONNECT_TIMEOUT, DEFAULT_OPENAI_API_KEY_ENV, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,
+    IDLE_STREAM_TIMEOUT, ProviderConfig, ProviderKind, build_client, build_client_with_env,
+    known_context_window, resolve_kind,
+};
 pub use error::ProviderError;
+pub use http::ApiKey;
 pub use offline::{OFFLINE_MODEL, OfflineClient};
+pub use openai::OpenAiClient;
 pub use request::{
     InputItem, ModelRequest, ModelResponse, OutputSchema, Role, ToolCall, ToolSpec, Usage,
 };
+pub use retry::{MAX_ATTEMPTS, RETRY_AFTER_CAP, RetryPolicy, parse_retry_after};
 
 /// A language model that answers one request at a time. Implementations must be cheap to share
 /// (`Arc<dyn ModelClient>`) and safe to call concurrently.
