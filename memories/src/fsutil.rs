@@ -8,10 +8,8 @@ use std::path::Path;
 /// Writes `content` to `path` through a temporary file and a rename, unless the file already
 /// holds exactly that content. Returns whether it wrote. Parent folders are created.
 pub fn write_if_changed(path: &Path, content: &str) -> io::Result<bool> {
-    if let Ok(existing) = std::fs::read(path) {
-        if existing == content.as_bytes() {
-            return Ok(false);
-        }
+    if std::fs::read(path).is_ok_and(|existing| existing == content.as_bytes()) {
+        return Ok(false);
     }
     write_atomic(path, content.as_bytes())?;
     Ok(true)
