@@ -3,7 +3,10 @@
 //! read path hands the summary to the next session. It knows nothing of clap, terminals or MCP
 //! wire formats. The phases arrive with their issues; the crate builds on `codex-state`.
 
+pub mod confine;
+pub mod consolidator;
 mod fsutil;
+pub mod layout;
 pub mod phase1;
 pub mod phase2;
 pub mod provider;

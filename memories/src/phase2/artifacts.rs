@@ -14,10 +14,7 @@ use codex_protocol::ThreadId;
 use crate::fsutil::write_if_changed;
 use crate::phase2::stem::summary_stem;
 
-/// Folder of rollout summaries under the memory root.
-pub const ROLLOUT_SUMMARIES_DIR: &str = "rollout_summaries";
-/// The raw memories file under the memory root.
-pub const RAW_MEMORIES_FILE: &str = "raw_memories.md";
+pub use crate::layout::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
 
 /// One selected stage-1 output with what the artifacts say about its thread.
 #[derive(Debug, Clone, PartialEq, Eq)]

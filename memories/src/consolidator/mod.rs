@@ -1,0 +1,104 @@
+//! Consolidators: what turns the phase-2 inputs into `MEMORY.md`, `memory_summary.md` and
+//! `skills/`. A trait, because a host may run its own sub-agent. Built in: the `agent`
+//! consolidator (a tool loop over a model provider, confined to the memory folder) and the
+//! `offline` consolidator (deterministic, no model). The phase-2 run cancels a consolidator by
+//! dropping its future when ownership of the job is lost.
+
+mod agent;
+mod offline;
+mod prompt;
+pub mod tools;
+
+use std::path::PathBuf;
+
+pub use agent::{AgentConsolidator, DEFAULT_MAX_AGENT_TOKENS, DEFAULT_MAX_AGENT_TURNS};
+pub use offline::OfflineConsolidator;
+pub use prompt::{MAX_SUMMARY_LINES, consolidation_prompt};
+
+use crate::layout::SUMMARY_FILE;
+use crate::phase2::artifacts::ArtifactInput;
+use crate::phase2::extensions::Note;
+use crate::provider::{ProviderError, Usage};
+
+/// Everything a consolidator gets for one run.
+#[derive(Debug, Clone)]
+pub struct ConsolidationJob {
+    /// The memory folder; all work happens inside it.
+    pub memory_root: PathBuf,
+    /// The rendered consolidation prompt (`templates/memories/consolidation.md`).
+    pub prompt: String,
+    /// The selected inputs, in thread-id order (also on disk as `raw_memories.md`).
+    pub inputs: Vec<ArtifactInput>,
+    /// The ad hoc notes.
+    pub notes: Vec<Note>,
+}
+
+/// What a consolidation did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ConsolidationReport {
+    /// Model turns taken (0 offline).
+    pub turns: u32,
+    /// Tokens used (zero offline).
+    pub usage: Usage,
+    /// Files written or deleted, relative to the root.
+    pub files_changed: Vec<String>,
+    /// The agent's closing sentence, or the offline consolidator's note.
+    pub summary: String,
+}
+
+/// Why a consolidation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsolidatorError {
+    /// The model provider failed.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The agent used all its turns without finishing.
+    #[error("the consolidation agent did not finish within {0} turns")]
+    TurnLimit(u32),
+    /// The agent used more tokens than allowed.
+    #[error("the consolidation agent used {used} tokens, over its budget of {budget}")]
+    TokenBudget {
+        /// Tokens used.
+        used: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// The agent stopped without producing a valid `memory_summary.md`.
+    #[error("the consolidation finished without a valid memory_summary.md: {0}")]
+    MissingSummary(String),
+    /// A file of the memory folder could not be read or written.
+    #[error("memory folder I/O at {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Turns phase-2 inputs into the consolidated memory files.
+#[async_trait::async_trait]
+pub trait Consolidator: Send + Sync {
+    /// `agent`, `offline`, or a host's own name.
+    fn name(&self) -> &str;
+
+    /// Runs one consolidation inside `job.memory_root`.
+    async fn consolidate(
+        &self,
+        job: &ConsolidationJob,
+    ) -> Result<ConsolidationReport, ConsolidatorError>;
+}
+
+/// Checks that `memory_summary.md` exists and starts with `v1`.
+pub fn check_summary(root: &std::path::Path) -> Result<(), ConsolidatorError> {
+    let path = root.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        ConsolidatorError::MissingSummary(format!("{}: {error}", path.display()))
+    })?;
+    if text.lines().next().map(str::trim) != Some("v1") {
+        return Err(ConsolidatorError::MissingSummary(
+            "its first line must be exactly `v1`".to_string(),
+        ));
+    }
+    Ok(())
+}
