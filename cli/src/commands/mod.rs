@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and the dispatch from parsed arguments to them.
 
 mod inspect;
+mod redact;
 
 use std::process::ExitCode;
 
@@ -11,11 +12,14 @@ use clap::Subcommand;
 pub enum Command {
     /// Read rollout files and report their thread id, format, item counts and bad lines.
     Inspect(inspect::InspectArgs),
+    /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
+    Redact(redact::RedactArgs),
 }
 
 /// Runs one subcommand and returns the process exit code.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Inspect(args) => inspect::run(args),
+        Command::Redact(args) => redact::run(args),
     }
 }

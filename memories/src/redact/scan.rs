@@ -1,0 +1,200 @@
+//! The compiled rule set and the scan. One Aho-Corasick automaton over every rule's triggers
+//! finds the few places worth a look (text without a trigger costs one pass of the automaton);
+//! each trigger hands its rules a small window around it; overlapping findings merge into one
+//! span named by the highest-priority rule. Compiled once per process.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::bytes::Regex;
+
+use super::family::Family;
+use super::rules::{Matcher, RULES};
+use super::{Finding, REDACTED, assignment, pem, validate};
+
+/// The rule table compiled: the prefilter, which rules each trigger wakes, and each rule's
+/// regex (None for rules that are not regexes).
+pub(super) struct RuleSet {
+    prefilter: AhoCorasick,
+    rules_by_trigger: Vec<Vec<usize>>,
+    regexes: Vec<Option<Regex>>,
+}
+
+/// Why the rule table did not compile (a bug in the table, caught by the unit tests).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum BuildError {
+    #[error("rule {rule}: bad pattern: {source}")]
+    Pattern {
+        rule: &'static str,
+        source: regex::Error,
+    },
+    #[error("prefilter: {0}")]
+    Prefilter(#[from] aho_corasick::BuildError),
+}
+
+pub(super) static RULE_SET: LazyLock<Result<RuleSet, BuildError>> = LazyLock::new(RuleSet::build);
+
+impl RuleSet {
+    fn build() -> Result<Self, BuildError> {
+        let mut triggers: Vec<String> = Vec::new();
+        let mut rules_by_trigger: Vec<Vec<usize>> = Vec::new();
+        let mut regexes = Vec::with_capacity(RULES.len());
+        for (index, rule) in RULES.iter().enumerate() {
+            for trigger in rule.triggers {
+                let lower = trigger.to_ascii_lowercase();
+                match triggers.iter().position(|t| *t == lower) {
+                    Some(existing) => rules_by_trigger[existing].push(index),
+                    None => {
+                        triggers.push(lower);
+                        rules_by_trigger.push(vec![index]);
+                    }
+                }
+            }
+            let regex = match rule.matcher {
+                Matcher::Regex { pattern, .. } => {
+                    Some(Regex::new(pattern).map_err(|source| BuildError::Pattern {
+                        rule: rule.name,
+                        source,
+                    })?)
+                }
+                Matcher::Pem | Matcher::Assignment => None,
+            };
+            regexes.push(regex);
+        }
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&triggers)?;
+        Ok(Self {
+            prefilter,
+            rules_by_trigger,
+            regexes,
+        })
+    }
+}
+
+/// One accepted match before merging.
+#[derive(Debug, Clone)]
+struct Candidate {
+    span: Range<usize>,
+    priority: usize,
+    family: Family,
+    rule: &'static str,
+}
+
+/// Every secret in `text`, merged and in order; with `first_only`, stops at the first one.
+pub(super) fn find(text: &str, first_only: bool) -> Vec<Finding> {
+    let set = match RULE_SET.as_ref() {
+        Ok(set) => set,
+        // Fail closed: without rules, nothing in the text can be vouched for.
+        Err(_) if text.is_empty() => return Vec::new(),
+        Err(_) => {
+            return vec![Finding {
+                family: Family::Generic,
+                rule: "rule-set-unavailable",
+                span: 0..text.len(),
+            }];
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for hit in set.prefilter.find_overlapping_iter(bytes) {
+        let trigger = hit.start()..hit.end();
+        for &index in &set.rules_by_trigger[hit.pattern().as_usize()] {
+            if let Some(candidate) = try_rule(set, index, bytes, trigger.clone()) {
+                candidates.push(candidate);
+                if first_only {
+                    return merge(text, candidates);
+                }
+            }
+        }
+    }
+    merge(text, candidates)
+}
+
+fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) -> Option<Candidate> {
+    let rule = &RULES[index];
+    let candidate = |span: Range<usize>, family: Family, name: &'static str| Candidate {
+        span,
+        priority: index,
+        family,
+        rule: name,
+    };
+    match rule.matcher {
+        Matcher::Pem => {
+            pem::match_at(bytes, trigger.start).map(|span| candidate(span, rule.family, rule.name))
+        }
+        Matcher::Assignment => assignment::match_at(bytes, trigger)
+            .map(|found| candidate(found.span, found.family, found.rule)),
+        Matcher::Regex {
+            before,
+            after,
+            word_start,
+            check,
+            ..
+        } => {
+            let regex = set.regexes[index].as_ref()?;
+            if word_start && trigger.start > 0 && bytes[trigger.start - 1].is_ascii_alphanumeric() {
+                return None;
+            }
+            let start = trigger.start.saturating_sub(before);
+            let end = bytes.len().min(trigger.end + after);
+            let window = &bytes[start..end];
+            let offset = trigger.start - start;
+            for captures in regex.captures_iter(window) {
+                let whole = captures.get(0)?;
+                if whole.start() > offset {
+                    break;
+                }
+                if whole.end() <= offset {
+                    continue;
+                }
+                let secret = captures.name("s").unwrap_or(whole);
+                if !validate::passes(check, secret.as_bytes()) {
+                    return None;
+                }
+                let span = start + secret.start()..start + secret.end();
+                return Some(candidate(span, rule.family, rule.name));
+            }
+            None
+        }
+    }
+}
+
+/// Sorts candidates, unions overlapping spans (the earliest, then highest-priority, candidate
+/// names the merged finding) and widens each span to character boundaries.
+fn merge(text: &str, mut candidates: Vec<Candidate>) -> Vec<Finding> {
+    candidates.sort_by_key(|c| (c.span.start, c.priority, std::cmp::Reverse(c.span.end)));
+    let mut findings: Vec<Finding> = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let span = char_aligned(text, candidate.span);
+        if span.is_empty() || text[span.clone()].contains(REDACTED) {
+            continue;
+        }
+        if let Some(last) = findings.last_mut()
+            && span.start < last.span.end
+        {
+            last.span.end = last.span.end.max(span.end);
+            continue;
+        }
+        findings.push(Finding {
+            family: candidate.family,
+            rule: candidate.rule,
+            span,
+        });
+    }
+    findings
+}
+
+fn char_aligned(text: &str, mut span: Range<usize>) -> Range<usize> {
+    span.end = span.end.min(text.len());
+    while !text.is_char_boundary(span.start) {
+        span.start -= 1;
+    }
+    while !text.is_char_boundary(span.end) {
+        span.end += 1;
+    }
+    span
+}
