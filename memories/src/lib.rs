@@ -6,6 +6,8 @@
 
 pub mod redact;
 
+pub mod citations;
+pub mod config;
 pub mod confine;
 pub mod consolidator;
 mod fsutil;
@@ -13,5 +15,6 @@ pub mod layout;
 pub mod phase1;
 pub mod phase2;
 pub mod provider;
+pub mod read_path;
 
 pub use codex_state::ThreadId;
