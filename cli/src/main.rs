@@ -18,9 +18,10 @@ struct Cli {
     command: Command,
 }
 
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli.command) {
+    match commands::run(cli.command).await {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");

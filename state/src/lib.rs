@@ -8,6 +8,7 @@
 
 mod clock;
 mod error;
+mod indexer;
 mod metadata;
 mod paths;
 mod runtime;
@@ -17,6 +18,7 @@ mod threads;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codex_protocol::ThreadId;
 pub use error::StateError;
+pub use indexer::{BATCH_ROWS, FailedFile, IndexProgress, IndexReport};
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, extract_thread};
 pub use paths::{
     ARCHIVED_SESSIONS_DIR_NAME, CODEX_HOME_ENV, DEFAULT_CODEX_HOME_DIR_NAME, Homes,

@@ -26,6 +26,13 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// SQLite's result codes for "not a database" and "database disk image is malformed".
 const SQLITE_NOTADB: &str = "26";
 const SQLITE_CORRUPT: &str = "11";
+/// SQLite's result codes for a lock held by another connection.
+const SQLITE_BUSY: &str = "5";
+const SQLITE_LOCKED: &str = "6";
+/// Opening attempts when another process holds a lock the busy timeout does not cover.
+const OPEN_ATTEMPTS: usize = 20;
+/// Pause between those attempts.
+const OPEN_RETRY_DELAY: Duration = Duration::from_millis(50);
 
 /// Opens (creating if missing) the database at `path` and brings its schema up to `migrator`.
 /// Fails with [`StateError::NewerSchema`] when the file holds migrations this build does not
@@ -46,6 +53,24 @@ pub async fn open_sqlite(
         })?;
     }
     check_header(path, clock)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match connect_and_migrate(path, migrator, clock).await {
+            Err(error) if attempt < OPEN_ATTEMPTS && is_busy(&error) => {
+                tokio::time::sleep(OPEN_RETRY_DELAY).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// One attempt at opening: connect (setting WAL) and migrate.
+async fn connect_and_migrate(
+    path: &Path,
+    migrator: &'static Migrator,
+    clock: &dyn Clock,
+) -> Result<SqlitePool, StateError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -60,6 +85,21 @@ pub async fn open_sqlite(
         .map_err(|source| open_error(path, source, clock))?;
     migrate(path, &pool, migrator, clock).await?;
     Ok(pool)
+}
+
+/// Whether opening failed only because another process held a lock SQLite would not wait for
+/// (switching a fresh file to WAL takes an exclusive lock that bypasses the busy handler).
+fn is_busy(error: &StateError) -> bool {
+    let source = match error {
+        StateError::Open { source, .. } => source,
+        StateError::Migrate {
+            source: sqlx::migrate::MigrateError::Execute(source),
+            ..
+        } => source,
+        _ => return false,
+    };
+    let code = source.as_database_error().and_then(|error| error.code());
+    matches!(code.as_deref(), Some(SQLITE_BUSY) | Some(SQLITE_LOCKED))
 }
 
 /// Refuses an existing non-empty file that does not start with the SQLite header.

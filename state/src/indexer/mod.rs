@@ -1,0 +1,200 @@
+//! The incremental session indexer: walks the rollout folders, skips files whose (size, mtime)
+//! match what is stored (no file is opened for them), parses the rest in parallel on a blocking
+//! thread pool, and stores results in batched `BEGIN IMMEDIATE` transactions while parsing goes
+//! on. Rows whose file disappeared are removed. It never writes under the Codex home.
+
+mod store;
+mod walk;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::metadata::extract_thread;
+use crate::{FileStat, StateError, StateRuntime};
+use store::{Parsed, path_key};
+
+/// Rows written per transaction.
+pub const BATCH_ROWS: usize = 500;
+/// Parsed results waiting to be stored, at most.
+const PARSED_QUEUE_LEN: usize = 256;
+
+/// A rollout file that could not be indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it is not in the index.
+    pub reason: String,
+}
+
+/// What one index run did. `files_seen = parsed + unchanged + skipped`; `failed` lists every
+/// file not in the index — those that failed now and unchanged ones that failed before — plus
+/// entries the walk could not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IndexReport {
+    /// Rollout files found.
+    pub files_seen: u64,
+    /// Files read this run (new or changed).
+    pub parsed: u64,
+    /// Files whose size and mtime matched the index; not opened.
+    pub unchanged: u64,
+    /// Files passed over: `.zst` files with a plain twin, second copies of a thread.
+    pub skipped: u64,
+    /// Bytes of the files read this run.
+    pub bytes_parsed: u64,
+    /// Files not indexed, with the reason.
+    pub failed: Vec<FailedFile>,
+    /// Threads new to the index.
+    pub threads_added: u64,
+    /// Threads whose row was rewritten.
+    pub updated: u64,
+    /// Threads removed because their file is gone.
+    pub removed: u64,
+}
+
+/// Progress of the parsing phase, reported after each file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexProgress {
+    /// Files to read this run.
+    pub files_total: u64,
+    /// Files read so far.
+    pub files_done: u64,
+    /// Bytes to read this run.
+    pub bytes_total: u64,
+    /// Bytes read so far.
+    pub bytes_done: u64,
+}
+
+impl StateRuntime {
+    /// Indexes `sessions/` and `archived_sessions/` under the Codex home; see the module docs.
+    /// `progress` is called before parsing starts and after every file parsed.
+    pub async fn index_sessions(
+        &self,
+        progress: &(dyn Fn(IndexProgress) + Send + Sync),
+    ) -> Result<IndexReport, StateError> {
+        let homes = self.homes().clone();
+        let walk = tokio::task::spawn_blocking(move || {
+            walk::walk_rollouts(&homes.sessions_dir(), &homes.archived_sessions_dir())
+        })
+        .await
+        .map_err(|error| StateError::Worker(error.to_string()))?;
+        let stored = self.load_stored_files().await?;
+        // Rows under a folder that could not be listed are kept: their files may still exist.
+        let unlisted: Vec<PathBuf> = walk
+            .failed
+            .iter()
+            .map(|failed| failed.path.clone())
+            .collect();
+
+        let mut report = IndexReport {
+            files_seen: walk.files.len() as u64 + walk.skipped,
+            skipped: walk.skipped,
+            failed: walk.failed,
+            ..IndexReport::default()
+        };
+        let live_paths: HashSet<String> =
+            walk.files.iter().map(|file| path_key(&file.path)).collect();
+        let mut to_parse = Vec::new();
+        for file in walk.files {
+            match stored.get(&path_key(&file.path)) {
+                Some(known) if known.size == file.size && known.mtime_ns == file.mtime_ns => {
+                    report.unchanged += 1;
+                    if let Some(reason) = &known.failure {
+                        report.failed.push(FailedFile {
+                            path: file.path,
+                            reason: reason.clone(),
+                        });
+                    }
+                }
+                _ => to_parse.push(file),
+            }
+        }
+        self.parse_and_store(to_parse, &live_paths, &mut report, progress)
+            .await?;
+
+        let missing: Vec<String> = stored
+            .into_keys()
+            .filter(|path| !live_paths.contains(path))
+            .filter(|path| !unlisted.iter().any(|dir| Path::new(path).starts_with(dir)))
+            .collect();
+        report.removed = self.remove_missing(&missing).await?;
+        report.failed.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(report)
+    }
+
+    async fn parse_and_store(
+        &self,
+        mut files: Vec<FileStat>,
+        live_paths: &HashSet<String>,
+        report: &mut IndexReport,
+        progress: &(dyn Fn(IndexProgress) + Send + Sync),
+    ) -> Result<(), StateError> {
+        let mut state = IndexProgress {
+            files_total: files.len() as u64,
+            files_done: 0,
+            bytes_total: files.iter().map(|file| file.size).sum(),
+            bytes_done: 0,
+        };
+        progress(state);
+        if files.is_empty() {
+            return Ok(());
+        }
+        // Biggest first, so one large file does not finish alone at the end.
+        files.sort_by_key(|file| std::cmp::Reverse(file.size));
+        let (sender, mut receiver) = mpsc::channel::<(FileStat, Parsed)>(PARSED_QUEUE_LEN);
+        let parser = tokio::task::spawn_blocking(move || {
+            files.into_par_iter().for_each_with(sender, |sender, file| {
+                if sender.is_closed() {
+                    return;
+                }
+                let parsed = extract_thread(&file).map_err(|error| FailedFile {
+                    path: file.path.clone(),
+                    reason: error.to_string(),
+                });
+                // A closed channel means the storing side failed; its error is returned there.
+                let _ = sender.blocking_send((file, parsed));
+            });
+        });
+
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        while let Some((file, parsed)) = receiver.recv().await {
+            state.files_done += 1;
+            state.bytes_done += file.size;
+            report.parsed += 1;
+            report.bytes_parsed += file.size;
+            progress(state);
+            batch.push((file, parsed));
+            if batch.len() >= BATCH_ROWS {
+                self.store(std::mem::take(&mut batch), live_paths, report)
+                    .await?;
+            }
+        }
+        if !batch.is_empty() {
+            self.store(batch, live_paths, report).await?;
+        }
+        parser
+            .await
+            .map_err(|error| StateError::Worker(error.to_string()))
+    }
+
+    async fn store(
+        &self,
+        batch: Vec<(FileStat, Parsed)>,
+        live_paths: &HashSet<String>,
+        report: &mut IndexReport,
+    ) -> Result<(), StateError> {
+        let counts = self.store_batch(batch, live_paths).await?;
+        report.threads_added += counts.added;
+        report.updated += counts.updated;
+        report.failed.extend(counts.failed);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "../indexer_tests.rs"]
+mod tests;

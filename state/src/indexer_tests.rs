@@ -1,0 +1,383 @@
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use chrono::DateTime;
+use pretty_assertions::assert_eq;
+use serde_json::json;
+
+use super::*;
+use crate::{Clock, Homes, ManualClock, MemoryMode};
+
+fn thread_id(n: u32) -> String {
+    format!("019a93b9-f380-7600-98ff-{n:012x}")
+}
+
+fn rollout_text(id: &str, title: &str) -> String {
+    let meta = json!({"timestamp": "2025-11-17T21:30:29.000Z", "type": "session_meta",
+        "payload": {"id": id, "timestamp": "2025-11-17T21:30:28.608Z", "cwd": "/w", "cli_version": "0.58.0", "source": "cli"}});
+    let user = json!({"timestamp": "2025-11-17T21:30:30.000Z", "type": "event_msg",
+        "payload": {"type": "user_message", "message": title}});
+    format!("{meta}\n{user}\n")
+}
+
+struct Home {
+    _dir: tempfile::TempDir,
+    homes: Homes,
+}
+
+impl Home {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let homes = Homes::under_codex_home(dir.path());
+        Self { _dir: dir, homes }
+    }
+
+    fn rollout_path(&self, archived: bool, n: u32) -> PathBuf {
+        let root = if archived {
+            self.homes.archived_sessions_dir()
+        } else {
+            self.homes.sessions_dir()
+        };
+        root.join("2025/11/17").join(format!(
+            "rollout-2025-11-17T15-30-28-{}.jsonl",
+            thread_id(n)
+        ))
+    }
+
+    /// Writes rollout `n` with mtime `n` seconds after a fixed instant, so order is by `n`.
+    fn write(&self, archived: bool, n: u32, title: &str) -> PathBuf {
+        let path = self.rollout_path(archived, n);
+        write_file(&path, rollout_text(&thread_id(n), title).as_bytes(), n);
+        path
+    }
+
+    async fn runtime(&self) -> StateRuntime {
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
+            DateTime::from_timestamp(1_763_000_000, 0).unwrap(),
+        ));
+        StateRuntime::open_with_clock(self.homes.clone(), clock)
+            .await
+            .unwrap()
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8], mtime_offset_seconds: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    let mtime = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(1_763_000_000 + u64::from(mtime_offset_seconds));
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
+async fn index(runtime: &StateRuntime) -> IndexReport {
+    runtime.index_sessions(&|_| {}).await.unwrap()
+}
+
+#[tokio::test]
+async fn first_index_adds_every_thread() {
+    let home = Home::new();
+    home.write(false, 1, "one");
+    home.write(false, 2, "two");
+    home.write(true, 3, "three");
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!(
+        IndexReport {
+            bytes_parsed: 0,
+            ..report.clone()
+        },
+        IndexReport {
+            files_seen: 3,
+            parsed: 3,
+            threads_added: 3,
+            ..IndexReport::default()
+        }
+    );
+    assert!(report.bytes_parsed > 0);
+}
+
+#[tokio::test]
+async fn a_second_index_of_an_unchanged_home_parses_nothing() {
+    let home = Home::new();
+    for n in 1..=5 {
+        home.write(n % 2 == 0, n, "x");
+    }
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    assert_eq!(
+        index(&runtime).await,
+        IndexReport {
+            files_seen: 5,
+            unchanged: 5,
+            ..IndexReport::default()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_changed_file_is_parsed_again_and_its_row_updated() {
+    let home = Home::new();
+    home.write(false, 1, "before");
+    home.write(false, 2, "untouched");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    home.write(false, 1, "after, longer");
+    let report = index(&runtime).await;
+    assert_eq!((report.parsed, report.unchanged, report.updated), (1, 1, 1));
+    let row = runtime
+        .get_thread(thread_id(1).parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.title, "after, longer");
+}
+
+#[tokio::test]
+async fn a_deleted_file_removes_its_row() {
+    let home = Home::new();
+    let gone = home.write(false, 1, "gone");
+    home.write(false, 2, "stays");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    std::fs::remove_file(gone).unwrap();
+    let report = index(&runtime).await;
+    assert_eq!(report.removed, 1);
+    assert_eq!(
+        runtime
+            .get_thread(thread_id(1).parse().unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(runtime.count_threads().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn files_under_archived_sessions_are_flagged_archived() {
+    let home = Home::new();
+    home.write(false, 1, "live");
+    home.write(true, 2, "archived");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    let flags: Vec<(String, bool)> = runtime
+        .list_threads(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.title, row.archived))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![("archived".to_string(), true), ("live".to_string(), false)]
+    );
+}
+
+#[tokio::test]
+async fn archiving_a_file_moves_its_row_instead_of_removing_it() {
+    let home = Home::new();
+    let live = home.write(false, 1, "x");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    let archived = home.rollout_path(true, 1);
+    std::fs::create_dir_all(archived.parent().unwrap()).unwrap();
+    std::fs::rename(&live, &archived).unwrap();
+    let report = index(&runtime).await;
+    assert_eq!(
+        (report.threads_added, report.updated, report.removed),
+        (0, 1, 0)
+    );
+    let row = runtime
+        .get_thread(thread_id(1).parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.rollout_path, row.archived), (archived, true));
+}
+
+#[tokio::test]
+async fn a_zst_file_is_skipped_when_its_plain_twin_exists() {
+    let home = Home::new();
+    let plain = home.write(false, 1, "plain");
+    let packed = zstd::encode_all(rollout_text(&thread_id(1), "packed").as_bytes(), 3).unwrap();
+    write_file(
+        &PathBuf::from(format!("{}.zst", plain.display())),
+        &packed,
+        1,
+    );
+    // A lone .zst is indexed.
+    let lone = home.rollout_path(false, 2);
+    let packed = zstd::encode_all(rollout_text(&thread_id(2), "lone zst").as_bytes(), 3).unwrap();
+    write_file(
+        &PathBuf::from(format!("{}.zst", lone.display())),
+        &packed,
+        2,
+    );
+
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!(
+        (report.files_seen, report.parsed, report.skipped),
+        (3, 2, 1)
+    );
+    let titles: Vec<String> = runtime
+        .list_threads(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.title)
+        .collect();
+    assert_eq!(titles, vec!["lone zst", "plain"]);
+}
+
+#[tokio::test]
+async fn the_live_copy_wins_when_a_thread_is_both_live_and_archived() {
+    let home = Home::new();
+    let live = home.write(false, 1, "live copy");
+    home.write(true, 1, "archived copy");
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!((report.parsed, report.skipped), (1, 1));
+    let row = runtime
+        .get_thread(thread_id(1).parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.rollout_path, live);
+}
+
+#[tokio::test]
+async fn unindexable_files_are_listed_remembered_and_retried_when_changed() {
+    let home = Home::new();
+    home.write(false, 1, "good");
+    let bad = home.homes.sessions_dir().join("2025/11/17/notes.jsonl");
+    write_file(&bad, b"{\"type\":\"event_msg\"}\n", 5);
+    let runtime = home.runtime().await;
+
+    let first = index(&runtime).await;
+    assert_eq!(first.failed.len(), 1);
+    assert_eq!(first.failed[0].path, bad);
+    assert!(
+        first.failed[0].reason.contains("no thread id"),
+        "{}",
+        first.failed[0].reason
+    );
+    assert_eq!(first.threads_added, 1);
+
+    let second = index(&runtime).await;
+    assert_eq!((second.parsed, second.unchanged), (0, 2));
+    assert_eq!(second.failed, first.failed);
+
+    write_file(&bad, rollout_text(&thread_id(9), "fixed").as_bytes(), 6);
+    let third = index(&runtime).await;
+    assert_eq!(
+        (third.parsed, third.threads_added, third.failed.len()),
+        (1, 1, 0)
+    );
+}
+
+#[tokio::test]
+async fn a_symlink_loop_is_not_followed() {
+    let home = Home::new();
+    home.write(false, 1, "x");
+    let day = home.homes.sessions_dir().join("2025/11/17");
+    std::os::unix::fs::symlink(home.homes.sessions_dir(), day.join("loop")).unwrap();
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!((report.files_seen, report.threads_added), (1, 1));
+}
+
+#[tokio::test]
+async fn a_missing_sessions_folder_is_an_empty_home() {
+    let home = Home::new();
+    let runtime = home.runtime().await;
+    assert_eq!(index(&runtime).await, IndexReport::default());
+    assert!(
+        !home.homes.sessions_dir().exists(),
+        "nothing written under the Codex home"
+    );
+}
+
+#[tokio::test]
+async fn threads_are_listed_newest_first_up_to_the_limit() {
+    let home = Home::new();
+    for n in 1..=4 {
+        home.write(false, n, &format!("t{n}"));
+    }
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    let titles: Vec<String> = runtime
+        .list_threads(3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.title)
+        .collect();
+    assert_eq!(titles, vec!["t4", "t3", "t2"]);
+}
+
+#[tokio::test]
+async fn progress_counts_every_parsed_file_and_byte() {
+    let home = Home::new();
+    let a = home.write(false, 1, "a");
+    let b = home.write(false, 2, "b");
+    let total = std::fs::metadata(a).unwrap().len() + std::fs::metadata(b).unwrap().len();
+    let runtime = home.runtime().await;
+    let seen = Mutex::new(Vec::new());
+    runtime
+        .index_sessions(&|progress| seen.lock().unwrap().push(progress))
+        .await
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(
+        seen.last().copied(),
+        Some(IndexProgress {
+            files_total: 2,
+            files_done: 2,
+            bytes_total: total,
+            bytes_done: total,
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_polluted_mark_survives_a_reindex_of_the_changed_file() {
+    let home = Home::new();
+    home.write(false, 1, "x");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    sqlx::query("UPDATE threads SET memory_mode = 'polluted'")
+        .execute(runtime.pool())
+        .await
+        .unwrap();
+    home.write(false, 1, "changed");
+    index(&runtime).await;
+    let row = runtime
+        .get_thread(thread_id(1).parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.title.as_str(), row.memory_mode),
+        ("changed", MemoryMode::Polluted)
+    );
+}
+
+#[tokio::test]
+async fn more_files_than_one_batch_are_all_stored() {
+    let home = Home::new();
+    let count = BATCH_ROWS as u32 + 7;
+    for n in 1..=count {
+        home.write(false, n, "x");
+    }
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!(report.threads_added, u64::from(count));
+    assert_eq!(runtime.count_threads().await.unwrap(), u64::from(count));
+}
