@@ -109,6 +109,15 @@ pub enum StateError {
         source: std::io::Error,
     },
 
+    /// A database path that SQLite cannot be handed as a URI.
+    #[error(
+        "cannot attach {path}: the path is not valid UTF-8; choose a sqlite home with a UTF-8 path"
+    )]
+    NonUtf8Path {
+        /// The database file.
+        path: PathBuf,
+    },
+
     /// A background parsing task died.
     #[error("the indexer's worker task failed: {0}")]
     Worker(String),

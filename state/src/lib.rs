@@ -4,21 +4,34 @@
 //!
 //! Start with [`StateRuntime`]: it resolves nothing itself — pass it [`Homes`] (see
 //! [`Homes::resolve`]) — and opens `state_1.sqlite` under the sqlite home through
-//! [`open_sqlite`], which every database of ours shares. Time comes from a [`Clock`].
+//! [`open_sqlite`], which every database of ours shares. [`MemoryStore`] opens
+//! `memories_1.sqlite` beside it (jobs, stage-1 outputs). Time comes from a [`Clock`].
 
 mod clock;
 mod error;
 mod indexer;
+mod memory_store;
 mod metadata;
 mod paths;
 mod runtime;
 mod sqlite;
+pub mod test_support;
 mod threads;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codex_protocol::ThreadId;
 pub use error::StateError;
 pub use indexer::{BATCH_ROWS, FailedFile, IndexProgress, IndexReport};
+pub use memory_store::{
+    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, JobKind, JobRow, JobStatus, MemoryStatus,
+    MemoryStore, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,
+    PHASE2_RETRY_DELAY_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome,
+    Phase2ClaimParams, Phase2Input, RETRIES_PER_JOB_VERSION, SELECTION_PAGE_SIZE,
+    STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS, STARTUP_THREAD_SCAN_LIMIT,
+    STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams,
+    Stage1Error, Stage1OutputInput, Stage1OutputRow, Stage1StatusCounts, StartupClaimReport,
+    StartupScanParams, StartupSkips,
+};
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, extract_thread};
 pub use paths::{
     ARCHIVED_SESSIONS_DIR_NAME, CODEX_HOME_ENV, DEFAULT_CODEX_HOME_DIR_NAME, Homes,
@@ -26,5 +39,7 @@ pub use paths::{
     SQLITE_HOME_ENV, STATE_DB_FILE_NAME, resolve_codex_home, resolve_sqlite_home,
 };
 pub use runtime::StateRuntime;
-pub use sqlite::{BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, open_sqlite};
+pub use sqlite::{
+    Attachment, BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, open_sqlite, open_sqlite_attached,
+};
 pub use threads::{MemoryMode, ThreadRow};

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -43,15 +44,7 @@ pub async fn open_sqlite(
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|source| StateError::CreateDir {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
+    create_parent(path)?;
     check_header(path, clock)?;
     let mut attempt = 0;
     loop {
@@ -71,18 +64,7 @@ async fn connect_and_migrate(
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(MAX_POOL_CONNECTIONS)
-        .connect_with(options)
-        .await
-        .map_err(|source| open_error(path, source, clock))?;
+    let pool = connect(path, &[], clock).await?;
     migrate(path, &pool, migrator, clock).await?;
     Ok(pool)
 }
@@ -100,6 +82,103 @@ fn is_busy(error: &StateError) -> bool {
     };
     let code = source.as_database_error().and_then(|error| error.code());
     matches!(code.as_deref(), Some(SQLITE_BUSY) | Some(SQLITE_LOCKED))
+}
+
+/// Another database file ATTACHed read-only to every connection of a pool, under `alias`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The schema name queries use, e.g. `state` in `state.threads`.
+    pub alias: &'static str,
+    /// The database file; it must already exist (it is opened read-only, never created).
+    pub path: PathBuf,
+}
+
+/// Like [`open_sqlite`], then ATTACHes each of `attachments` read-only on every connection of the
+/// returned pool, so queries can join across files while writes can only go to `path`. The
+/// migrations run on a pool without the attachments, so an unqualified name in them (or in
+/// `_sqlx_migrations`) can never resolve to a table of an attached file.
+pub async fn open_sqlite_attached(
+    path: &Path,
+    migrator: &'static Migrator,
+    attachments: &[Attachment],
+    clock: &dyn Clock,
+) -> Result<SqlitePool, StateError> {
+    let migrating = open_sqlite(path, migrator, clock).await?;
+    migrating.close().await;
+    let mut attach = Vec::with_capacity(attachments.len());
+    for attachment in attachments {
+        attach.push((attachment.alias, read_only_uri(&attachment.path)?));
+    }
+    connect(path, &attach, clock).await
+}
+
+fn create_parent(path: &Path) -> Result<(), StateError> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StateError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// A pool over `path` with our pragmas; `attach` holds (alias, read-only URI) pairs.
+async fn connect(
+    path: &Path,
+    attach: &[(&'static str, String)],
+    clock: &dyn Clock,
+) -> Result<SqlitePool, StateError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let mut pool_options = SqlitePoolOptions::new().max_connections(MAX_POOL_CONNECTIONS);
+    if !attach.is_empty() {
+        let attach: Arc<Vec<(&'static str, String)>> = Arc::new(attach.to_vec());
+        pool_options = pool_options.after_connect(move |connection, _| {
+            let attach = Arc::clone(&attach);
+            Box::pin(async move {
+                for (alias, uri) in attach.iter() {
+                    // The alias is one of our constants, never user input; the file is bound.
+                    sqlx::query(&format!("ATTACH DATABASE ? AS {alias}"))
+                        .bind(uri)
+                        .execute(&mut *connection)
+                        .await?;
+                }
+                Ok(())
+            })
+        });
+    }
+    pool_options
+        .connect_with(options)
+        .await
+        .map_err(|source| open_error(path, source, clock))
+}
+
+/// `file:<path>?mode=ro`, escaping the characters SQLite's URI parser treats specially.
+fn read_only_uri(path: &Path) -> Result<String, StateError> {
+    let Some(text) = path.to_str() else {
+        return Err(StateError::NonUtf8Path {
+            path: path.to_path_buf(),
+        });
+    };
+    let mut uri = String::from("file:");
+    for character in text.chars() {
+        match character {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            other => uri.push(other),
+        }
+    }
+    uri.push_str("?mode=ro");
+    Ok(uri)
 }
 
 /// Refuses an existing non-empty file that does not start with the SQLite header.

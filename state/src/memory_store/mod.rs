@@ -1,0 +1,203 @@
+//! `MemoryStore`: the memories DB (`memories_1.sqlite`) — leased stage-1 and phase-2 jobs, the
+//! stage-1 outputs and the user's per-thread memory modes. Threads live in the state DB, which
+//! every connection ATTACHes read-only as `state`, so the store can join `state.threads` but can
+//! never write it. Every read-then-write runs under `BEGIN IMMEDIATE` (the write lock is taken
+//! before the read) or is one atomic statement; every finisher checks `status='running'` and the
+//! ownership token. All times are unix seconds from the injected [`Clock`].
+
+mod control;
+mod phase2;
+mod rows;
+mod selection;
+mod stage1_claim;
+mod stage1_finish;
+mod status;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sqlx::migrate::Migrator;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::sqlite::{Attachment, open_sqlite_attached};
+use crate::{Clock, StateError, StateRuntime};
+
+pub use control::DeleteOutcome;
+pub use phase2::{Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
+pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
+pub use selection::{Phase2Input, SelectedInput};
+pub use stage1_claim::{
+    Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams, StartupClaimReport, StartupScanParams,
+    StartupSkips,
+};
+pub use stage1_finish::Stage1OutputInput;
+pub use status::{MemoryStatus, STATUS_RECENT_ERRORS, Stage1Error, Stage1StatusCounts};
+
+/// How long a stage-1 claim owns its thread before another worker may take it over.
+pub const STAGE1_LEASE_SECONDS: i64 = 3600;
+/// How long a failed stage-1 job waits before it may be claimed again.
+pub const STAGE1_RETRY_DELAY_SECONDS: i64 = 3600;
+/// Attempts per thread version; a newer version of the thread refills them.
+pub const RETRIES_PER_JOB_VERSION: i64 = 3;
+/// How long a phase-2 claim owns the global job without a heartbeat.
+pub const PHASE2_LEASE_SECONDS: i64 = 3600;
+/// How often a running phase 2 should extend its lease.
+pub const PHASE2_HEARTBEAT_SECONDS: i64 = 90;
+/// After a successful phase 2, how long the next one waits.
+pub const PHASE2_SUCCESS_COOLDOWN_SECONDS: i64 = 6 * 3600;
+/// How long a failed phase 2 waits before it may be claimed again (same as stage 1's).
+pub const PHASE2_RETRY_DELAY_SECONDS: i64 = STAGE1_RETRY_DELAY_SECONDS;
+/// How many threads the startup scan looks at, newest first.
+pub const STARTUP_THREAD_SCAN_LIMIT: u32 = 5000;
+/// How many stage-1 jobs may hold a live lease at once.
+pub const DEFAULT_STAGE1_RUNNING_CAP: u32 = 8;
+/// Rows read per query when selecting phase-2 inputs.
+pub const SELECTION_PAGE_SIZE: u32 = 512;
+/// How many times a transaction that still met `SQLITE_BUSY` after the busy timeout is re-run.
+const BUSY_ATTEMPTS: u32 = 5;
+/// The job key of the one phase-2 job.
+pub const PHASE2_JOB_KEY: &str = "global";
+/// Seconds per day, for the `*_days` windows.
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The memories DB's schema, embedded at build time from `state/memory_migrations/`.
+pub(crate) static MEMORIES_MIGRATOR: Migrator = sqlx::migrate!("./memory_migrations");
+
+/// The open memories database, with the state DB attached read-only as `state`.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    pool: SqlitePool,
+    path: PathBuf,
+    clock: Arc<dyn Clock>,
+}
+
+impl MemoryStore {
+    /// Opens (creating and migrating as needed) `<sqlite_home>/memories_1.sqlite` beside the
+    /// runtime's state DB, with the runtime's clock.
+    pub async fn open(runtime: &StateRuntime) -> Result<Self, StateError> {
+        let path = runtime.homes().memories_db_path();
+        let attachments = [Attachment {
+            alias: "state",
+            path: runtime.state_db_path(),
+        }];
+        let clock = Arc::clone(runtime.clock());
+        let pool =
+            open_sqlite_attached(&path, &MEMORIES_MIGRATOR, &attachments, clock.as_ref()).await?;
+        Ok(Self { pool, path, clock })
+    }
+
+    /// The memories database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection pool (the state DB is attached as `state`, read-only).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the pool; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_unix_seconds()
+    }
+
+    fn query_error(&self, operation: &'static str, source: sqlx::Error) -> StateError {
+        StateError::Query {
+            operation,
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn bad_row(&self, what: String, detail: String) -> StateError {
+        StateError::BadRow {
+            path: self.path.clone(),
+            what,
+            detail,
+        }
+    }
+
+    /// Starts a write transaction holding the write lock from its first statement, so what it
+    /// reads cannot change before it writes. Dropping it without commit rolls it back.
+    async fn begin_immediate(
+        &self,
+        operation: &'static str,
+    ) -> Result<Transaction<'static, Sqlite>, StateError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|source| self.query_error(operation, source))
+    }
+
+    async fn commit(
+        &self,
+        transaction: Transaction<'static, Sqlite>,
+        operation: &'static str,
+    ) -> Result<(), StateError> {
+        transaction
+            .commit()
+            .await
+            .map_err(|source| self.query_error(operation, source))
+    }
+
+    /// Runs `attempt` (one whole transaction) again when SQLite still reported the database busy
+    /// after the busy timeout, up to [`BUSY_ATTEMPTS`] times. The transaction that failed was
+    /// rolled back when it was dropped, so a re-run starts clean.
+    async fn retry_busy<T, F, Fut>(&self, mut attempt: F) -> Result<T, StateError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StateError>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match attempt().await {
+                Err(error) if is_busy(&error) && attempts < BUSY_ATTEMPTS => continue,
+                result => return result,
+            }
+        }
+    }
+}
+
+/// Whether `error` is SQLite's "database is locked" / "database table is locked".
+fn is_busy(error: &StateError) -> bool {
+    let StateError::Query { source, .. } = error else {
+        return false;
+    };
+    let Some(database_error) = source.as_database_error() else {
+        return false;
+    };
+    // Primary codes SQLITE_BUSY (5) and SQLITE_LOCKED (6), plus their extended codes.
+    let primary = database_error
+        .code()
+        .and_then(|code| code.parse::<i64>().ok())
+        .map(|code| code & 0xff);
+    matches!(primary, Some(5) | Some(6))
+}
+
+/// A thread id as stored in the memories DB.
+fn key(thread_id: crate::ThreadId) -> String {
+    thread_id.to_string()
+}
+
+/// `now - days`, in seconds, saturating.
+fn days_before(now: i64, days: u32) -> i64 {
+    now.saturating_sub(i64::from(days).saturating_mul(SECONDS_PER_DAY))
+}
+
+#[cfg(test)]
+#[path = "phase2_tests.rs"]
+mod phase2_tests;
+#[cfg(test)]
+#[path = "selection_tests.rs"]
+mod selection_tests;
+#[cfg(test)]
+#[path = "stage1_tests.rs"]
+mod stage1_tests;
+#[cfg(test)]
+mod test_helpers;

@@ -1,0 +1,157 @@
+//! Stage-1 finishers: succeeded (store the output), succeeded with no output (drop any old
+//! output), failed (backoff). Each first checks that the job is still `running` under the claim's
+//! token, in the same transaction as its writes, and returns `false` without writing when the
+//! claim was lost (lease taken over, memory cleared).
+
+use sqlx::SqliteConnection;
+
+use super::{MemoryStore, key};
+use crate::StateError;
+use crate::memory_store::Stage1Claim;
+
+/// What a successful extraction stores for its thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage1OutputInput {
+    /// The raw memory.
+    pub raw_memory: String,
+    /// The rollout summary.
+    pub rollout_summary: String,
+    /// A short slug naming the rollout, if any.
+    pub rollout_slug: Option<String>,
+}
+
+impl MemoryStore {
+    /// Marks the claim done and stores its output (unless a newer version is already stored),
+    /// keeping the row's usage and selection flags; enqueues phase 2. `false` when the claim no
+    /// longer owns the job (nothing is written then).
+    pub async fn stage1_succeeded(
+        &self,
+        claim: &Stage1Claim,
+        output: &Stage1OutputInput,
+    ) -> Result<bool, StateError> {
+        self.retry_busy(|| self.try_stage1_succeeded(claim, Some(output)))
+            .await
+    }
+
+    /// Marks the claim done for a thread that yielded no memory, deleting any older output;
+    /// enqueues phase 2 only when a row was deleted. `false` when ownership was lost.
+    pub async fn stage1_succeeded_no_output(
+        &self,
+        claim: &Stage1Claim,
+    ) -> Result<bool, StateError> {
+        self.retry_busy(|| self.try_stage1_succeeded(claim, None))
+            .await
+    }
+
+    async fn try_stage1_succeeded(
+        &self,
+        claim: &Stage1Claim,
+        output: Option<&Stage1OutputInput>,
+    ) -> Result<bool, StateError> {
+        const OPERATION: &str = "finish stage-1 job";
+        let mut transaction = self.begin_immediate(OPERATION).await?;
+        let now = self.now();
+        // Race prevented: a worker whose lease expired (and was taken over) or whose job was
+        // cleared finishing anyway and overwriting the new owner's result.
+        let owned = sqlx::query(
+            "UPDATE jobs SET status = 'done', finished_at = ?1, lease_until = NULL, \
+                 retry_at = NULL, last_error = NULL, last_success_watermark = input_watermark \
+             WHERE kind = 'memory_stage1' AND job_key = ?2 \
+               AND status = 'running' AND ownership_token = ?3",
+        )
+        .bind(now)
+        .bind(key(claim.thread_id))
+        .bind(&claim.ownership_token)
+        .execute(&mut *transaction)
+        .await
+        .map_err(|source| self.query_error(OPERATION, source))?
+        .rows_affected();
+        if owned == 0 {
+            return Ok(false);
+        }
+        let enqueue = match output {
+            Some(output) => {
+                self.upsert_output(&mut transaction, claim, output, now)
+                    .await?;
+                true
+            }
+            None => {
+                let deleted = sqlx::query("DELETE FROM stage1_outputs WHERE thread_id = ?")
+                    .bind(key(claim.thread_id))
+                    .execute(&mut *transaction)
+                    .await
+                    .map_err(|source| self.query_error("delete stage-1 output", source))?
+                    .rows_affected();
+                deleted > 0
+            }
+        };
+        if enqueue {
+            self.enqueue_phase2_in(&mut transaction, now).await?;
+        }
+        self.commit(transaction, OPERATION).await?;
+        Ok(true)
+    }
+
+    /// Stores the output unless the stored one is of a newer thread version; usage and
+    /// selection columns are left as they are.
+    async fn upsert_output(
+        &self,
+        connection: &mut SqliteConnection,
+        claim: &Stage1Claim,
+        output: &Stage1OutputInput,
+        now: i64,
+    ) -> Result<(), StateError> {
+        sqlx::query(
+            "INSERT INTO stage1_outputs (thread_id, source_updated_at, raw_memory, \
+                                         rollout_summary, rollout_slug, generated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (thread_id) DO UPDATE SET \
+                 source_updated_at = ?2, raw_memory = ?3, rollout_summary = ?4, \
+                 rollout_slug = ?5, generated_at = ?6 \
+             WHERE ?2 >= stage1_outputs.source_updated_at",
+        )
+        .bind(key(claim.thread_id))
+        .bind(claim.input_watermark)
+        .bind(&output.raw_memory)
+        .bind(&output.rollout_summary)
+        .bind(output.rollout_slug.as_deref())
+        .bind(now)
+        .execute(connection)
+        .await
+        .map_err(|source| self.query_error("store stage-1 output", source))?;
+        Ok(())
+    }
+
+    /// Marks the claim failed: `error`, retry from `now + retry_delay_seconds`, one retry fewer
+    /// (never below 0), `reason` kept as the last error. `false` when ownership was lost.
+    pub async fn stage1_failed(
+        &self,
+        claim: &Stage1Claim,
+        reason: &str,
+        retry_delay_seconds: i64,
+    ) -> Result<bool, StateError> {
+        let now = self.now();
+        // One atomic statement. Race prevented: a stale owner recording a failure over the job
+        // a newer claim now owns.
+        let result = self
+            .retry_busy(|| async {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'error', finished_at = ?1, lease_until = NULL, \
+                         retry_at = ?2, retry_remaining = MAX(retry_remaining - 1, 0), \
+                         last_error = ?3 \
+                     WHERE kind = 'memory_stage1' AND job_key = ?4 \
+                       AND status = 'running' AND ownership_token = ?5",
+                )
+                .bind(now)
+                .bind(now.saturating_add(retry_delay_seconds))
+                .bind(reason)
+                .bind(key(claim.thread_id))
+                .bind(&claim.ownership_token)
+                .execute(&self.pool)
+                .await
+                .map_err(|source| self.query_error("fail stage-1 job", source))
+            })
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}

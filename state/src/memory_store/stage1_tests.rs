@@ -1,0 +1,408 @@
+use pretty_assertions::assert_eq;
+
+use super::test_helpers::{Fixture, T0, output};
+use super::*;
+use crate::{MemoryMode, ThreadId};
+
+#[tokio::test]
+async fn stage1_claim_runs_the_thread_version_and_success_makes_it_up_to_date() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7200).await;
+    let claim = f.claimed(thread, "w1").await;
+    assert_eq!(claim.input_watermark, T0 - 7200);
+    assert_eq!(claim.lease_until, T0 + STAGE1_LEASE_SECONDS);
+    assert_eq!(claim.cwd, "/work/project");
+    assert_eq!(
+        f.stage1_job(thread).await.unwrap(),
+        JobRow {
+            kind: JobKind::Stage1,
+            job_key: thread.to_string(),
+            status: JobStatus::Running,
+            worker_id: Some("w1".to_string()),
+            ownership_token: Some(claim.ownership_token.clone()),
+            started_at: Some(T0),
+            finished_at: None,
+            lease_until: Some(T0 + STAGE1_LEASE_SECONDS),
+            retry_at: None,
+            retry_remaining: RETRIES_PER_JOB_VERSION,
+            last_error: None,
+            input_watermark: Some(T0 - 7200),
+            last_success_watermark: None,
+        }
+    );
+    assert_eq!(f.phase2_job().await, None);
+
+    f.advance(60);
+    assert!(
+        f.store
+            .stage1_succeeded(&claim, &output("a"))
+            .await
+            .unwrap()
+    );
+    let job = f.stage1_job(thread).await.unwrap();
+    assert_eq!(
+        (
+            job.status,
+            job.finished_at,
+            job.lease_until,
+            job.last_success_watermark
+        ),
+        (JobStatus::Done, Some(T0 + 60), None, Some(T0 - 7200))
+    );
+    assert_eq!(
+        f.store.stage1_output(thread).await.unwrap().unwrap(),
+        Stage1OutputRow {
+            thread_id: thread,
+            source_updated_at: T0 - 7200,
+            raw_memory: "raw a".to_string(),
+            rollout_summary: "summary a".to_string(),
+            rollout_slug: Some("a".to_string()),
+            generated_at: T0 + 60,
+            usage_count: 0,
+            last_usage: None,
+            selected_for_phase2: false,
+            selected_for_phase2_source_updated_at: None,
+        }
+    );
+    assert_eq!(f.phase2_job().await.unwrap().status, JobStatus::Pending);
+    assert_eq!(f.claim(thread, "w2").await, Stage1ClaimOutcome::UpToDate);
+}
+
+#[tokio::test]
+async fn a_live_lease_is_refused_an_expired_one_is_taken_over_and_the_stale_owner_changes_nothing()
+{
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7200).await;
+    let first = f.claimed(thread, "w1").await;
+    f.advance(STAGE1_LEASE_SECONDS - 1);
+    assert_eq!(
+        f.claim(thread, "w2").await,
+        Stage1ClaimOutcome::Running {
+            lease_until: first.lease_until
+        }
+    );
+    f.advance(1);
+    let second = f.claimed(thread, "w2").await;
+    assert_ne!(second.ownership_token, first.ownership_token);
+    let before = f.stage1_job(thread).await;
+
+    assert!(
+        !f.store
+            .stage1_succeeded(&first, &output("stale"))
+            .await
+            .unwrap()
+    );
+    assert!(!f.store.stage1_succeeded_no_output(&first).await.unwrap());
+    assert!(!f.store.stage1_failed(&first, "stale", 60).await.unwrap());
+    assert_eq!(f.stage1_job(thread).await, before);
+    assert_eq!(f.store.stage1_output(thread).await.unwrap(), None);
+    assert_eq!(f.phase2_job().await, None);
+
+    assert!(
+        f.store
+            .stage1_succeeded(&second, &output("new"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.store
+            .stage1_output(thread)
+            .await
+            .unwrap()
+            .unwrap()
+            .raw_memory,
+        "raw new"
+    );
+}
+
+#[tokio::test]
+async fn failures_back_off_then_exhaust_and_a_newer_thread_version_lifts_both() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7200).await;
+    for attempt in 1..=RETRIES_PER_JOB_VERSION {
+        let claim = f.claimed(thread, "w1").await;
+        assert!(
+            f.store
+                .stage1_failed(&claim, &format!("model said no {attempt}"), 100)
+                .await
+                .unwrap()
+        );
+        let job = f.stage1_job(thread).await.unwrap();
+        assert_eq!(
+            (
+                job.status,
+                job.retry_remaining,
+                job.retry_at,
+                job.last_error.as_deref()
+            ),
+            (
+                JobStatus::Error,
+                RETRIES_PER_JOB_VERSION - attempt,
+                Some(f.now() + 100),
+                Some(format!("model said no {attempt}").as_str())
+            )
+        );
+        if attempt < RETRIES_PER_JOB_VERSION {
+            assert_eq!(
+                f.claim(thread, "w1").await,
+                Stage1ClaimOutcome::InBackoff {
+                    retry_at: f.now() + 100
+                }
+            );
+            f.advance(100);
+        }
+    }
+    f.advance(100);
+    assert_eq!(
+        f.claim(thread, "w1").await,
+        Stage1ClaimOutcome::RetriesExhausted
+    );
+
+    // The session continued: its file (and so its version) moved forward.
+    f.set_thread(thread, T0 - 60, MemoryMode::Enabled).await;
+    let claim = f.claimed(thread, "w1").await;
+    assert_eq!(claim.input_watermark, T0 - 60);
+    let job = f.stage1_job(thread).await.unwrap();
+    assert_eq!(
+        (job.retry_remaining, job.retry_at),
+        (RETRIES_PER_JOB_VERSION, None)
+    );
+    assert!(f.store.stage1_failed(&claim, "again", 3600).await.unwrap());
+    // Backoff applies again to the new version, and a newer one lifts it at once.
+    assert!(matches!(
+        f.claim(thread, "w1").await,
+        Stage1ClaimOutcome::InBackoff { .. }
+    ));
+    f.set_thread(thread, T0 - 30, MemoryMode::Enabled).await;
+    assert!(matches!(
+        f.claim(thread, "w1").await,
+        Stage1ClaimOutcome::Claimed(_)
+    ));
+}
+
+#[tokio::test]
+async fn success_with_no_output_drops_the_old_output_and_enqueues_phase2_only_then() {
+    let f = Fixture::new().await;
+    let quiet = f.thread(T0 - 7200).await;
+    let claim = f.claimed(quiet, "w1").await;
+    assert!(f.store.stage1_succeeded_no_output(&claim).await.unwrap());
+    assert_eq!(f.stage1_job(quiet).await.unwrap().status, JobStatus::Done);
+    assert_eq!(f.phase2_job().await, None);
+
+    let thread = f.thread(T0 - 7200).await;
+    f.extract(thread, "a").await;
+    let watermark = f.phase2_job().await.unwrap().input_watermark.unwrap();
+    f.set_thread(thread, T0 - 3600, MemoryMode::Enabled).await;
+    let claim = f.claimed(thread, "w1").await;
+    assert!(f.store.stage1_succeeded_no_output(&claim).await.unwrap());
+    assert_eq!(f.store.stage1_output(thread).await.unwrap(), None);
+    assert!(f.phase2_job().await.unwrap().input_watermark.unwrap() > watermark);
+}
+
+#[tokio::test]
+async fn a_newer_output_keeps_usage_and_selection_of_the_row() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7200).await;
+    f.extract(thread, "a").await;
+    assert_eq!(f.store.record_usage(&[thread]).await.unwrap(), 1);
+    f.set_thread(thread, T0 - 3600, MemoryMode::Enabled).await;
+    f.advance(10);
+    f.extract(thread, "b").await;
+    let row = f.store.stage1_output(thread).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            row.source_updated_at,
+            row.raw_memory.as_str(),
+            row.usage_count,
+            row.last_usage
+        ),
+        (T0 - 3600, "raw b", 1, Some(T0))
+    );
+}
+
+#[tokio::test]
+async fn the_running_cap_counts_only_other_live_jobs() {
+    let f = Fixture::new().await;
+    let params = Stage1ClaimParams {
+        lease_seconds: 100,
+        running_cap: 2,
+    };
+    let a = f.thread(T0 - 7200).await;
+    let b = f.thread(T0 - 7200).await;
+    let c = f.thread(T0 - 7200).await;
+    for thread in [a, b] {
+        assert!(matches!(
+            f.store.claim_stage1(thread, "w", &params).await.unwrap(),
+            Stage1ClaimOutcome::Claimed(_)
+        ));
+    }
+    assert_eq!(
+        f.store.claim_stage1(c, "w", &params).await.unwrap(),
+        Stage1ClaimOutcome::Capped { running: 2 }
+    );
+    // The same worker re-claiming its own live job is not held back by its own lease.
+    assert!(matches!(
+        f.store.claim_stage1(a, "w", &params).await.unwrap(),
+        Stage1ClaimOutcome::Claimed(_)
+    ));
+    // Expired leases do not count.
+    f.advance(100);
+    assert!(matches!(
+        f.store.claim_stage1(c, "w", &params).await.unwrap(),
+        Stage1ClaimOutcome::Claimed(_)
+    ));
+}
+
+#[tokio::test]
+async fn unknown_and_not_enabled_threads_are_not_claimed() {
+    let f = Fixture::new().await;
+    assert_eq!(
+        f.claim(ThreadId::new(), "w").await,
+        Stage1ClaimOutcome::UnknownThread
+    );
+    let polluted = ThreadId::new();
+    f.set_thread(polluted, T0 - 7200, MemoryMode::Polluted)
+        .await;
+    assert_eq!(
+        f.claim(polluted, "w").await,
+        Stage1ClaimOutcome::NotEnabled {
+            mode: MemoryMode::Polluted
+        }
+    );
+    // A user override wins over the indexed mode, both ways.
+    f.store
+        .set_memory_mode(polluted, MemoryMode::Enabled)
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.claim(polluted, "w").await,
+        Stage1ClaimOutcome::Claimed(_)
+    ));
+    let forgotten = f.thread(T0 - 7200).await;
+    f.store
+        .set_memory_mode(forgotten, MemoryMode::Disabled)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.claim(forgotten, "w").await,
+        Stage1ClaimOutcome::NotEnabled {
+            mode: MemoryMode::Disabled
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_startup_scan_claims_eligible_threads_newest_first_and_says_why_others_were_skipped() {
+    let f = Fixture::new().await;
+    let hour = 3600;
+    let day = 86_400;
+    let own = f.thread(T0 - 7 * hour).await;
+    let newest = f.thread(T0 - 8 * hour).await;
+    let middle = f.thread(T0 - 9 * hour).await;
+    let oldest = f.thread(T0 - 10 * hour).await;
+    let done = f.thread(T0 - 11 * hour).await;
+    f.extract(done, "done").await;
+    let _too_fresh = f.thread(T0 - hour).await;
+    let _too_old = f.thread(T0 - 31 * day).await;
+    let disabled = ThreadId::new();
+    f.set_thread(disabled, T0 - 8 * hour, MemoryMode::Disabled)
+        .await;
+    let archived = ThreadId::new();
+    let mut row = crate::test_support::thread_row(archived, (T0 - 8 * hour) * 1000);
+    row.archived = true;
+    crate::test_support::insert_thread(&f.runtime, &row)
+        .await
+        .unwrap();
+
+    let params = StartupScanParams {
+        exclude_thread: Some(own),
+        max_claims: 2,
+        ..StartupScanParams::default()
+    };
+    let report = f.store.claim_stage1_startup(&params, "w1").await.unwrap();
+    let claimed: Vec<ThreadId> = report.claimed.iter().map(|c| c.thread_id).collect();
+    assert_eq!(claimed, vec![newest, middle]);
+    assert_eq!(report.examined, 2);
+    assert_eq!(
+        report.skipped,
+        StartupSkips {
+            too_fresh: 1,
+            too_old: 1,
+            not_enabled: 1,
+            archived: 1,
+            ..StartupSkips::default()
+        }
+    );
+
+    // A second process starting now sees the first one's leases.
+    let params = StartupScanParams {
+        exclude_thread: Some(own),
+        ..StartupScanParams::default()
+    };
+    let report = f.store.claim_stage1_startup(&params, "w2").await.unwrap();
+    let claimed: Vec<ThreadId> = report.claimed.iter().map(|c| c.thread_id).collect();
+    assert_eq!(claimed, vec![oldest]);
+    assert_eq!(
+        (
+            report.examined,
+            report.skipped.running,
+            report.skipped.up_to_date
+        ),
+        (4, 2, 1)
+    );
+}
+
+#[tokio::test]
+async fn the_startup_scan_respects_the_running_cap_and_the_scan_limit() {
+    let f = Fixture::new().await;
+    for index in 0..6 {
+        f.thread(T0 - 7 * 3600 - index).await;
+    }
+    let params = StartupScanParams {
+        running_cap: 2,
+        scan_limit: 5,
+        ..StartupScanParams::default()
+    };
+    let report = f.store.claim_stage1_startup(&params, "w1").await.unwrap();
+    assert_eq!(report.claimed.len(), 2);
+    assert_eq!((report.examined, report.skipped.capped), (5, 3));
+}
+
+#[tokio::test]
+async fn status_counts_jobs_and_lists_errors_with_their_retry_times() {
+    let f = Fixture::new().await;
+    let failed = f.thread(T0 - 7200).await;
+    let running = f.thread(T0 - 7200).await;
+    let done = f.thread(T0 - 7200).await;
+    let claim = f.claimed(failed, "w").await;
+    f.store
+        .stage1_failed(&claim, "429 storm", 600)
+        .await
+        .unwrap();
+    f.claimed(running, "w").await;
+    f.extract(done, "d").await;
+    let status = f.store.status().await.unwrap();
+    assert_eq!(
+        status.stage1,
+        Stage1StatusCounts {
+            running: 1,
+            done: 1,
+            error: 1,
+            ..Stage1StatusCounts::default()
+        }
+    );
+    assert_eq!(
+        status.recent_errors,
+        vec![Stage1Error {
+            thread_id: failed.to_string(),
+            last_error: Some("429 storm".to_string()),
+            finished_at: Some(T0),
+            retry_at: Some(T0 + 600),
+            retry_remaining: RETRIES_PER_JOB_VERSION - 1,
+        }]
+    );
+    assert_eq!(status.next_retry_at, Some(T0 + 600));
+    assert_eq!(status.phase2.unwrap().status, JobStatus::Pending);
+    assert_eq!((status.outputs, status.selected_outputs), (1, 0));
+    serde_json::to_string(&f.store.status().await.unwrap()).unwrap();
+}

@@ -1,0 +1,78 @@
+//! Helpers for tests of this crate and of crates above it: build a thread row and insert it into
+//! the state DB's `threads` table directly, standing in for the indexer. Not for production
+//! paths: the indexer is the only real writer of `threads`.
+
+use std::path::PathBuf;
+
+use crate::threads::THREAD_COLUMNS;
+use crate::{MemoryMode, StateError, StateRuntime, ThreadId, ThreadRow};
+
+/// An enabled, non-archived thread updated at `updated_at_ms` (unix ms), with a rollout path
+/// and cwd derived from its id.
+pub fn thread_row(id: ThreadId, updated_at_ms: i64) -> ThreadRow {
+    ThreadRow {
+        id,
+        rollout_path: PathBuf::from(format!("/sessions/rollout-{id}.jsonl")),
+        created_at: updated_at_ms,
+        updated_at: updated_at_ms,
+        source: "cli".to_string(),
+        model_provider: None,
+        model: None,
+        cwd: "/work/project".to_string(),
+        title: String::new(),
+        first_user_message: String::new(),
+        preview: String::new(),
+        tokens_used: 0,
+        archived: false,
+        git_sha: None,
+        git_branch: None,
+        git_origin_url: None,
+        cli_version: String::new(),
+        memory_mode: MemoryMode::Enabled,
+        file_size: 0,
+        file_mtime_ns: updated_at_ms.saturating_mul(1_000_000),
+    }
+}
+
+/// Inserts (or replaces) `row` in the state DB's `threads` table.
+pub async fn insert_thread(runtime: &StateRuntime, row: &ThreadRow) -> Result<(), StateError> {
+    let sql = format!(
+        "INSERT OR REPLACE INTO threads ({THREAD_COLUMNS}) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    );
+    sqlx::query(&sql)
+        .bind(row.id.to_string())
+        .bind(row.rollout_path.to_string_lossy().into_owned())
+        .bind(row.created_at)
+        .bind(row.updated_at)
+        .bind(&row.source)
+        .bind(&row.model_provider)
+        .bind(&row.model)
+        .bind(&row.cwd)
+        .bind(&row.title)
+        .bind(&row.first_user_message)
+        .bind(&row.preview)
+        .bind(row.tokens_used)
+        .bind(row.archived)
+        .bind(&row.git_sha)
+        .bind(&row.git_branch)
+        .bind(&row.git_origin_url)
+        .bind(&row.cli_version)
+        .bind(row.memory_mode.as_str())
+        .bind(i64::try_from(row.file_size).unwrap_or(i64::MAX))
+        .bind(row.file_mtime_ns)
+        .execute(runtime.pool())
+        .await
+        .map_err(|source| runtime.query_error("insert thread", source))?;
+    Ok(())
+}
+
+/// Deletes a thread from the state DB's `threads` table (a rollout that disappeared).
+pub async fn delete_thread(runtime: &StateRuntime, id: ThreadId) -> Result<(), StateError> {
+    sqlx::query("DELETE FROM threads WHERE id = ?")
+        .bind(id.to_string())
+        .execute(runtime.pool())
+        .await
+        .map_err(|source| runtime.query_error("delete thread", source))?;
+    Ok(())
+}
