@@ -6,6 +6,7 @@
 
 pub mod redact;
 
+pub mod budget;
 pub mod citations;
 pub mod config;
 pub mod confine;

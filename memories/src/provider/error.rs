@@ -52,6 +52,9 @@ pub enum ProviderError {
     /// The answer could not be read (not the expected JSON shape).
     #[error("unreadable answer: {0}")]
     Unreadable(String),
+    /// The run's budget refused the request before it was sent.
+    #[error("not sent: {0}")]
+    BudgetExhausted(String),
 }
 
 impl ProviderError {
@@ -65,7 +68,8 @@ impl ProviderError {
             | Self::Stream { .. }
             | Self::Failed(_)
             | Self::Incomplete(_)
-            | Self::Unreadable(_) => false,
+            | Self::Unreadable(_)
+            | Self::BudgetExhausted(_) => false,
         }
     }
 

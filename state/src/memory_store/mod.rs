@@ -11,6 +11,7 @@ mod rows;
 mod selection;
 mod stage1_claim;
 mod stage1_finish;
+mod stage1_release;
 mod status;
 
 use std::future::Future;
