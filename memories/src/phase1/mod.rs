@@ -8,5 +8,6 @@ pub mod cut;
 pub mod input;
 pub mod output;
 pub mod prompt;
+pub mod run;
 pub mod select;
 pub mod transcript;
