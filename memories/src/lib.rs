@@ -5,5 +5,6 @@
 
 pub mod phase1;
 pub mod provider;
+pub mod workspace;
 
 pub use codex_state::ThreadId;
