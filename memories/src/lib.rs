@@ -2,9 +2,7 @@
 //! phase 2 consolidates the retained raw memories into a git-versioned memory folder, and the
 //! read path hands the summary to the next session. Everything that leaves the process or is
 //! stored passes through [`redact`] first. It knows nothing of clap, terminals or MCP wire
-//! formats. The phases arrive with their issues; the crate builds on `codex-state`.
-
-pub mod redact;
+//! formats. It builds on `codex-state` for its databases.
 
 pub mod budget;
 pub mod citations;
@@ -17,5 +15,7 @@ pub mod phase1;
 pub mod phase2;
 pub mod provider;
 pub mod read_path;
+pub mod redact;
+pub mod workspace;
 
 pub use codex_state::ThreadId;

@@ -1,0 +1,174 @@
+//! Walking the memory folder: every regular file, executable file and symlink below the root,
+//! with the `lstat` data the index keeps, sorted by path bytes (git's index order). Symlinks are
+//! recorded as links and never followed; directories named `.git` (at any depth) and the
+//! workspace's own bookkeeping at the top level (`.git.corrupt-*`, `.git.tmp-*`, the diff file)
+//! are not memory and are skipped. Other file types (sockets, FIFOs) are skipped too.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BString, ByteSlice, ByteVec};
+use gix::index::entry::Stat;
+use gix::index::fs::Metadata;
+
+use super::error::WorkspaceError;
+use super::{CORRUPT_PREFIX, DIFF_FILE_NAME, STAGING_PREFIX};
+
+/// What a path in the workspace is, as git records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileMode {
+    /// A regular file (`100644`).
+    Regular,
+    /// A regular file with the owner's executable bit (`100755`).
+    Executable,
+    /// A symbolic link (`120000`); its content is the link target.
+    Symlink,
+}
+
+impl FileMode {
+    /// The mode as git prints it, e.g. `100755`.
+    pub fn octal(self) -> &'static str {
+        match self {
+            FileMode::Regular => "100644",
+            FileMode::Executable => "100755",
+            FileMode::Symlink => "120000",
+        }
+    }
+
+    pub(crate) fn tree_kind(self) -> gix::objs::tree::EntryKind {
+        use gix::objs::tree::EntryKind;
+        match self {
+            FileMode::Regular => EntryKind::Blob,
+            FileMode::Executable => EntryKind::BlobExecutable,
+            FileMode::Symlink => EntryKind::Link,
+        }
+    }
+
+    pub(crate) fn index_mode(self) -> gix::index::entry::Mode {
+        use gix::index::entry::Mode;
+        match self {
+            FileMode::Regular => Mode::FILE,
+            FileMode::Executable => Mode::FILE_EXECUTABLE,
+            FileMode::Symlink => Mode::SYMLINK,
+        }
+    }
+
+    /// The file mode of a tree entry; `None` for trees and submodule commits.
+    pub(crate) fn from_tree_mode(mode: gix::objs::tree::EntryMode) -> Option<Self> {
+        use gix::objs::tree::EntryKind;
+        match mode.kind() {
+            EntryKind::Blob => Some(FileMode::Regular),
+            EntryKind::BlobExecutable => Some(FileMode::Executable),
+            EntryKind::Link => Some(FileMode::Symlink),
+            EntryKind::Tree | EntryKind::Commit => None,
+        }
+    }
+
+    fn from_metadata(metadata: &Metadata) -> Option<Self> {
+        if metadata.is_symlink() {
+            Some(FileMode::Symlink)
+        } else if metadata.is_file() {
+            Some(if metadata.is_executable() {
+                FileMode::Executable
+            } else {
+                FileMode::Regular
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// One file of the worktree.
+#[derive(Debug, Clone)]
+pub(crate) struct WorktreeFile {
+    /// Relative to the root, `/`-separated.
+    pub path: BString,
+    /// Regular, executable or symlink.
+    pub mode: FileMode,
+    /// The `lstat` data as the index stores it.
+    pub stat: Stat,
+}
+
+/// Whether a top-level name is the workspace's own bookkeeping rather than memory.
+pub(crate) fn is_excluded_top_level(name: &[u8]) -> bool {
+    name == b".git"
+        || name == DIFF_FILE_NAME.as_bytes()
+        || name.starts_with(CORRUPT_PREFIX.as_bytes())
+        || name.starts_with(STAGING_PREFIX.as_bytes())
+}
+
+/// Every file below `root`, sorted by path bytes.
+pub(crate) fn scan(root: &Path) -> Result<Vec<WorktreeFile>, WorkspaceError> {
+    let mut files = Vec::new();
+    let mut pending: Vec<(PathBuf, BString)> = vec![(root.to_path_buf(), BString::default())];
+    while let Some((dir, prefix)) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| WorkspaceError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| WorkspaceError::Read {
+                path: dir.clone(),
+                source,
+            })?;
+            let name = entry.file_name();
+            let name_bytes: Cow<'_, [u8]> = match gix::path::os_str_into_bstr(&name) {
+                Ok(bytes) => Cow::Borrowed(bytes.as_bytes()),
+                Err(_) => Cow::Owned(name.to_string_lossy().into_owned().into_bytes()),
+            };
+            if &name_bytes[..] == b".git"
+                || (prefix.is_empty() && is_excluded_top_level(&name_bytes[..]))
+            {
+                continue;
+            }
+            let full = entry.path();
+            let metadata =
+                Metadata::from_path_no_follow(&full).map_err(|source| WorkspaceError::Read {
+                    path: full.clone(),
+                    source,
+                })?;
+            let mut path = prefix.clone();
+            if !path.is_empty() {
+                path.push_byte(b'/');
+            }
+            path.push_str(&name_bytes[..]);
+            if metadata.is_dir() {
+                pending.push((full, path));
+                continue;
+            }
+            let Some(mode) = FileMode::from_metadata(&metadata) else {
+                continue;
+            };
+            // A clock before 1970 gives a zero stat, which only costs a re-hash later.
+            let stat = Stat::from_fs(&metadata).unwrap_or_default();
+            files.push(WorktreeFile { path, mode, stat });
+        }
+    }
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The bytes git stores for `file`: the content of a file, the target of a symlink.
+pub(crate) fn read_content(root: &Path, file: &WorktreeFile) -> Result<Vec<u8>, WorkspaceError> {
+    let full = absolute(root, file.path.as_ref());
+    let read = match file.mode {
+        FileMode::Symlink => std::fs::read_link(&full).map(|target| {
+            let target = target.into_os_string();
+            match gix::path::os_str_into_bstr(&target) {
+                Ok(bytes) => bytes.to_vec(),
+                Err(_) => target.to_string_lossy().into_owned().into_bytes(),
+            }
+        }),
+        FileMode::Regular | FileMode::Executable => std::fs::read(&full),
+    };
+    read.map_err(|source| WorkspaceError::Read { path: full, source })
+}
+
+/// `root` joined with a `/`-separated relative path.
+pub(crate) fn absolute(root: &Path, path: &gix::bstr::BStr) -> PathBuf {
+    match gix::path::from_bstr(path) {
+        Ok(relative) => root.join(relative),
+        Err(_) => root.join(path.to_str_lossy().as_ref()),
+    }
+}
