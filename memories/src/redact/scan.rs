@@ -143,20 +143,23 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
             let end = bytes.len().min(trigger.end + after);
             let window = &bytes[start..end];
             let offset = trigger.start - start;
-            for captures in regex.captures_iter(window) {
-                let whole = captures.get(0)?;
+            // Find with the fast engines first; captures only for the match that covers the
+            // trigger.
+            let mut at = 0;
+            while let Some(whole) = regex.find_at(window, at) {
                 if whole.start() > offset {
-                    break;
-                }
-                if whole.end() <= offset {
-                    continue;
-                }
-                let secret = captures.name("s").unwrap_or(whole);
-                if !validate::passes(check, secret.as_bytes()) {
                     return None;
                 }
-                let span = start + secret.start()..start + secret.end();
-                return Some(candidate(span, rule.family, rule.name));
+                if whole.end() > offset {
+                    let captures = regex.captures_at(window, whole.start())?;
+                    let secret = captures.name("s").or_else(|| captures.get(0))?;
+                    if !validate::passes(check, secret.as_bytes()) {
+                        return None;
+                    }
+                    let span = start + secret.start()..start + secret.end();
+                    return Some(candidate(span, rule.family, rule.name));
+                }
+                at = whole.end().max(whole.start() + 1);
             }
             None
         }
