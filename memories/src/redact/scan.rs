@@ -6,18 +6,19 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use regex::bytes::Regex;
 
 use super::family::Family;
 use super::rules::{Matcher, RULES};
-use super::{Finding, REDACTED, assignment, pem, validate};
+use super::{Finding, assignment, pem, validate};
 
-/// The rule table compiled: the prefilter, which rules each trigger wakes, and each rule's
-/// regex (None for rules that are not regexes).
+/// The rule table compiled: the prefilter, which rules each trigger wakes (with the length of
+/// the rule's own trigger, a prefix of the one found), and each rule's regex (None for rules
+/// that are not regexes).
 pub(super) struct RuleSet {
     prefilter: AhoCorasick,
-    rules_by_trigger: Vec<Vec<usize>>,
+    rules_by_trigger: Vec<Vec<(usize, usize)>>,
     regexes: Vec<Option<Regex>>,
 }
 
@@ -38,17 +39,12 @@ pub(super) static RULE_SET: LazyLock<Result<RuleSet, BuildError>> = LazyLock::ne
 impl RuleSet {
     fn build() -> Result<Self, BuildError> {
         let mut triggers: Vec<String> = Vec::new();
-        let mut rules_by_trigger: Vec<Vec<usize>> = Vec::new();
         let mut regexes = Vec::with_capacity(RULES.len());
-        for (index, rule) in RULES.iter().enumerate() {
+        for rule in RULES {
             for trigger in rule.triggers {
                 let lower = trigger.to_ascii_lowercase();
-                match triggers.iter().position(|t| *t == lower) {
-                    Some(existing) => rules_by_trigger[existing].push(index),
-                    None => {
-                        triggers.push(lower);
-                        rules_by_trigger.push(vec![index]);
-                    }
+                if !triggers.contains(&lower) {
+                    triggers.push(lower);
                 }
             }
             let regex = match rule.matcher {
@@ -62,10 +58,32 @@ impl RuleSet {
             };
             regexes.push(regex);
         }
+        // Leftmost-longest search reports `password`, never the `pass` it starts with: each
+        // trigger wakes the rules of every trigger that is a prefix of it. Triggers starting
+        // inside a match are found because the search resumes one byte after a match start.
+        let rules_by_trigger = triggers
+            .iter()
+            .map(|found| {
+                let mut rules = Vec::new();
+                for (index, rule) in RULES.iter().enumerate() {
+                    for trigger in rule.triggers {
+                        let lower = trigger.to_ascii_lowercase();
+                        if found.starts_with(&lower) && !rules.contains(&(index, lower.len())) {
+                            rules.push((index, lower.len()));
+                        }
+                    }
+                }
+                rules.sort_unstable();
+                rules
+            })
+            .collect();
         let prefilter = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
+            // Hundreds of short case-insensitive triggers defeat any literal prefilter; the
+            // plain DFA loop measured faster.
+            .prefilter(false)
             .build(&triggers)?;
         Ok(Self {
             prefilter,
@@ -100,16 +118,18 @@ pub(super) fn find(text: &str, first_only: bool) -> Vec<Finding> {
     };
     let bytes = text.as_bytes();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for hit in set.prefilter.find_overlapping_iter(bytes) {
-        let trigger = hit.start()..hit.end();
-        for &index in &set.rules_by_trigger[hit.pattern().as_usize()] {
-            if let Some(candidate) = try_rule(set, index, bytes, trigger.clone()) {
+    let mut pos = 0;
+    while let Some(hit) = set.prefilter.find(Input::new(bytes).span(pos..bytes.len())) {
+        for &(index, trigger_len) in &set.rules_by_trigger[hit.pattern().as_usize()] {
+            let trigger = hit.start()..hit.start() + trigger_len;
+            if let Some(candidate) = try_rule(set, index, bytes, trigger) {
                 candidates.push(candidate);
                 if first_only {
                     return merge(text, candidates);
                 }
             }
         }
+        pos = hit.start() + 1;
     }
     merge(text, candidates)
 }
@@ -173,7 +193,7 @@ fn merge(text: &str, mut candidates: Vec<Candidate>) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         let span = char_aligned(text, candidate.span);
-        if span.is_empty() || text[span.clone()].contains(REDACTED) {
+        if span.is_empty() || validate::holds_redacted(&text.as_bytes()[span.clone()]) {
             continue;
         }
         if let Some(last) = findings.last_mut()
