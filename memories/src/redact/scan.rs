@@ -10,7 +10,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use regex::bytes::Regex;
 
 use super::family::Family;
-use super::rules::{Matcher, RULES};
+use super::rules::{self, Matcher, Rule};
 use super::{Finding, assignment, pem, validate};
 
 /// The rule table compiled: the prefilter, which rules each trigger wakes (with the length of
@@ -18,6 +18,7 @@ use super::{Finding, assignment, pem, validate};
 /// that are not regexes).
 pub(super) struct RuleSet {
     prefilter: AhoCorasick,
+    rules: Vec<&'static Rule>,
     rules_by_trigger: Vec<Vec<(usize, usize)>>,
     regexes: Vec<Option<Regex>>,
 }
@@ -38,9 +39,10 @@ pub(super) static RULE_SET: LazyLock<Result<RuleSet, BuildError>> = LazyLock::ne
 
 impl RuleSet {
     fn build() -> Result<Self, BuildError> {
+        let rules: Vec<&'static Rule> = rules::all().collect();
         let mut triggers: Vec<String> = Vec::new();
-        let mut regexes = Vec::with_capacity(RULES.len());
-        for rule in RULES {
+        let mut regexes = Vec::with_capacity(rules.len());
+        for rule in &rules {
             for trigger in rule.triggers {
                 let lower = trigger.to_ascii_lowercase();
                 if !triggers.contains(&lower) {
@@ -64,17 +66,17 @@ impl RuleSet {
         let rules_by_trigger = triggers
             .iter()
             .map(|found| {
-                let mut rules = Vec::new();
-                for (index, rule) in RULES.iter().enumerate() {
+                let mut woken = Vec::new();
+                for (index, rule) in rules.iter().enumerate() {
                     for trigger in rule.triggers {
                         let lower = trigger.to_ascii_lowercase();
-                        if found.starts_with(&lower) && !rules.contains(&(index, lower.len())) {
-                            rules.push((index, lower.len()));
+                        if found.starts_with(&lower) && !woken.contains(&(index, lower.len())) {
+                            woken.push((index, lower.len()));
                         }
                     }
                 }
-                rules.sort_unstable();
-                rules
+                woken.sort_unstable();
+                woken
             })
             .collect();
         let prefilter = AhoCorasick::builder()
@@ -87,6 +89,7 @@ impl RuleSet {
             .build(&triggers)?;
         Ok(Self {
             prefilter,
+            rules,
             rules_by_trigger,
             regexes,
         })
@@ -135,7 +138,7 @@ pub(super) fn find(text: &str, first_only: bool) -> Vec<Finding> {
 }
 
 fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) -> Option<Candidate> {
-    let rule = &RULES[index];
+    let rule = set.rules[index];
     let candidate = |span: Range<usize>, family: Family, name: &'static str| Candidate {
         span,
         priority: index,
