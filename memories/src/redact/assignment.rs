@@ -7,9 +7,10 @@
 use std::ops::Range;
 
 use super::family::Family;
+use super::rules::Check;
 use super::validate::{
     Classes, PASSWORD_MIN_BYTES, TOKEN_MIN_BYTES, contains_ci, is_hex, is_placeholder,
-    is_repetitive, is_word_path, looks_random,
+    is_repetitive, is_word_path, looks_random, passes,
 };
 
 /// How far left of the trigger a key may start, in bytes.
@@ -470,6 +471,13 @@ fn value_is_secret(
             classes.count() >= 2 || secret.len() >= 16
         }
         KeyClass::Weak => {
+            // Docker's `"auth": "base64(user:password)"`.
+            if word == b"auth"
+                && passes(Check::BasicAuth, secret)
+                && secret.len() >= TOKEN_MIN_BYTES
+            {
+                return true;
+            }
             if !looks_random(secret) || has_word_prefix(secret) {
                 return false;
             }

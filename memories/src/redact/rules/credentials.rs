@@ -135,9 +135,9 @@ pub(super) const CREDENTIALS: &[Rule] = &[
     token(
         "cli-user-password",
         HttpAuth,
-        &["-u"],
+        &["-u", "--user"],
         r#"^(?:-u|--user)(?:\s+|=)?['"]?[^\s:'"]{1,128}:(?P<s>[^\s'"]{3,})"#,
-        Token,
+        CliPassword,
     ),
     token(
         "cli-user-then-password",
@@ -145,6 +145,13 @@ pub(super) const CREDENTIALS: &[Rule] = &[
         &["-u"],
         r#"^-u\s*['"]?[^\s'"]+['"]?\s+-p\s*['"]?(?P<s>[^\s'"]+)"#,
         CliPassword,
+    ),
+    anchored(
+        "presigned-url-signature",
+        HttpAuth,
+        &["x-amz-signature=", "x-goog-signature="],
+        r"^(?i:x-amz-signature|x-goog-signature)=(?P<s>[0-9a-f]{64,})",
+        Shape,
     ),
     token(
         "netrc-password",

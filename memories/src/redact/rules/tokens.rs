@@ -529,6 +529,13 @@ pub(super) const TOKENS: &[Rule] = &[
         r"^SSWS\s+(?P<s>[A-Za-z0-9_-]{40,})",
         Shape,
     ),
+    anchored(
+        "postmark-server-token",
+        Saas,
+        &["postmark"],
+        r#"^(?i:postmark)[A-Za-z0-9_-]*['"]?\s*[:=]\s*['"](?P<s>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})['"]"#,
+        Shape,
+    ),
     token(
         "postman-api-key",
         Saas,
