@@ -3,9 +3,10 @@
 //! generic assignment parser). Order is priority: when two rules claim the same bytes, the
 //! earlier one names the finding. Patterns are byte regexes; the part to replace is the group
 //! named `s` (or the whole match when there is none). The rules themselves live in `tokens.rs`
-//! (prefixed service tokens) and `credentials.rs` (keys, hashes, URLs, headers, config).
+//! and `services.rs` (prefixed tokens) and `credentials.rs` (keys, hashes, URLs, headers, config).
 
 mod credentials;
+mod services;
 mod tokens;
 
 use super::family::Family;
@@ -137,6 +138,7 @@ pub(super) const fn around(
 const GROUPS: &[&[Rule]] = &[
     credentials::PRIVATE_KEYS,
     tokens::TOKENS,
+    services::SERVICES,
     credentials::CREDENTIALS,
 ];
 
