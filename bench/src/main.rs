@@ -3,6 +3,7 @@
 //! and prints one table: scenario, our figure, the baseline measured in the same run, the ratio,
 //! the target and pass/fail. `--quick` shrinks every workload for a CI smoke run.
 
+mod cpu;
 mod memory;
 mod report;
 mod scenarios;

@@ -1,7 +1,8 @@
 //! `redaction_corpus`: recall of `codex_memories::redact` on the Nosey Parker examples in
-//! `../shared/fixtures/secrets/` (skipped with a notice when the folder is absent), false
-//! positives on the fixture's negatives, and the false-positive rate per line on our own benign
-//! corpus under `tests/data/benign/`, which always runs.
+//! `../shared/fixtures/secrets/`, false positives on the fixture's negatives and on the real
+//! Codex rollouts in `../shared/fixtures/rollouts/real/` (all skipped with a notice when the
+//! folder is absent), and the false-positive rate per line on our own benign corpus under
+//! `tests/data/benign/`, which always runs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -92,7 +93,44 @@ fn fixture_family(rule_id: &str) -> &str {
 #[test]
 fn redaction_corpus() {
     fixture_recall_and_negatives();
+    real_rollouts_have_no_findings();
     benign_false_positive_rate();
+}
+
+/// The published real rollouts hold no credentials (their publisher checked); every finding in
+/// them is a false positive.
+fn real_rollouts_have_no_findings() {
+    let dir = workspace_root().join("../shared/fixtures/rollouts/real");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!(
+            "notice: {} is absent; skipping the real rollouts",
+            dir.display()
+        );
+        return;
+    };
+    let mut bytes = 0;
+    let mut findings = Vec::new();
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .path();
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        bytes += text.len();
+        for finding in redact(&text).findings {
+            findings.push(format!(
+                "{}: {} {:?}",
+                path.display(),
+                finding.rule,
+                finding.span
+            ));
+        }
+    }
+    println!("real rollouts: {bytes} bytes, {} findings", findings.len());
+    assert!(
+        findings.is_empty(),
+        "findings in real rollouts: {findings:#?}"
+    );
 }
 
 fn fixture_recall_and_negatives() {

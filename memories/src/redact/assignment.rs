@@ -7,9 +7,10 @@
 use std::ops::Range;
 
 use super::family::Family;
+use super::rules::Check;
 use super::validate::{
     Classes, PASSWORD_MIN_BYTES, TOKEN_MIN_BYTES, contains_ci, is_hex, is_placeholder,
-    is_repetitive, is_word_path, looks_random,
+    is_repetitive, is_word_path, looks_random, passes,
 };
 
 /// How far left of the trigger a key may start, in bytes.
@@ -153,47 +154,27 @@ pub(super) fn match_at(text: &[u8], hit: Range<usize>) -> Option<Assignment> {
     if continues_identifier(text, hit.end) {
         return None;
     }
-    let word = text[hit.clone()].to_ascii_lowercase();
-    let (mut class, needs_boundary) = match word.as_slice() {
-        b"password" | b"passwd" | b"passphrase" => (KeyClass::Password, false),
-        b"pwd" | b"pass" => (KeyClass::Password, true),
-        b"secret" | b"token" | b"crumb" | b"_pat" | b"-pat" => (KeyClass::Secret, false),
-        b"key" => (KeyClass::Weak, true),
-        b"auth" | b"login" => (KeyClass::Weak, true),
-        b"credential" | b"credentials" => (KeyClass::Weak, false),
-        _ => return None,
+    let word = &text[hit.clone()];
+    let is = |w: &[u8]| word.eq_ignore_ascii_case(w);
+    let (mut class, needs_boundary) = if is(b"password") || is(b"passwd") || is(b"passphrase") {
+        (KeyClass::Password, false)
+    } else if is(b"pwd") || is(b"pass") {
+        (KeyClass::Password, true)
+    } else if is(b"secret") || is(b"token") || is(b"crumb") || is(b"_pat") || is(b"-pat") {
+        (KeyClass::Secret, false)
+    } else if is(b"key") || is(b"auth") || is(b"login") {
+        (KeyClass::Weak, true)
+    } else if is(b"credential") || is(b"credentials") {
+        (KeyClass::Weak, false)
+    } else {
+        return None;
     };
-    let key_start = key_start(text, hit.start);
-    let key = &text[key_start..hit.end];
-    let normal_key: Vec<u8> = key
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric())
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    // `public key: age1…`, `PUBLIC_KEY=…`: public halves are not secrets.
-    let context = &text[key_start.saturating_sub(PUBLIC_CONTEXT_BYTES)..hit.end];
-    if contains_ci(context, b"public") || contains_ci(context, b"publishable") {
+    let boundary = boundary_before(text, hit.start);
+    if needs_boundary && !boundary && !is(b"key") {
         return None;
     }
-    if word == b"key" {
-        let compound = SECRET_KEY_COMPOUNDS
-            .iter()
-            .any(|c| normal_key.ends_with(&[c.as_bytes(), b"key"].concat()));
-        if compound {
-            class = KeyClass::Secret;
-        } else if !boundary_before(text, hit.start) {
-            return None;
-        }
-    } else if needs_boundary && !boundary_before(text, hit.start) {
-        return None;
-    }
-    // `${DB_PASSWORD:-default}`, `%API_TOKEN%`: a variable's name, not an assignment.
-    if key_start >= 1 && matches!(text[key_start - 1], b'{' | b'%' | b'(') {
-        return None;
-    }
-    let flag = key.first() == Some(&b'-');
 
-    // Closing quote of a quoted key, then the separator.
+    // Closing quote of a quoted key, then the separator: most triggers stop here.
     let mut pos = hit.end;
     let mut key_quoted = false;
     if matches!(text.get(pos..pos + 2), Some([b'\\', b'"' | b'\''])) {
@@ -210,12 +191,41 @@ pub(super) fn match_at(text: &[u8], hit: Range<usize>) -> Option<Assignment> {
     let had_padding = padded > pos;
     pos = padded;
     let separator = separator_at(text, pos, key_quoted);
+    let key_start = key_start(text, hit.start);
+    let key = &text[key_start..hit.end];
+    let flag = key.first() == Some(&b'-');
     match separator {
         Some(len) => pos += len,
         None if flag && had_padding => {}
         None => return None,
     }
     pos = skip_padding(text, pos);
+
+    // `${DB_PASSWORD:-default}`, `%API_TOKEN%`: a variable's name, not an assignment.
+    if key_start >= 1 && matches!(text[key_start - 1], b'{' | b'%' | b'(') {
+        return None;
+    }
+    // `public key: age1…`, `PUBLIC_KEY=…`: public halves are not secrets.
+    let context = &text[key_start.saturating_sub(PUBLIC_CONTEXT_BYTES)..hit.end];
+    if contains_ci(context, b"public") || contains_ci(context, b"publishable") {
+        return None;
+    }
+    if is(b"key") {
+        let normal_key: Vec<u8> = key
+            .iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        let compound = SECRET_KEY_COMPOUNDS
+            .iter()
+            .any(|c| normal_key.ends_with(&[c.as_bytes(), b"key"].concat()));
+        if compound {
+            class = KeyClass::Secret;
+        } else if !boundary {
+            return None;
+        }
+    }
+    let word = word.to_ascii_lowercase();
 
     let value = value_at(text, pos)?;
     let secret = &text[value.range.clone()];
@@ -461,6 +471,13 @@ fn value_is_secret(
             classes.count() >= 2 || secret.len() >= 16
         }
         KeyClass::Weak => {
+            // Docker's `"auth": "base64(user:password)"`.
+            if word == b"auth"
+                && passes(Check::BasicAuth, secret)
+                && secret.len() >= TOKEN_MIN_BYTES
+            {
+                return true;
+            }
             if !looks_random(secret) || has_word_prefix(secret) {
                 return false;
             }

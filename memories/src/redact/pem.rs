@@ -9,8 +9,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use super::REDACTED;
-use super::validate::contains;
+use super::validate::holds_redacted;
 
 /// How far after the BEGIN marker the END marker is looked for, in bytes.
 const MAX_PEM_BODY_BYTES: usize = 64 * 1024;
@@ -31,7 +30,7 @@ pub(super) fn match_at(text: &[u8], start: usize) -> Option<Range<usize>> {
     };
     let body = trim_separators(text, body_start..body_end);
     let secret = &text[body.clone()];
-    if body.is_empty() || contains(secret, REDACTED.as_bytes()) {
+    if body.is_empty() || holds_redacted(secret) {
         return None;
     }
     Some(body)

@@ -6,18 +6,20 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use regex::bytes::Regex;
 
 use super::family::Family;
-use super::rules::{Matcher, RULES};
-use super::{Finding, REDACTED, assignment, pem, validate};
+use super::rules::{self, Matcher, Rule};
+use super::{Finding, assignment, pem, validate};
 
-/// The rule table compiled: the prefilter, which rules each trigger wakes, and each rule's
-/// regex (None for rules that are not regexes).
+/// The rule table compiled: the prefilter, which rules each trigger wakes (with the length of
+/// the rule's own trigger, a prefix of the one found), and each rule's regex (None for rules
+/// that are not regexes).
 pub(super) struct RuleSet {
     prefilter: AhoCorasick,
-    rules_by_trigger: Vec<Vec<usize>>,
+    rules: Vec<&'static Rule>,
+    rules_by_trigger: Vec<Vec<(usize, usize)>>,
     regexes: Vec<Option<Regex>>,
 }
 
@@ -37,18 +39,14 @@ pub(super) static RULE_SET: LazyLock<Result<RuleSet, BuildError>> = LazyLock::ne
 
 impl RuleSet {
     fn build() -> Result<Self, BuildError> {
+        let rules: Vec<&'static Rule> = rules::all().collect();
         let mut triggers: Vec<String> = Vec::new();
-        let mut rules_by_trigger: Vec<Vec<usize>> = Vec::new();
-        let mut regexes = Vec::with_capacity(RULES.len());
-        for (index, rule) in RULES.iter().enumerate() {
+        let mut regexes = Vec::with_capacity(rules.len());
+        for rule in &rules {
             for trigger in rule.triggers {
                 let lower = trigger.to_ascii_lowercase();
-                match triggers.iter().position(|t| *t == lower) {
-                    Some(existing) => rules_by_trigger[existing].push(index),
-                    None => {
-                        triggers.push(lower);
-                        rules_by_trigger.push(vec![index]);
-                    }
+                if !triggers.contains(&lower) {
+                    triggers.push(lower);
                 }
             }
             let regex = match rule.matcher {
@@ -62,13 +60,36 @@ impl RuleSet {
             };
             regexes.push(regex);
         }
+        // Leftmost-longest search reports `password`, never the `pass` it starts with: each
+        // trigger wakes the rules of every trigger that is a prefix of it. Triggers starting
+        // inside a match are found because the search resumes one byte after a match start.
+        let rules_by_trigger = triggers
+            .iter()
+            .map(|found| {
+                let mut woken = Vec::new();
+                for (index, rule) in rules.iter().enumerate() {
+                    for trigger in rule.triggers {
+                        let lower = trigger.to_ascii_lowercase();
+                        if found.starts_with(&lower) && !woken.contains(&(index, lower.len())) {
+                            woken.push((index, lower.len()));
+                        }
+                    }
+                }
+                woken.sort_unstable();
+                woken
+            })
+            .collect();
         let prefilter = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
+            // Hundreds of short case-insensitive triggers defeat any literal prefilter; the
+            // plain DFA loop measured faster.
+            .prefilter(false)
             .build(&triggers)?;
         Ok(Self {
             prefilter,
+            rules,
             rules_by_trigger,
             regexes,
         })
@@ -100,22 +121,24 @@ pub(super) fn find(text: &str, first_only: bool) -> Vec<Finding> {
     };
     let bytes = text.as_bytes();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for hit in set.prefilter.find_overlapping_iter(bytes) {
-        let trigger = hit.start()..hit.end();
-        for &index in &set.rules_by_trigger[hit.pattern().as_usize()] {
-            if let Some(candidate) = try_rule(set, index, bytes, trigger.clone()) {
+    let mut pos = 0;
+    while let Some(hit) = set.prefilter.find(Input::new(bytes).span(pos..bytes.len())) {
+        for &(index, trigger_len) in &set.rules_by_trigger[hit.pattern().as_usize()] {
+            let trigger = hit.start()..hit.start() + trigger_len;
+            if let Some(candidate) = try_rule(set, index, bytes, trigger) {
                 candidates.push(candidate);
                 if first_only {
                     return merge(text, candidates);
                 }
             }
         }
+        pos = hit.start() + 1;
     }
     merge(text, candidates)
 }
 
 fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) -> Option<Candidate> {
-    let rule = &RULES[index];
+    let rule = set.rules[index];
     let candidate = |span: Range<usize>, family: Family, name: &'static str| Candidate {
         span,
         priority: index,
@@ -143,20 +166,23 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
             let end = bytes.len().min(trigger.end + after);
             let window = &bytes[start..end];
             let offset = trigger.start - start;
-            for captures in regex.captures_iter(window) {
-                let whole = captures.get(0)?;
+            // Find with the fast engines first; captures only for the match that covers the
+            // trigger.
+            let mut at = 0;
+            while let Some(whole) = regex.find_at(window, at) {
                 if whole.start() > offset {
-                    break;
-                }
-                if whole.end() <= offset {
-                    continue;
-                }
-                let secret = captures.name("s").unwrap_or(whole);
-                if !validate::passes(check, secret.as_bytes()) {
                     return None;
                 }
-                let span = start + secret.start()..start + secret.end();
-                return Some(candidate(span, rule.family, rule.name));
+                if whole.end() > offset {
+                    let captures = regex.captures_at(window, whole.start())?;
+                    let secret = captures.name("s").or_else(|| captures.get(0))?;
+                    if !validate::passes(check, secret.as_bytes()) {
+                        return None;
+                    }
+                    let span = start + secret.start()..start + secret.end();
+                    return Some(candidate(span, rule.family, rule.name));
+                }
+                at = whole.end().max(whole.start() + 1);
             }
             None
         }
@@ -170,7 +196,7 @@ fn merge(text: &str, mut candidates: Vec<Candidate>) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         let span = char_aligned(text, candidate.span);
-        if span.is_empty() || text[span.clone()].contains(REDACTED) {
+        if span.is_empty() || validate::holds_redacted(&text.as_bytes()[span.clone()]) {
             continue;
         }
         if let Some(last) = findings.last_mut()

@@ -538,3 +538,35 @@ fn non_ascii_text_around_a_secret_stays_intact() {
         "mot de passe — password: «[REDACTED_SECRET]» — fin",
     );
 }
+
+#[test]
+fn session_shapes_are_caught() {
+    assert_redacts(
+        Family::Generic,
+        r#"{"auths": {"ghcr.io": {"auth": "YWRhOmdocF9zM2NyM3Q="}}}"#,
+        r#"{"auths": {"ghcr.io": {"auth": "[REDACTED_SECRET]"}}}"#,
+    );
+    assert_redacts(
+        Family::HttpAuth,
+        "curl --user admin:admin https://jenkins.internal/api/json",
+        "curl --user admin:[REDACTED_SECRET] https://jenkins.internal/api/json",
+    );
+    assert_redacts(
+        Family::HttpAuth,
+        "https://b.s3.amazonaws.com/f.zip?X-Amz-Expires=300&X-Amz-Signature=0f3c9a1b2d4e6f8a0c2e4a6b8d0f2a4c6e8a0b2d4f6a8c0e2a4b6d8f0a2c4e6f8a",
+        "https://b.s3.amazonaws.com/f.zip?X-Amz-Expires=300&X-Amz-Signature=[REDACTED_SECRET]",
+    );
+    assert_redacts(
+        Family::Generic,
+        r#"{"output": "export API_TOKEN=f9A2kQ7zL0pX3mN8\nexport DEBUG=1\n"}"#,
+        r#"{"output": "export API_TOKEN=[REDACTED_SECRET]\nexport DEBUG=1\n"}"#,
+    );
+    assert_redacts(
+        Family::Generic,
+        r#"\"password\": \"Zq7mR2vL9x\""#,
+        r#"\"password\": \"[REDACTED_SECRET]\""#,
+    );
+    assert_keeps(
+        "sudo -u postgres psql; git push -u origin main:main; docker run -u 1000:1000 img",
+    );
+}

@@ -15,6 +15,8 @@ pub(super) const WEAK_KEY_MIN_BYTES: usize = 16;
 pub(super) const TOKEN_MIN_BYTES: usize = 8;
 /// Minimum length, in bytes, of a password.
 pub(super) const PASSWORD_MIN_BYTES: usize = 4;
+/// How many alphanumerics of a value are compared with the placeholder words and prefixes.
+const PLACEHOLDER_COMPARE_BYTES: usize = 24;
 /// Length of the base62 CRC32 suffix of a GitHub token.
 const GITHUB_CHECKSUM_CHARS: usize = 6;
 
@@ -98,7 +100,7 @@ const PLACEHOLDER_PREFIXES: &[&str] = &[
 /// Whether `value` is a placeholder, a variable or template reference, or already redacted.
 pub(super) fn is_placeholder(value: &[u8]) -> bool {
     let value = trim_quotes(trim_ascii(value));
-    if value.is_empty() || contains(value, REDACTED.as_bytes()) || contains_ci(value, b"redacted") {
+    if value.is_empty() || holds_redacted(value) || contains_ci(value, b"redacted") {
         return true;
     }
     let first = value[0];
@@ -145,12 +147,18 @@ pub(super) fn is_placeholder(value: &[u8]) -> bool {
     if value.len() >= 3 && value.iter().all(|&b| b == first) {
         return true;
     }
-    let normal: Vec<u8> = value
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric())
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    PLACEHOLDER_WORDS.iter().any(|w| normal == w.as_bytes())
+    let mut normal = [0u8; PLACEHOLDER_COMPARE_BYTES];
+    let mut len = 0;
+    for &b in value.iter().filter(|b| b.is_ascii_alphanumeric()) {
+        if len == normal.len() {
+            break;
+        }
+        normal[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let normal = &normal[..len];
+    let whole = value.iter().filter(|b| b.is_ascii_alphanumeric()).count() == len;
+    (whole && PLACEHOLDER_WORDS.iter().any(|w| normal == w.as_bytes()))
         || PLACEHOLDER_PREFIXES
             .iter()
             .any(|p| normal.starts_with(p.as_bytes()))
@@ -260,7 +268,7 @@ pub(super) fn is_hex(value: &[u8]) -> bool {
 
 /// Applies a rule's check to the captured secret.
 pub(super) fn passes(check: Check, secret: &[u8]) -> bool {
-    if contains(secret, REDACTED.as_bytes()) {
+    if holds_redacted(secret) {
         return false;
     }
     match check {
@@ -437,8 +445,14 @@ pub(super) fn trim_ascii(value: &[u8]) -> &[u8] {
     value.trim_ascii()
 }
 
+/// Whether `value` holds the replacement marker (then it was redacted already).
+pub(super) fn holds_redacted(value: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', value).any(|i| value[i..].starts_with(REDACTED.as_bytes()))
+}
+
+/// Substring test for the short needles and values checked here (no searcher to build).
 pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(haystack, needle).is_some()
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 pub(super) fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
