@@ -5,6 +5,8 @@
 //! Start with [`StateRuntime`]: it resolves nothing itself — pass it [`Homes`] (see
 //! [`Homes::resolve`]) — and opens `state_1.sqlite` under the sqlite home through
 //! [`open_sqlite`], which every database of ours shares. Time comes from a [`Clock`].
+//! [`StateRuntime::index_sessions`] brings the thread index up to date with the rollout files
+//! (`indexer/`, with per-file metadata rules in `metadata/`); `threads.rs` reads it back.
 
 mod clock;
 mod error;

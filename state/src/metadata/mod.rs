@@ -351,5 +351,4 @@ impl Scan {
 }
 
 #[cfg(test)]
-#[path = "../metadata_tests.rs"]
 mod tests;
