@@ -36,8 +36,9 @@ const OPEN_RETRY_DELAY: Duration = Duration::from_millis(50);
 
 /// Opens (creating if missing) the database at `path` and brings its schema up to `migrator`.
 /// Fails with [`StateError::NewerSchema`] when the file holds migrations this build does not
-/// know, and with [`StateError::Corrupt`] (naming the `mv` command to move it aside) when it is
-/// not a SQLite database; in both cases the file is left as it was.
+/// know (checked through a read-only connection first), and with [`StateError::Corrupt`] (naming
+/// the `mv` command to move it aside) when it is not a SQLite database; in both cases the file
+/// is left as it was.
 pub async fn open_sqlite(
     path: &Path,
     migrator: &'static Migrator,
@@ -52,11 +53,11 @@ pub async fn open_sqlite(
             source,
         })?;
     }
-    check_header(path, clock)?;
+    let existing = check_header(path, clock)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match connect_and_migrate(path, migrator, clock).await {
+        match connect_and_migrate(path, existing, migrator, clock).await {
             Err(error) if attempt < OPEN_ATTEMPTS && is_busy(&error) => {
                 tokio::time::sleep(OPEN_RETRY_DELAY).await;
             }
@@ -65,12 +66,16 @@ pub async fn open_sqlite(
     }
 }
 
-/// One attempt at opening: connect (setting WAL) and migrate.
+/// One attempt at opening: refuse a newer schema (read-only), connect (setting WAL), migrate.
 async fn connect_and_migrate(
     path: &Path,
+    existing: bool,
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
+    if existing {
+        refuse_newer_schema(path, migrator, clock).await?;
+    }
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -102,11 +107,37 @@ fn is_busy(error: &StateError) -> bool {
     matches!(code.as_deref(), Some(SQLITE_BUSY) | Some(SQLITE_LOCKED))
 }
 
-/// Refuses an existing non-empty file that does not start with the SQLite header.
-fn check_header(path: &Path, clock: &dyn Clock) -> Result<(), StateError> {
+/// Looks at a database written before, through a read-only connection that changes nothing (not
+/// even the journal mode), and fails if it holds migrations this build does not know.
+async fn refuse_newer_schema(
+    path: &Path,
+    migrator: &'static Migrator,
+    clock: &dyn Clock,
+) -> Result<(), StateError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let probe = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| open_error(path, source, clock))?;
+    let applied = applied_versions(path, &probe, clock).await;
+    probe.close().await;
+    refuse_unknown_versions(path, &applied?, &known_versions(migrator))
+}
+
+fn known_versions(migrator: &Migrator) -> BTreeSet<i64> {
+    migrator.iter().map(|migration| migration.version).collect()
+}
+
+/// Refuses an existing non-empty file that does not start with the SQLite header; true when
+/// there is such a file (a database written before).
+fn check_header(path: &Path, clock: &dyn Clock) -> Result<bool, StateError> {
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(source) => {
             return Err(StateError::Io {
                 path: path.to_path_buf(),
@@ -122,8 +153,11 @@ fn check_header(path: &Path, clock: &dyn Clock) -> Result<(), StateError> {
             path: path.to_path_buf(),
             source,
         })?;
-    if header.is_empty() || header == SQLITE_HEADER {
-        return Ok(());
+    if header.is_empty() {
+        return Ok(false);
+    }
+    if header == SQLITE_HEADER {
+        return Ok(true);
     }
     Err(corrupt(
         path,
@@ -138,7 +172,7 @@ async fn migrate(
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<(), StateError> {
-    let known: BTreeSet<i64> = migrator.iter().map(|migration| migration.version).collect();
+    let known = known_versions(migrator);
     let mut attempt = 0;
     loop {
         attempt += 1;
