@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 
 /// How far into a line the tags are looked for, in bytes.
-const PREFIX_SCAN_BYTES: usize = 256;
+pub(crate) const PREFIX_SCAN_BYTES: usize = 256;
 const TYPE_KEY: &[u8] = br#""type":""#;
 const PAYLOAD_KEY: &[u8] = br#""payload""#;
 const PAYLOAD_TYPE_PREFIX: &[u8] = br#""payload":{"type":""#;
