@@ -228,3 +228,69 @@ impl<W: Write> Write for CountingWriter<W> {
         self.inner.flush()
     }
 }
+
+/// Rollout file sizes drawn like a real Codex home: most sessions are 10–500 KB, about one in
+/// twelve is 5–50 MB.
+pub fn realistic_rollout_bytes(rng: &mut Rng) -> u64 {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if rng.range(0, 12) == 0 {
+        rng.range(5 * MIB, 50 * MIB)
+    } else {
+        rng.range(10 * KIB, 500 * KIB)
+    }
+}
+
+/// What [`write_home`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct SyntheticHome {
+    /// Every rollout file written.
+    pub files: Vec<std::path::PathBuf>,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The largest file's size in bytes.
+    pub largest_bytes: u64,
+}
+
+/// Writes rollouts under `<codex_home>/sessions/YYYY/MM/DD/` until `total_bytes` are written
+/// or `max_files` exist, each sized by `size_of` (given the file's index), with ids and names
+/// like Codex's.
+pub fn write_home(
+    codex_home: &std::path::Path,
+    total_bytes: u64,
+    max_files: usize,
+    rng: &mut Rng,
+    mut size_of: impl FnMut(usize, &mut Rng) -> u64,
+) -> std::io::Result<SyntheticHome> {
+    let mut home = SyntheticHome::default();
+    while home.bytes < total_bytes && home.files.len() < max_files {
+        let index = home.files.len();
+        let day = 1 + index % 28;
+        let dir = codex_home.join(format!("sessions/2026/04/{day:02}"));
+        std::fs::create_dir_all(&dir)?;
+        let thread_id = ThreadId::from_uuid(uuid_for(rng));
+        let name = codex_protocol::RolloutFileName::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 4, day as u32)
+                .and_then(|date| {
+                    date.and_hms_opt(10, (index / 60 % 60) as u32, (index % 60) as u32)
+                })
+                .unwrap_or_default(),
+            thread_id,
+        );
+        let path = dir.join(name.to_string());
+        let target = size_of(index, rng);
+        let file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let bytes = write_session(file, thread_id, "/work/project", target, rng)?;
+        home.bytes += bytes;
+        home.largest_bytes = home.largest_bytes.max(bytes);
+        home.files.push(path);
+    }
+    Ok(home)
+}
+
+fn uuid_for(rng: &mut Rng) -> uuid::Uuid {
+    let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    // Version 7, RFC 4122 variant.
+    let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x7 << 76) | (0x2 << 62);
+    uuid::Uuid::from_u128(bits)
+}

@@ -1,6 +1,8 @@
 //! `LineReader`: splits a byte stream into lines with a hard cap on line length, so a file of any
 //! size, or a single enormous line, is read in bounded memory. An over-long line is skipped to its
-//! newline and reported with its size; nothing about it is kept.
+//! newline and reported with its size; nothing about it is kept. A caller that can tell from a
+//! line's first bytes that it does not need it can have it passed over without being copied
+//! ([`LineReader::next_line_unless`]).
 
 use std::io::{self, BufRead};
 
@@ -113,6 +115,70 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+impl<R: BufRead> LineReader<R> {
+    /// Like [`next_line`](Self::next_line), but first shows `skip` the line's first
+    /// `prefix_bytes` bytes (the whole line when it is shorter). When `skip` returns true the
+    /// line is consumed without being copied and `Some((number, None))` is returned. When the
+    /// buffered input does not yet hold that prefix, `skip` is not asked and the line is read
+    /// normally.
+    pub fn next_line_unless(
+        &mut self,
+        prefix_bytes: usize,
+        mut skip: impl FnMut(&[u8]) -> bool,
+    ) -> io::Result<Option<(u64, Option<RawLine<'_>>)>> {
+        let available = loop {
+            match self.inner.fill_buf() {
+                Ok(available) => break available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            }
+        };
+        if available.is_empty() {
+            return Ok(None);
+        }
+        let newline = memchr_newline(available);
+        let line_len = newline.unwrap_or(available.len());
+        let prefix_known = newline.is_some() || available.len() >= prefix_bytes;
+        if !prefix_known || !skip(&available[..line_len.min(prefix_bytes)]) {
+            return Ok(self.next_line()?.map(|(number, line)| (number, Some(line))));
+        }
+        match newline {
+            Some(position) => self.inner.consume(position + 1),
+            None => {
+                let len = available.len();
+                self.inner.consume(len);
+                self.consume_rest_of_line()?;
+            }
+        }
+        self.line_number += 1;
+        Ok(Some((self.line_number, None)))
+    }
+
+    /// Consumes input up to and including the next newline (or to the end).
+    fn consume_rest_of_line(&mut self) -> io::Result<()> {
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if available.is_empty() {
+                return Ok(());
+            }
+            match memchr_newline(available) {
+                Some(position) => {
+                    self.inner.consume(position + 1);
+                    return Ok(());
+                }
+                None => {
+                    let len = available.len();
+                    self.inner.consume(len);
+                }
+            }
+        }
+    }
+}
+
 fn memchr_newline(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', bytes)
 }
@@ -162,6 +228,56 @@ mod tests {
                 (3, "complete:after".to_string()),
             ]
         );
+    }
+
+    /// Reads with `next_line_unless`, skipping lines whose prefix starts with `s`.
+    fn collect_skipping(input: &[u8], buffer: usize, prefix: usize) -> Vec<(u64, String)> {
+        let mut reader = LineReader::new(io::BufReader::with_capacity(buffer, input));
+        let mut out = Vec::new();
+        while let Some((number, line)) = reader
+            .next_line_unless(prefix, |first| first.starts_with(b"s"))
+            .unwrap()
+        {
+            let text = match line {
+                None => "skipped".to_string(),
+                Some(RawLine::Complete(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+                Some(RawLine::Unterminated(bytes)) => {
+                    format!("unterminated:{}", String::from_utf8_lossy(bytes))
+                }
+                Some(RawLine::TooLong { bytes }) => format!("too_long:{bytes}"),
+            };
+            out.push((number, text));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_judged_by_their_prefix_are_skipped_with_their_numbers() {
+        let input = b"keep1\nskip-me-a-long-line-crossing-buffers\nkeep2\nskip\nlast";
+        let expected = vec![
+            (1, "keep1".to_string()),
+            (2, "skipped".to_string()),
+            (3, "keep2".to_string()),
+            (4, "skipped".to_string()),
+            (5, "unterminated:last".to_string()),
+        ];
+        // A big buffer (whole lines visible) and a tiny one (prefixes split across refills).
+        assert_eq!(collect_skipping(input, 1024, 2), expected);
+        assert_eq!(collect_skipping(input, 4, 2), expected);
+        // A prefix longer than the buffer is never fully visible: nothing is skipped, nothing lost.
+        let originals = [
+            "keep1",
+            "skip-me-a-long-line-crossing-buffers",
+            "keep2",
+            "skip",
+        ];
+        let unskipped: Vec<(u64, String)> = originals
+            .iter()
+            .enumerate()
+            .map(|(index, line)| (index as u64 + 1, line.to_string()))
+            .chain([(5, "unterminated:last".to_string())])
+            .collect();
+        assert_eq!(collect_skipping(input, 3, 8), unskipped);
     }
 
     #[test]

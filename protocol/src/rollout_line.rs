@@ -119,6 +119,20 @@ impl RolloutItem {
         }
     }
 
+    /// Writes the payload as compact JSON in its types' field order (an enum's tag first).
+    pub(crate) fn write_payload(&self, sink: &mut impl std::io::Write) -> serde_json::Result<()> {
+        match self {
+            Self::SessionMeta(meta) => serde_json::to_writer(sink, meta),
+            Self::ResponseItem(item) => serde_json::to_writer(sink, item),
+            Self::EventMsg(event) => serde_json::to_writer(sink, event),
+            Self::TurnContext(context) => serde_json::to_writer(sink, context),
+            Self::Compacted(compacted) => serde_json::to_writer(sink, compacted),
+            Self::LegacyHeader(header) => serde_json::to_writer(sink, header),
+            Self::LegacyState(value) => serde_json::to_writer(sink, value),
+            Self::Other { payload, .. } => serde_json::to_writer(sink, payload),
+        }
+    }
+
     /// The thread id this line declares, for header lines.
     pub fn declared_thread_id(&self) -> Option<ThreadId> {
         match self {

@@ -6,6 +6,8 @@
 //! [`Homes::resolve`]) — and opens `state_1.sqlite` under the sqlite home through
 //! [`open_sqlite`], which every database of ours shares. [`MemoryStore`] opens
 //! `memories_1.sqlite` beside it (jobs, stage-1 outputs). Time comes from a [`Clock`].
+//! [`StateRuntime::index_sessions`] brings the thread index up to date with the rollout files
+//! (`indexer/`, with per-file metadata rules in `metadata/`); `threads.rs` reads it back.
 
 mod clock;
 mod error;

@@ -37,19 +37,28 @@ const OPEN_RETRY_DELAY: Duration = Duration::from_millis(50);
 
 /// Opens (creating if missing) the database at `path` and brings its schema up to `migrator`.
 /// Fails with [`StateError::NewerSchema`] when the file holds migrations this build does not
-/// know, and with [`StateError::Corrupt`] (naming the `mv` command to move it aside) when it is
-/// not a SQLite database; in both cases the file is left as it was.
+/// know (checked through a read-only connection first), and with [`StateError::Corrupt`] (naming
+/// the `mv` command to move it aside) when it is not a SQLite database; in both cases the file
+/// is left as it was.
 pub async fn open_sqlite(
     path: &Path,
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
-    create_parent(path)?;
-    check_header(path, clock)?;
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StateError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    let existing = check_header(path, clock)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match connect_and_migrate(path, migrator, clock).await {
+        match connect_and_migrate(path, existing, migrator, clock).await {
             Err(error) if attempt < OPEN_ATTEMPTS && is_busy(&error) => {
                 tokio::time::sleep(OPEN_RETRY_DELAY).await;
             }
@@ -58,30 +67,19 @@ pub async fn open_sqlite(
     }
 }
 
-/// One attempt at opening: connect (setting WAL) and migrate.
+/// One attempt at opening: refuse a newer schema (read-only), connect (setting WAL), migrate.
 async fn connect_and_migrate(
     path: &Path,
+    existing: bool,
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
+    if existing {
+        refuse_newer_schema(path, migrator, clock).await?;
+    }
     let pool = connect(path, &[], clock).await?;
     migrate(path, &pool, migrator, clock).await?;
     Ok(pool)
-}
-
-/// Whether opening failed only because another process held a lock SQLite would not wait for
-/// (switching a fresh file to WAL takes an exclusive lock that bypasses the busy handler).
-fn is_busy(error: &StateError) -> bool {
-    let source = match error {
-        StateError::Open { source, .. } => source,
-        StateError::Migrate {
-            source: sqlx::migrate::MigrateError::Execute(source),
-            ..
-        } => source,
-        _ => return false,
-    };
-    let code = source.as_database_error().and_then(|error| error.code());
-    matches!(code.as_deref(), Some(SQLITE_BUSY) | Some(SQLITE_LOCKED))
 }
 
 /// Another database file ATTACHed read-only to every connection of a pool, under `alias`.
@@ -110,19 +108,6 @@ pub async fn open_sqlite_attached(
         attach.push((attachment.alias, read_only_uri(&attachment.path)?));
     }
     connect(path, &attach, clock).await
-}
-
-fn create_parent(path: &Path) -> Result<(), StateError> {
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|source| StateError::CreateDir {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    Ok(())
 }
 
 /// A pool over `path` with our pragmas; `attach` holds (alias, read-only URI) pairs.
@@ -181,11 +166,52 @@ fn read_only_uri(path: &Path) -> Result<String, StateError> {
     Ok(uri)
 }
 
-/// Refuses an existing non-empty file that does not start with the SQLite header.
-fn check_header(path: &Path, clock: &dyn Clock) -> Result<(), StateError> {
+/// Whether opening failed only because another process held a lock SQLite would not wait for
+/// (switching a fresh file to WAL takes an exclusive lock that bypasses the busy handler).
+fn is_busy(error: &StateError) -> bool {
+    let source = match error {
+        StateError::Open { source, .. } => source,
+        StateError::Migrate {
+            source: sqlx::migrate::MigrateError::Execute(source),
+            ..
+        } => source,
+        _ => return false,
+    };
+    let code = source.as_database_error().and_then(|error| error.code());
+    matches!(code.as_deref(), Some(SQLITE_BUSY) | Some(SQLITE_LOCKED))
+}
+
+/// Looks at a database written before, through a read-only connection that changes nothing (not
+/// even the journal mode), and fails if it holds migrations this build does not know.
+async fn refuse_newer_schema(
+    path: &Path,
+    migrator: &'static Migrator,
+    clock: &dyn Clock,
+) -> Result<(), StateError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let probe = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| open_error(path, source, clock))?;
+    let applied = applied_versions(path, &probe, clock).await;
+    probe.close().await;
+    refuse_unknown_versions(path, &applied?, &known_versions(migrator))
+}
+
+fn known_versions(migrator: &Migrator) -> BTreeSet<i64> {
+    migrator.iter().map(|migration| migration.version).collect()
+}
+
+/// Refuses an existing non-empty file that does not start with the SQLite header; true when
+/// there is such a file (a database written before).
+fn check_header(path: &Path, clock: &dyn Clock) -> Result<bool, StateError> {
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(source) => {
             return Err(StateError::Io {
                 path: path.to_path_buf(),
@@ -201,8 +227,11 @@ fn check_header(path: &Path, clock: &dyn Clock) -> Result<(), StateError> {
             path: path.to_path_buf(),
             source,
         })?;
-    if header.is_empty() || header == SQLITE_HEADER {
-        return Ok(());
+    if header.is_empty() {
+        return Ok(false);
+    }
+    if header == SQLITE_HEADER {
+        return Ok(true);
     }
     Err(corrupt(
         path,
@@ -217,7 +246,7 @@ async fn migrate(
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<(), StateError> {
-    let known: BTreeSet<i64> = migrator.iter().map(|migration| migration.version).collect();
+    let known = known_versions(migrator);
     let mut attempt = 0;
     loop {
         attempt += 1;

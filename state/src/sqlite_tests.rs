@@ -165,3 +165,42 @@ fn paths_with_spaces_are_quoted_in_the_move_command() {
     assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
     assert_eq!(shell_quote("/plain/path.sqlite"), "/plain/path.sqlite");
 }
+
+#[tokio::test]
+async fn refusing_a_newer_database_does_not_even_change_its_journal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state_1.sqlite");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Delete);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    sqlx::query(
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+         checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations VALUES (1, 'threads', 0, 1, x'00', 0), (2, 'next', 0, 1, x'00', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let before = std::fs::read(&path).unwrap();
+
+    let error = open_sqlite(&path, &STATE_MIGRATOR, &clock())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StateError::NewerSchema { unknown_versions, .. } if unknown_versions == "2"),
+        "{error:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "file bytes unchanged"
+    );
+    assert!(!dir.path().join("state_1.sqlite-wal").exists());
+}

@@ -2,6 +2,7 @@
 //! builds its workload, measures our code and its baseline in the same process, and returns rows.
 //! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
 
+mod index;
 mod read;
 mod redact;
 
@@ -35,6 +36,11 @@ pub const ALL: &[Scenario] = &[
         name: "redact",
         about: "secret redaction throughput (clean and secret-dense text) beside a memchr scan",
         run: redact::run,
+    },
+    Scenario {
+        name: "index",
+        about: "first index throughput beside cat, no-change re-index of 10 000 files, peak RSS",
+        run: index::run,
     },
 ];
 

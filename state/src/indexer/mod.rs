@@ -196,5 +196,4 @@ impl StateRuntime {
 }
 
 #[cfg(test)]
-#[path = "../indexer_tests.rs"]
 mod tests;

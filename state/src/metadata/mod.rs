@@ -74,7 +74,7 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
     let parsed_name = name.parse::<RolloutFileName>();
     let compressed = name.ends_with(".zst");
     let mut scan = Scan::new(parsed_name.as_ref().ok().map(|name| name.thread_id));
-    read_lines(&file.path, compressed, |line| scan.line(line))?;
+    read_lines(&file.path, compressed, &mut scan)?;
 
     let Some(id) = scan
         .id
@@ -129,12 +129,9 @@ enum Flow {
     Stop,
 }
 
-/// Feeds each complete or final line to `on_line`; over-long lines are skipped.
-fn read_lines(
-    path: &Path,
-    compressed: bool,
-    mut on_line: impl FnMut(&[u8]) -> Flow,
-) -> Result<(), ExtractError> {
+/// Feeds each line the index may need to `scan`. Lines whose first bytes say they are not
+/// needed are passed over without being copied; over-long lines are skipped.
+fn read_lines(path: &Path, compressed: bool, scan: &mut Scan) -> Result<(), ExtractError> {
     let file = File::open(path).map_err(|error| ExtractError::Open(error.to_string()))?;
     let reader: Box<dyn BufRead> = if compressed {
         let decoder = zstd::stream::read::Decoder::new(file)
@@ -146,18 +143,25 @@ fn read_lines(
     let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
     loop {
         let line_number = lines.line_number();
-        let next = lines.next_line().map_err(|error| ExtractError::Read {
-            line_number,
-            detail: error.to_string(),
-        })?;
-        let Some((_, raw)) = next else {
-            return Ok(());
+        let next = lines
+            .next_line_unless(probe::PREFIX_SCAN_BYTES, |prefix| {
+                probe::classify(prefix) == LineClass::Skip
+            })
+            .map_err(|error| ExtractError::Read {
+                line_number,
+                detail: error.to_string(),
+            })?;
+        let bytes = match next {
+            None => return Ok(()),
+            // Skipped on its first bytes: a non-blank line the index does not need.
+            Some((_, None)) => {
+                scan.seen_first_line = true;
+                continue;
+            }
+            Some((_, Some(RawLine::Complete(bytes) | RawLine::Unterminated(bytes)))) => bytes,
+            Some((_, Some(RawLine::TooLong { .. }))) => continue,
         };
-        let bytes = match raw {
-            RawLine::Complete(bytes) | RawLine::Unterminated(bytes) => bytes,
-            RawLine::TooLong { .. } => continue,
-        };
-        if on_line(bytes) == Flow::Stop {
+        if scan.line(bytes) == Flow::Stop {
             return Ok(());
         }
     }
@@ -351,5 +355,4 @@ impl Scan {
 }
 
 #[cfg(test)]
-#[path = "../metadata_tests.rs"]
 mod tests;

@@ -3,13 +3,18 @@
 //! `{"timestamp":"…","type":"<kind>","payload":{"type":"<inner>",…`; when a line has that shape
 //! the two tags decide, and any other shape falls back to a real (borrowed) JSON parse.
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 /// How far into a line the tags are looked for, in bytes.
-const PREFIX_SCAN_BYTES: usize = 256;
+pub(crate) const PREFIX_SCAN_BYTES: usize = 256;
 const TYPE_KEY: &[u8] = br#""type":""#;
 const PAYLOAD_KEY: &[u8] = br#""payload""#;
 const PAYLOAD_TYPE_PREFIX: &[u8] = br#""payload":{"type":""#;
+/// Searchers built once: building one per line costs more than the search itself.
+static TYPE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(TYPE_KEY));
+static PAYLOAD_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(PAYLOAD_KEY));
 
 /// What the first bytes of a line say about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,11 +34,11 @@ const WANTED_EVENTS: [&[u8]; 2] = [b"user_message", b"token_count"];
 /// could be one of the wanted kinds: anything not in the canonical layout is parsed.
 pub(crate) fn classify(line: &[u8]) -> LineClass {
     let prefix = &line[..line.len().min(PREFIX_SCAN_BYTES)];
-    let Some(type_at) = memmem::find(prefix, TYPE_KEY) else {
+    let Some(type_at) = TYPE_FINDER.find(prefix) else {
         return LineClass::Parse;
     };
     // A `payload` key before the first `"type"` means that `"type"` may be the payload's own.
-    if memmem::find(&prefix[..type_at], PAYLOAD_KEY).is_some() {
+    if PAYLOAD_FINDER.find(&prefix[..type_at]).is_some() {
         return LineClass::Parse;
     }
     let after_type = &prefix[type_at + TYPE_KEY.len()..];

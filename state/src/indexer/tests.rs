@@ -381,3 +381,87 @@ async fn more_files_than_one_batch_are_all_stored() {
     assert_eq!(report.threads_added, u64::from(count));
     assert_eq!(runtime.count_threads().await.unwrap(), u64::from(count));
 }
+
+/// The real rollouts in `../shared/fixtures` (absent from a user's clone: then skipped).
+fn real_fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/rollouts/real");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: {} is absent", dir.display());
+        None
+    }
+}
+
+#[tokio::test]
+async fn real_codex_rollouts_index_with_their_metadata() {
+    let Some(fixtures) = real_fixtures() else {
+        return;
+    };
+    let home = Home::new();
+    let day = home.homes.sessions_dir().join("2025/11/17");
+    std::fs::create_dir_all(&day).unwrap();
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), day.join(entry.file_name())).unwrap();
+    }
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!(
+        (report.parsed, report.threads_added, report.failed.len()),
+        (2, 2, 0)
+    );
+
+    let cli = runtime
+        .get_thread("019a93b9-f380-7600-98ff-940e6b99603c".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            cli.source.as_str(),
+            cli.cwd.as_str(),
+            cli.cli_version.as_str(),
+            cli.model.as_deref(),
+            cli.tokens_used,
+            cli.git_branch.as_deref(),
+            cli.created_at,
+        ),
+        (
+            "cli",
+            "/home/user/projects/temp/chatbot-ui",
+            "0.58.0",
+            Some("gpt-5.1-codex"),
+            1_121_566,
+            Some("main"),
+            1_763_415_028_608,
+        )
+    );
+    assert!(
+        cli.title.starts_with("finish up the users work"),
+        "{}",
+        cli.title
+    );
+
+    let exec = runtime
+        .get_thread("019e9625-802f-7e91-840a-cfe88d14117a".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            exec.source.as_str(),
+            exec.model.as_deref(),
+            exec.tokens_used,
+            exec.title.as_str(),
+            exec.memory_mode,
+        ),
+        (
+            "exec",
+            Some("gpt-5.5"),
+            22549,
+            "[REDACTED_PROMPT]",
+            MemoryMode::Enabled
+        )
+    );
+}
