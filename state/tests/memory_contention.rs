@@ -2,6 +2,7 @@
 //! (this test binary re-run as workers), all claiming the same 500 threads. Every thread must be
 //! claimed exactly once per version, no more than the cap may run at once, and no "database is
 //! locked" error may surface. Time is a `ManualClock` that never moves.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
