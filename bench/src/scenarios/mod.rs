@@ -2,6 +2,7 @@
 //! builds its workload, measures our code and its baseline in the same process, and returns rows.
 //! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
 
+mod claims;
 mod read;
 
 use crate::report::Row;
@@ -24,11 +25,18 @@ pub struct Scenario {
 }
 
 /// Every scenario, in the order the table lists them.
-pub const ALL: &[Scenario] = &[Scenario {
-    name: "read",
-    about: "rollout reader throughput beside reading the same bytes line by line",
-    run: read::run,
-}];
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "read",
+        about: "rollout reader throughput beside reading the same bytes line by line",
+        run: read::run,
+    },
+    Scenario {
+        name: "claims",
+        about: "stage-1 claims/s and p99 latency, 8 claimers, beside autocommit INSERTs",
+        run: claims::run,
+    },
+];
 
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Scenario> {
