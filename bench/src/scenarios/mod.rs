@@ -2,6 +2,7 @@
 //! builds its workload, measures our code and its baseline in the same process, and returns rows.
 //! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
 
+mod claims;
 mod index;
 mod read;
 mod redact;
@@ -41,6 +42,11 @@ pub const ALL: &[Scenario] = &[
         name: "index",
         about: "first index throughput beside cat, no-change re-index of 10 000 files, peak RSS",
         run: index::run,
+    },
+    Scenario {
+        name: "claims",
+        about: "stage-1 claims/s and p99 latency, 8 claimers, beside autocommit INSERTs",
+        run: claims::run,
     },
 ];
 

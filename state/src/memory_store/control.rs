@@ -32,6 +32,7 @@ impl MemoryStore {
         // One atomic statement: the rows chosen are the rows deleted.
         let result = self
             .retry_busy(|| async {
+                let (_gate, mut connection) = self.write_connection("prune stale outputs").await?;
                 sqlx::query(
                     "DELETE FROM stage1_outputs WHERE thread_id IN ( \
                          SELECT thread_id FROM stage1_outputs \
@@ -42,7 +43,7 @@ impl MemoryStore {
                 )
                 .bind(cutoff)
                 .bind(i64::from(batch_limit))
-                .execute(&self.pool)
+                .execute(&mut *connection)
                 .await
                 .map_err(|source| self.query_error("prune stale outputs", source))
             })

@@ -14,12 +14,15 @@ mod stage1_finish;
 mod stage1_release;
 mod status;
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sqlx::migrate::Migrator;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use crate::sqlite::{Attachment, open_sqlite_attached};
 use crate::{Clock, StateError, StateRuntime};
@@ -71,6 +74,42 @@ pub struct MemoryStore {
     pool: SqlitePool,
     path: PathBuf,
     clock: Arc<dyn Clock>,
+    /// This process's write gate for the file, shared with every other store on it.
+    gate: Arc<AsyncMutex<()>>,
+}
+
+/// A write transaction holding its process's write gate; derefs to the connection. Dropping it
+/// without [`MemoryStore::commit`] rolls back, then opens the gate.
+struct WriteTransaction {
+    // Field order is drop order: the transaction ends before the gate opens.
+    transaction: Transaction<'static, Sqlite>,
+    _gate: OwnedMutexGuard<()>,
+}
+
+impl Deref for WriteTransaction {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.transaction
+    }
+}
+
+impl DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.transaction
+    }
+}
+
+/// One write gate per database file per process. Writers of one process queue here, in FIFO
+/// order, instead of sleeping in SQLite's busy handler (whose growing sleeps leave the lock idle
+/// under contention); writers of other processes still meet at SQLite's lock.
+fn write_gate(path: &Path) -> Arc<AsyncMutex<()>> {
+    static GATES: OnceLock<Mutex<HashMap<PathBuf, Arc<AsyncMutex<()>>>>> = OnceLock::new();
+    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut gates = GATES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Arc::clone(gates.entry(key).or_default())
 }
 
 impl MemoryStore {
@@ -85,7 +124,13 @@ impl MemoryStore {
         let clock = Arc::clone(runtime.clock());
         let pool =
             open_sqlite_attached(&path, &MEMORIES_MIGRATOR, &attachments, clock.as_ref()).await?;
-        Ok(Self { pool, path, clock })
+        let gate = write_gate(&path);
+        Ok(Self {
+            pool,
+            path,
+            clock,
+            gate,
+        })
     }
 
     /// The memories database file.
@@ -128,18 +173,40 @@ impl MemoryStore {
     async fn begin_immediate(
         &self,
         operation: &'static str,
-    ) -> Result<Transaction<'static, Sqlite>, StateError> {
-        self.pool
+    ) -> Result<WriteTransaction, StateError> {
+        // The gate is taken before a connection, so no task holds a connection while it waits.
+        let gate = Arc::clone(&self.gate).lock_owned().await;
+        let transaction = self
+            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(|source| self.query_error(operation, source))
+            .map_err(|source| self.query_error(operation, source))?;
+        Ok(WriteTransaction {
+            transaction,
+            _gate: gate,
+        })
+    }
+
+    /// A connection for one atomic write statement, holding the process's write gate.
+    async fn write_connection(
+        &self,
+        operation: &'static str,
+    ) -> Result<(OwnedMutexGuard<()>, sqlx::pool::PoolConnection<Sqlite>), StateError> {
+        let gate = Arc::clone(&self.gate).lock_owned().await;
+        let connection = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|source| self.query_error(operation, source))?;
+        Ok((gate, connection))
     }
 
     async fn commit(
         &self,
-        transaction: Transaction<'static, Sqlite>,
+        transaction: WriteTransaction,
         operation: &'static str,
     ) -> Result<(), StateError> {
+        let WriteTransaction { transaction, _gate } = transaction;
         transaction
             .commit()
             .await

@@ -84,11 +84,7 @@ impl MemoryStore {
     /// and its input watermark moves strictly forward. Returns the new watermark.
     pub async fn enqueue_phase2(&self) -> Result<i64, StateError> {
         self.retry_busy(|| async {
-            let mut connection = self
-                .pool
-                .acquire()
-                .await
-                .map_err(|source| self.query_error("enqueue phase 2", source))?;
+            let (_gate, mut connection) = self.write_connection("enqueue phase 2").await?;
             self.enqueue_phase2_in(&mut connection, self.now()).await
         })
         .await
@@ -226,6 +222,7 @@ impl MemoryStore {
         // One atomic statement; only the owner's row matches.
         let result = self
             .retry_busy(|| async {
+                let (_gate, mut connection) = self.write_connection("heartbeat phase 2").await?;
                 sqlx::query(
                     "UPDATE jobs SET lease_until = ?1 \
                      WHERE kind = 'memory_consolidate_global' AND job_key = ?2 \
@@ -234,7 +231,7 @@ impl MemoryStore {
                 .bind(now.saturating_add(claim.lease_seconds))
                 .bind(PHASE2_JOB_KEY)
                 .bind(&claim.ownership_token)
-                .execute(&self.pool)
+                .execute(&mut *connection)
                 .await
                 .map_err(|source| self.query_error("heartbeat phase 2", source))
             })
@@ -341,6 +338,7 @@ impl MemoryStore {
         // row that has no token at all (`IS` compares NULL with NULL).
         let result = self
             .retry_busy(|| async {
+                let (_gate, mut connection) = self.write_connection("fail phase-2 job").await?;
                 sqlx::query(
                     "UPDATE jobs SET status = 'error', finished_at = ?1, lease_until = NULL, \
                          retry_at = ?2, retry_remaining = MAX(retry_remaining - 1, 0), \
@@ -353,7 +351,7 @@ impl MemoryStore {
                 .bind(reason)
                 .bind(PHASE2_JOB_KEY)
                 .bind(token)
-                .execute(&self.pool)
+                .execute(&mut *connection)
                 .await
                 .map_err(|source| self.query_error("fail phase-2 job", source))
             })

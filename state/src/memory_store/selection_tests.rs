@@ -317,3 +317,17 @@ async fn the_memories_db_cannot_write_the_attached_state_db() {
             .is_file()
     );
 }
+
+#[tokio::test]
+async fn a_write_transaction_on_the_memories_db_does_not_lock_the_state_db() {
+    let f = Fixture::new().await;
+    let mut transaction = f.store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+    let (threads,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM state.threads")
+        .fetch_one(&mut *transaction)
+        .await
+        .unwrap();
+    assert_eq!(threads, 0);
+    // The indexer can still write the thread index meanwhile.
+    f.thread(T0 - 7200).await;
+    transaction.commit().await.unwrap();
+}

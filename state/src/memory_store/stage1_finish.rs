@@ -135,6 +135,7 @@ impl MemoryStore {
         // a newer claim now owns.
         let result = self
             .retry_busy(|| async {
+                let (_gate, mut connection) = self.write_connection("fail stage-1 job").await?;
                 sqlx::query(
                     "UPDATE jobs SET status = 'error', finished_at = ?1, lease_until = NULL, \
                          retry_at = ?2, retry_remaining = MAX(retry_remaining - 1, 0), \
@@ -147,7 +148,7 @@ impl MemoryStore {
                 .bind(reason)
                 .bind(key(claim.thread_id))
                 .bind(&claim.ownership_token)
-                .execute(&self.pool)
+                .execute(&mut *connection)
                 .await
                 .map_err(|source| self.query_error("fail stage-1 job", source))
             })
