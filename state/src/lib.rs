@@ -4,10 +4,12 @@
 //!
 //! Start with [`StateRuntime`]: it resolves nothing itself — pass it [`Homes`] (see
 //! [`Homes::resolve`]) — and opens `state_1.sqlite` under the sqlite home through
-//! [`open_sqlite`], which every database of ours shares. Time comes from a [`Clock`].
+//! [`open_sqlite`], which every database of ours shares. Time comes from a [`Clock`]. The logs
+//! database and its `tracing` layer live in [`logs`] (start with [`logs::start_log_writer`]).
 
 mod clock;
 mod error;
+pub mod logs;
 mod metadata;
 mod paths;
 mod runtime;
