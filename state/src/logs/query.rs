@@ -146,3 +146,7 @@ pub(crate) async fn run(
         .await
         .map_err(|source| query_error("query logs", path, source))
 }
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;

@@ -236,3 +236,7 @@ pub(crate) fn query_error(operation: &'static str, path: &Path, source: sqlx::Er
         source,
     }
 }
+
+#[cfg(test)]
+#[path = "retention_tests.rs"]
+mod tests;
