@@ -2,6 +2,7 @@
 //! builds its workload, measures our code and its baseline in the same process, and returns rows.
 //! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
 
+mod logs;
 mod read;
 
 use crate::report::Row;
@@ -24,11 +25,18 @@ pub struct Scenario {
 }
 
 /// Every scenario, in the order the table lists them.
-pub const ALL: &[Scenario] = &[Scenario {
-    name: "read",
-    about: "rollout reader throughput beside reading the same bytes line by line",
-    run: read::run,
-}];
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "read",
+        about: "rollout reader throughput beside reading the same bytes line by line",
+        run: read::run,
+    },
+    Scenario {
+        name: "logs",
+        about: "tracing events into the logs DB beside a one-transaction bulk insert; drops; call latency",
+        run: logs::run,
+    },
+];
 
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Scenario> {

@@ -174,6 +174,16 @@ impl LogWriter {
         }
     }
 
+    /// Rows waiting in the queue right now.
+    pub fn queued(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
+    }
+
+    /// The queue's capacity, in rows.
+    pub fn queue_capacity(&self) -> usize {
+        self.sender.max_capacity()
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
