@@ -1,19 +1,22 @@
 //! The `codex-memories` command. Each subcommand lives in its own module under `commands/`;
-//! this file only parses arguments, sets up output, and maps errors to exit codes
-//! (0 ok, 1 failure, 2 usage — clap's own).
+//! this file only parses arguments, sets up output (see `logging`), and maps errors to exit
+//! codes (0 ok, 1 failure, 2 usage — clap's own).
 
 mod commands;
+mod logging;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::commands::Command;
+use crate::commands::{Command, HomeArgs};
 
 /// Memories for coding agents, built from their session recordings.
 #[derive(Debug, Parser)]
 #[command(name = "codex-memories", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    home: HomeArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -21,11 +24,25 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli.command).await {
+    let logs = logging::init(&cli.home);
+    let name = cli.command.name();
+    // `logs` records nothing of its own, so following the logs does not echo itself.
+    if !matches!(cli.command, Command::Logs(_)) {
+        tracing::info!(
+            command = name,
+            version = env!("CARGO_PKG_VERSION"),
+            "codex-memories started"
+        );
+    }
+    let code = match commands::run(cli.command, &cli.home).await {
         Ok(code) => code,
         Err(error) => {
+            tracing::error!(target: logging::FAILURE_TARGET, command = name, "{error:#}");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // Commit the last rows before the process ends.
+    drop(logs);
+    code
 }

@@ -10,7 +10,13 @@ use pretty_assertions::assert_eq;
 use serde_json::Value;
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+    // Keep the logs DB every command writes out of the real home.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    command.env(
+        "CODEX_MEMORIES_SQLITE_HOME",
+        std::env::temp_dir().join("codex-memories-inspect-cli-tests"),
+    );
+    command
 }
 
 fn examples() -> PathBuf {

@@ -7,11 +7,13 @@
 //! [`open_sqlite`], which every database of ours shares. [`MemoryStore`] opens
 //! `memories_1.sqlite` beside it (jobs, stage-1 outputs). Time comes from a [`Clock`].
 //! [`StateRuntime::index_sessions`] brings the thread index up to date with the rollout files
-//! (`indexer/`, with per-file metadata rules in `metadata/`); `threads.rs` reads it back.
+//! (`indexer/`, with per-file metadata rules in `metadata/`); `threads.rs` reads it back. The
+//! logs database and its `tracing` layer live in [`logs`] (start with [`logs::start_log_writer`]).
 
 mod clock;
 mod error;
 mod indexer;
+pub mod logs;
 mod memory_store;
 mod metadata;
 mod paths;

@@ -4,6 +4,7 @@
 
 mod claims;
 mod index;
+mod logs;
 mod read;
 mod redact;
 
@@ -47,6 +48,11 @@ pub const ALL: &[Scenario] = &[
         name: "claims",
         about: "stage-1 claims/s and p99 latency, 8 claimers, beside autocommit INSERTs",
         run: claims::run,
+    },
+    Scenario {
+        name: "logs",
+        about: "tracing events into the logs DB beside a one-transaction bulk insert; drops; call latency",
+        run: logs::run,
     },
 ];
 

@@ -1,6 +1,7 @@
-//! `--codex-home` and `--sqlite-home`, shared by every command that reads rollouts or opens our
-//! databases. Resolution (flag, then environment, then default) is `codex_state::Homes::resolve`;
-//! this module only parses the flags and opens the state database with a readable error.
+//! `HomeArgs`: the `--codex-home` and `--sqlite-home` options every command shares (global, so
+//! they may come before or after the subcommand), resolved into [`Homes`] exactly as the state
+//! crate does (flag, then environment, then default), and the state database opened from them
+//! with a readable error.
 
 use std::path::PathBuf;
 
@@ -9,24 +10,26 @@ use clap::Args;
 use codex_state::{Homes, StateRuntime};
 
 /// Where the rollouts and our databases live.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct HomeArgs {
-    /// The Codex home holding sessions/ [default: $CODEX_HOME, else ~/.codex]
-    #[arg(long, value_name = "DIR")]
+    /// The Codex home (sessions/, config.toml, memories/) [default: ~/.codex].
+    #[arg(long, env = "CODEX_HOME", value_name = "DIR", global = true)]
     pub codex_home: Option<PathBuf>,
-    /// Where codex-memories keeps its databases [default: $CODEX_MEMORIES_SQLITE_HOME, else
-    /// <codex home>/codex-memories]
-    #[arg(long, value_name = "DIR")]
+    /// Where codex-memories keeps its databases [default: <codex home>/codex-memories].
+    #[arg(
+        long,
+        env = "CODEX_MEMORIES_SQLITE_HOME",
+        value_name = "DIR",
+        global = true
+    )]
     pub sqlite_home: Option<PathBuf>,
 }
 
 impl HomeArgs {
     /// The resolved homes.
     pub fn resolve(&self) -> anyhow::Result<Homes> {
-        Ok(Homes::resolve(
-            self.codex_home.as_deref(),
-            self.sqlite_home.as_deref(),
-        )?)
+        Homes::resolve(self.codex_home.as_deref(), self.sqlite_home.as_deref())
+            .context("cannot decide where the Codex home is")
     }
 
     /// Opens (creating and migrating if needed) the state database.

@@ -22,16 +22,14 @@ const MAX_FAILED_SHOWN: usize = 20;
 /// Arguments of `index`.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    #[command(flatten)]
-    home: HomeArgs,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
 }
 
 /// Runs `index`.
-pub async fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let runtime = args.home.open_state().await?;
+pub async fn run(args: IndexArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let runtime = home.open_state().await?;
     let bar = progress_bar();
     let started = Instant::now();
     let report = runtime

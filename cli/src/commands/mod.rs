@@ -3,12 +3,15 @@
 mod home;
 mod index;
 mod inspect;
+mod logs;
 mod redact;
 mod threads;
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
+
+pub use home::HomeArgs;
 
 /// Every `codex-memories` subcommand.
 #[derive(Debug, Subcommand)]
@@ -17,18 +20,34 @@ pub enum Command {
     Index(index::IndexArgs),
     /// Read rollout files and report their thread id, format, item counts and bad lines.
     Inspect(inspect::InspectArgs),
+    /// Print (and with --follow, tail) the logs every codex-memories command records.
+    Logs(logs::LogsArgs),
     /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
     Redact(redact::RedactArgs),
     /// List indexed threads, most recently updated first.
     Threads(threads::ThreadsArgs),
 }
 
+impl Command {
+    /// The subcommand's name, for the log row each run starts with.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Index(_) => "index",
+            Command::Inspect(_) => "inspect",
+            Command::Logs(_) => "logs",
+            Command::Redact(_) => "redact",
+            Command::Threads(_) => "threads",
+        }
+    }
+}
+
 /// Runs one subcommand and returns the process exit code.
-pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(command: Command, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Index(args) => index::run(args).await,
+        Command::Index(args) => index::run(args, home).await,
         Command::Inspect(args) => inspect::run(args),
+        Command::Logs(args) => logs::run(args, home).await,
         Command::Redact(args) => redact::run(args),
-        Command::Threads(args) => threads::run(args).await,
+        Command::Threads(args) => threads::run(args, home).await,
     }
 }

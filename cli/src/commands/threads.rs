@@ -18,8 +18,6 @@ const UPDATED_FORMAT: &str = "%Y-%m-%d %H:%M";
 /// Arguments of `threads`.
 #[derive(Debug, Args)]
 pub struct ThreadsArgs {
-    #[command(flatten)]
-    home: HomeArgs,
     /// Print the rows as a JSON array.
     #[arg(long)]
     json: bool,
@@ -29,8 +27,8 @@ pub struct ThreadsArgs {
 }
 
 /// Runs `threads`.
-pub async fn run(args: ThreadsArgs) -> anyhow::Result<ExitCode> {
-    let runtime = args.home.open_state().await?;
+pub async fn run(args: ThreadsArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let runtime = home.open_state().await?;
     let threads = runtime.list_threads(args.limit).await?;
     runtime.close().await;
     let mut stdout = std::io::stdout().lock();

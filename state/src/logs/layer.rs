@@ -1,0 +1,221 @@
+//! [`LogLayer`]: the `tracing_subscriber::Layer` that turns each event into a [`LogEntry`] and
+//! hands it to the writer with `try_send`. It keeps each span's formatted fields (and its
+//! `thread_id`, if it has one) in the span's extensions, so an event only walks its scope. It
+//! never waits: a full queue drops the event and counts it. Events from the writer's own thread
+//! and from the SQL driver are ignored, so logging can never feed back into itself.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::Clock;
+use crate::logs::writer::{Counters, Message, in_log_writer};
+use crate::logs::{EXCLUDED_TARGET_PREFIXES, LogEntry, LogLevel};
+
+/// Bodies longer than this many bytes are cut (on a character boundary) and marked.
+pub const MAX_LOG_BODY_BYTES: usize = 64 * 1024;
+/// The field whose value names the Codex thread an event or span belongs to.
+const THREAD_ID_FIELD: &str = "thread_id";
+/// What a cut body ends with.
+const TRUNCATION_MARKER: &str = " …[truncated]";
+
+/// The layer feeding the logs DB; build it with [`crate::logs::start_log_writer`].
+#[derive(Debug, Clone)]
+pub struct LogLayer {
+    sender: mpsc::Sender<Message>,
+    counters: Arc<Counters>,
+    clock: Arc<dyn Clock>,
+    process_uuid: Arc<str>,
+}
+
+impl LogLayer {
+    pub(crate) fn new(
+        sender: mpsc::Sender<Message>,
+        counters: Arc<Counters>,
+        clock: Arc<dyn Clock>,
+        process_uuid: Arc<str>,
+    ) -> Self {
+        Self {
+            sender,
+            counters,
+            clock,
+            process_uuid,
+        }
+    }
+}
+
+/// A span's fields as `name=value` text, and its `thread_id`, kept in its extensions.
+#[derive(Debug, Default)]
+struct SpanFields {
+    text: String,
+    thread_id: Option<String>,
+}
+
+/// Writes fields as `name=value` separated by spaces, keeping `message` and `thread_id` apart.
+struct FieldWriter<'a> {
+    fields: &'a mut String,
+    message: Option<&'a mut String>,
+    thread_id: &'a mut Option<String>,
+}
+
+impl FieldWriter<'_> {
+    fn write_value(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        if field.name() == THREAD_ID_FIELD {
+            *self.thread_id = Some(value.to_string());
+        }
+        if field.name() == "message"
+            && let Some(message) = self.message.as_deref_mut()
+        {
+            let _ = message.write_fmt(value);
+            return;
+        }
+        if !self.fields.is_empty() {
+            self.fields.push(' ');
+        }
+        self.fields.push_str(field.name());
+        self.fields.push('=');
+        let _ = self.fields.write_fmt(value);
+    }
+}
+
+impl Visit for FieldWriter<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.write_value(field, format_args!("{value}"));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.write_value(field, format_args!("{value:?}"));
+    }
+}
+
+fn is_excluded(target: &str) -> bool {
+    EXCLUDED_TARGET_PREFIXES
+        .iter()
+        .any(|prefix| target.starts_with(prefix))
+}
+
+impl<S> tracing_subscriber::Layer<S> for LogLayer
+where
+    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut fields = SpanFields::default();
+        attrs.record(&mut FieldWriter {
+            fields: &mut fields.text,
+            message: None,
+            thread_id: &mut fields.thread_id,
+        });
+        span.extensions_mut().insert(fields);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        let Some(fields) = extensions.get_mut::<SpanFields>() else {
+            return;
+        };
+        let SpanFields { text, thread_id } = fields;
+        values.record(&mut FieldWriter {
+            fields: text,
+            message: None,
+            thread_id,
+        });
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let metadata = event.metadata();
+        if in_log_writer() || is_excluded(metadata.target()) {
+            return;
+        }
+        let mut body = String::with_capacity(128);
+        let mut thread_id = None;
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                body.push_str(span.name());
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<SpanFields>() {
+                    if !fields.text.is_empty() {
+                        body.push('{');
+                        body.push_str(&fields.text);
+                        body.push('}');
+                    }
+                    // Root to leaf: the last span carrying one is the nearest.
+                    if fields.thread_id.is_some() {
+                        thread_id.clone_from(&fields.thread_id);
+                    }
+                }
+                body.push(':');
+            }
+        }
+        let mut message = String::new();
+        let mut fields = String::new();
+        let mut event_thread_id = None;
+        event.record(&mut FieldWriter {
+            fields: &mut fields,
+            message: Some(&mut message),
+            thread_id: &mut event_thread_id,
+        });
+        for part in [message, fields] {
+            if part.is_empty() {
+                continue;
+            }
+            if !body.is_empty() {
+                body.push(' ');
+            }
+            body.push_str(&part);
+        }
+        truncate_body(&mut body);
+        let now = self.clock.now();
+        let entry = LogEntry {
+            ts: now.timestamp(),
+            ts_nanos: i64::from(now.timestamp_subsec_nanos()),
+            level: LogLevel::from(*metadata.level()),
+            target: metadata.target().to_string(),
+            body,
+            thread_id: event_thread_id.or(thread_id),
+            process_uuid: self.process_uuid.to_string(),
+            module_path: metadata.module_path().map(str::to_string),
+            file: metadata.file().map(str::to_string),
+            line: metadata.line(),
+        };
+        match self.sender.try_send(Message::Row(entry)) {
+            Ok(()) => {
+                self.counters.enqueued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Full(_)) => {
+                self.counters
+                    .dropped_queue_full
+                    .fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .queue_full_unreported
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Closed(_)) => {
+                self.counters
+                    .dropped_writer_stopped
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Cuts `body` to [`MAX_LOG_BODY_BYTES`] on a character boundary, marking the cut.
+fn truncate_body(body: &mut String) {
+    if body.len() <= MAX_LOG_BODY_BYTES {
+        return;
+    }
+    let mut end = MAX_LOG_BODY_BYTES - TRUNCATION_MARKER.len();
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body.truncate(end);
+    body.push_str(TRUNCATION_MARKER);
+}

@@ -1,0 +1,57 @@
+//! The logs database (`logs_1.sqlite`): a `tracing` layer that turns events into rows without
+//! ever waiting on SQLite, the background writer that inserts them in batches, retention by age
+//! and per-thread / per-process caps (enforced in the insert transaction), and the queries behind
+//! `codex-memories logs`. The invariant: the logging call only formats a row and `try_send`s it;
+//! a full queue or a failing database costs a counted, reported drop, never a wait or a panic.
+//!
+//! Start with [`start_log_writer`] (for a process that logs) or [`LogStore`] (to read or insert).
+
+mod entry;
+mod error;
+mod layer;
+mod query;
+mod retention;
+mod store;
+mod writer;
+
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+
+pub use entry::{LogEntry, LogLevel, ROW_OVERHEAD_BYTES, UnknownLogLevel};
+pub use error::LogsError;
+pub use layer::{LogLayer, MAX_LOG_BODY_BYTES};
+pub use query::{LogOrder, LogQuery, LogRow};
+pub use retention::LogRetention;
+pub use store::LogStore;
+pub use writer::{LogGuard, LogStats, LogWriter, LogWriterConfig, process_uuid, start_log_writer};
+
+/// The logs DB's schema, embedded at build time from `state/logs_migrations/`.
+pub(crate) static LOGS_MIGRATOR: Migrator = sqlx::migrate!("./logs_migrations");
+
+/// How many rows may wait between the logging call and the writer; past it events are dropped
+/// (and counted).
+pub const LOG_QUEUE_CAPACITY: usize = 16 * 1024;
+/// How long a row may wait in the writer before its batch is committed.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+/// A batch is committed as soon as it holds this many rows.
+pub const FLUSH_BATCH_ROWS: usize = 256;
+/// How long the writer waits for another connection's lock before giving up on a batch (and
+/// counting its rows as lost). Shorter than the state DBs' timeout: logs must not pile up.
+pub const LOG_WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long dropping a [`LogGuard`] waits for the last rows to be committed.
+pub const SHUTDOWN_FLUSH_WAIT: Duration = Duration::from_secs(3);
+/// Rows older than this many days are deleted.
+pub const DEFAULT_MAX_AGE_DAYS: i64 = 10;
+/// Byte cap (estimated) per thread, and per process for thread-less rows.
+pub const DEFAULT_MAX_BYTES_PER_SCOPE: i64 = 10 * 1024 * 1024;
+/// Row cap per thread.
+pub const DEFAULT_MAX_ROWS_PER_THREAD: i64 = 1_000;
+/// Row cap per process, for its thread-less rows.
+pub const DEFAULT_MAX_ROWS_PER_PROCESS: i64 = 10_000;
+/// When a scope exceeds a cap it is trimmed this many percent below the cap, so the (scanning)
+/// trim runs once per this share of the cap instead of on every batch.
+pub const DEFAULT_TRIM_SLACK_PERCENT: i64 = 10;
+/// Targets whose events are never logged into the DB: the driver's own statements would feed
+/// back into the writer.
+pub const EXCLUDED_TARGET_PREFIXES: &[&str] = &["sqlx"];

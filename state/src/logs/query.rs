@@ -1,0 +1,152 @@
+//! Reading the logs DB: [`LogQuery`] (level, time range, thread, text, module/file, after-id,
+//! order, limit) and the [`LogRow`]s it returns. Filters are bound parameters of one `SELECT`;
+//! text matching is a case-sensitive substring (`instr`), so no pattern characters need escaping.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use crate::logs::retention::query_error;
+use crate::logs::{LogLevel, LogsError};
+
+/// Which rows come first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogOrder {
+    /// Highest id first (with a limit: the newest rows).
+    #[default]
+    NewestFirst,
+    /// Lowest id first (tailing with `after_id`).
+    OldestFirst,
+}
+
+/// Which rows to read. Every filter is optional; all given ones must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogQuery {
+    /// Only this level and more severe ones.
+    pub min_level: Option<LogLevel>,
+    /// Only rows at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Only rows before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Only rows of this Codex thread.
+    pub thread_id: Option<String>,
+    /// Only rows whose body contains this text.
+    pub text: Option<String>,
+    /// Only rows whose module path or file contains this text.
+    pub module_or_file: Option<String>,
+    /// Only rows with a larger id (for tailing).
+    pub after_id: Option<i64>,
+    /// Row order.
+    pub order: LogOrder,
+    /// At most this many rows.
+    pub limit: Option<u32>,
+}
+
+/// One stored log row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct LogRow {
+    /// The row id; increases with insertion.
+    pub id: i64,
+    /// Unix seconds.
+    pub ts: i64,
+    /// Nanoseconds within `ts`.
+    pub ts_nanos: i64,
+    /// `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`.
+    pub level: String,
+    /// The event's target.
+    pub target: String,
+    /// The span chain then the event's message and fields.
+    pub body: String,
+    /// The Codex thread, if any.
+    pub thread_id: Option<String>,
+    /// The process that wrote it.
+    pub process_uuid: String,
+    /// The module the event came from.
+    pub module_path: Option<String>,
+    /// The source file.
+    pub file: Option<String>,
+    /// The source line.
+    pub line: Option<i64>,
+    /// What the row counts against the byte caps.
+    pub estimated_bytes: i64,
+}
+
+impl LogRow {
+    /// The row's instant.
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(self.ts, u32::try_from(self.ts_nanos).unwrap_or(0))
+    }
+}
+
+pub(crate) async fn run(
+    pool: &SqlitePool,
+    path: &Path,
+    query: &LogQuery,
+) -> Result<Vec<LogRow>, LogsError> {
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT id, ts, ts_nanos, level, target, body, thread_id, process_uuid, module_path, \
+         file, line, estimated_bytes FROM logs WHERE 1 = 1",
+    );
+    if let Some(min_level) = query.min_level {
+        sql.push(" AND level IN (");
+        let mut levels = sql.separated(", ");
+        for level in min_level.and_above() {
+            levels.push_bind(level.as_str());
+        }
+        sql.push(")");
+    }
+    if let Some(since) = query.since {
+        // (ts, ts_nanos) >= (since): whole seconds first, then the nanoseconds within.
+        sql.push(" AND (ts > ")
+            .push_bind(since.timestamp())
+            .push(" OR (ts = ")
+            .push_bind(since.timestamp())
+            .push(" AND ts_nanos >= ")
+            .push_bind(i64::from(since.timestamp_subsec_nanos()))
+            .push("))");
+    }
+    if let Some(until) = query.until {
+        sql.push(" AND (ts < ")
+            .push_bind(until.timestamp())
+            .push(" OR (ts = ")
+            .push_bind(until.timestamp())
+            .push(" AND ts_nanos < ")
+            .push_bind(i64::from(until.timestamp_subsec_nanos()))
+            .push("))");
+    }
+    if let Some(thread_id) = &query.thread_id {
+        sql.push(" AND thread_id = ").push_bind(thread_id.clone());
+    }
+    if let Some(text) = &query.text {
+        sql.push(" AND instr(body, ")
+            .push_bind(text.clone())
+            .push(") > 0");
+    }
+    if let Some(needle) = &query.module_or_file {
+        sql.push(" AND (instr(COALESCE(module_path, ''), ")
+            .push_bind(needle.clone())
+            .push(") > 0 OR instr(COALESCE(file, ''), ")
+            .push_bind(needle.clone())
+            .push(") > 0)");
+    }
+    if let Some(after_id) = query.after_id {
+        sql.push(" AND id > ").push_bind(after_id);
+    }
+    sql.push(match query.order {
+        LogOrder::NewestFirst => " ORDER BY id DESC",
+        LogOrder::OldestFirst => " ORDER BY id ASC",
+    });
+    if let Some(limit) = query.limit {
+        sql.push(" LIMIT ").push_bind(i64::from(limit));
+    }
+    sql.build_query_as::<LogRow>()
+        .fetch_all(pool)
+        .await
+        .map_err(|source| query_error("query logs", path, source))
+}
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;

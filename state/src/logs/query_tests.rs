@@ -1,0 +1,238 @@
+//! Every `LogQuery` filter against a small, fixed set of rows.
+
+use std::sync::Arc;
+
+use chrono::DateTime;
+use pretty_assertions::assert_eq;
+
+use super::*;
+use crate::ManualClock;
+use crate::logs::{LogEntry, LogStore};
+
+const NOW: i64 = 1_763_000_000;
+
+fn entry(ts: i64, level: LogLevel, thread_id: Option<&str>, body: &str, file: &str) -> LogEntry {
+    LogEntry {
+        ts,
+        ts_nanos: 500,
+        level,
+        target: "codex_memories::phase1".to_string(),
+        body: body.to_string(),
+        thread_id: thread_id.map(str::to_string),
+        process_uuid: "p".to_string(),
+        module_path: Some(format!("codex_memories::{}", file.trim_end_matches(".rs"))),
+        file: Some(format!("memories/src/{file}")),
+        line: Some(7),
+    }
+}
+
+/// Ids 1..=5, in this order.
+async fn store(dir: &tempfile::TempDir) -> LogStore {
+    let clock = Arc::new(ManualClock::new(DateTime::from_timestamp(NOW, 0).unwrap()));
+    let store = LogStore::open(&dir.path().join("logs_1.sqlite"), clock)
+        .await
+        .unwrap();
+    store
+        .insert(&[
+            entry(
+                NOW - 300,
+                LogLevel::Debug,
+                None,
+                "startup scan",
+                "phase1.rs",
+            ),
+            entry(
+                NOW - 200,
+                LogLevel::Info,
+                Some("t1"),
+                "claimed job",
+                "phase1.rs",
+            ),
+            entry(
+                NOW - 100,
+                LogLevel::Warn,
+                Some("t2"),
+                "model retry 429",
+                "client.rs",
+            ),
+            entry(
+                NOW - 50,
+                LogLevel::Error,
+                Some("t1"),
+                "job failed: 429",
+                "phase1.rs",
+            ),
+            entry(NOW, LogLevel::Trace, None, "tick", "workspace.rs"),
+        ])
+        .await
+        .unwrap();
+    store
+}
+
+async fn ids(store: &LogStore, query: LogQuery) -> Vec<i64> {
+    store
+        .query(&query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect()
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap()
+}
+
+#[tokio::test]
+async fn every_filter_selects_exactly_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let oldest_first = LogQuery {
+        order: LogOrder::OldestFirst,
+        ..LogQuery::default()
+    };
+    let cases: Vec<(&str, LogQuery, Vec<i64>)> = vec![
+        (
+            "no filter, newest first",
+            LogQuery::default(),
+            vec![5, 4, 3, 2, 1],
+        ),
+        ("oldest first", oldest_first.clone(), vec![1, 2, 3, 4, 5]),
+        (
+            "min level warn",
+            LogQuery {
+                min_level: Some(LogLevel::Warn),
+                ..oldest_first.clone()
+            },
+            vec![3, 4],
+        ),
+        (
+            "min level debug",
+            LogQuery {
+                min_level: Some(LogLevel::Debug),
+                ..oldest_first.clone()
+            },
+            vec![1, 2, 3, 4],
+        ),
+        (
+            "since is inclusive of the nanoseconds",
+            LogQuery {
+                since: Some(at(NOW - 100) + chrono::Duration::nanoseconds(500)),
+                ..oldest_first.clone()
+            },
+            vec![3, 4, 5],
+        ),
+        (
+            "until is exclusive",
+            LogQuery {
+                until: Some(at(NOW - 100) + chrono::Duration::nanoseconds(500)),
+                ..oldest_first.clone()
+            },
+            vec![1, 2],
+        ),
+        (
+            "thread",
+            LogQuery {
+                thread_id: Some("t1".to_string()),
+                ..oldest_first.clone()
+            },
+            vec![2, 4],
+        ),
+        (
+            "text is a substring of the body",
+            LogQuery {
+                text: Some("429".to_string()),
+                ..oldest_first.clone()
+            },
+            vec![3, 4],
+        ),
+        (
+            "text with pattern characters is literal",
+            LogQuery {
+                text: Some("%".to_string()),
+                ..oldest_first.clone()
+            },
+            vec![],
+        ),
+        (
+            "module or file",
+            LogQuery {
+                module_or_file: Some("client".to_string()),
+                ..oldest_first.clone()
+            },
+            vec![3],
+        ),
+        (
+            "after id, for tailing",
+            LogQuery {
+                after_id: Some(3),
+                ..oldest_first.clone()
+            },
+            vec![4, 5],
+        ),
+        (
+            "limit takes the newest",
+            LogQuery {
+                limit: Some(2),
+                ..LogQuery::default()
+            },
+            vec![5, 4],
+        ),
+        (
+            "filters combine",
+            LogQuery {
+                thread_id: Some("t1".to_string()),
+                min_level: Some(LogLevel::Error),
+                text: Some("failed".to_string()),
+                ..oldest_first.clone()
+            },
+            vec![4],
+        ),
+    ];
+    for (name, query, want) in cases {
+        assert_eq!((name, ids(&store, query).await), (name, want));
+    }
+}
+
+#[tokio::test]
+async fn a_row_comes_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let rows = store
+        .query(&LogQuery {
+            after_id: Some(1),
+            limit: Some(1),
+            order: LogOrder::OldestFirst,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    let written = entry(
+        NOW - 200,
+        LogLevel::Info,
+        Some("t1"),
+        "claimed job",
+        "phase1.rs",
+    );
+    assert_eq!(
+        rows,
+        vec![LogRow {
+            id: 2,
+            ts: NOW - 200,
+            ts_nanos: 500,
+            level: "INFO".to_string(),
+            target: "codex_memories::phase1".to_string(),
+            body: "claimed job".to_string(),
+            thread_id: Some("t1".to_string()),
+            process_uuid: "p".to_string(),
+            module_path: Some("codex_memories::phase1".to_string()),
+            file: Some("memories/src/phase1.rs".to_string()),
+            line: Some(7),
+            estimated_bytes: written.estimated_bytes(),
+        }]
+    );
+    assert_eq!(
+        rows[0].time(),
+        Some(at(NOW - 200) + chrono::Duration::nanoseconds(500))
+    );
+}

@@ -1,0 +1,242 @@
+//! Retention, run inside the insert transaction: rows older than the age limit go, and each
+//! thread (and each process, for its thread-less rows) keeps only its newest rows within a byte
+//! cap and a row cap. Only the scopes a batch touched are checked, against running totals in
+//! `log_usage`; a scope is scanned and trimmed only when it is over a cap, down to the cap less
+//! a slack, so the scan is paid once per slack's worth of rows, not on every batch.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use sqlx::SqliteConnection;
+
+use crate::logs::{
+    DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_BYTES_PER_SCOPE, DEFAULT_MAX_ROWS_PER_PROCESS,
+    DEFAULT_MAX_ROWS_PER_THREAD, DEFAULT_TRIM_SLACK_PERCENT, LogEntry, LogsError,
+};
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The retention limits. Caps count `estimated_bytes` and rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogRetention {
+    /// Rows older than this many days are deleted.
+    pub max_age_days: i64,
+    /// Byte cap per thread.
+    pub max_bytes_per_thread: i64,
+    /// Row cap per thread.
+    pub max_rows_per_thread: i64,
+    /// Byte cap per process, for its thread-less rows.
+    pub max_bytes_per_process: i64,
+    /// Row cap per process, for its thread-less rows.
+    pub max_rows_per_process: i64,
+    /// How far below a cap (in percent of it) an over-cap scope is trimmed; 0 trims to the cap.
+    pub trim_slack_percent: i64,
+}
+
+impl Default for LogRetention {
+    fn default() -> Self {
+        Self {
+            max_age_days: DEFAULT_MAX_AGE_DAYS,
+            max_bytes_per_thread: DEFAULT_MAX_BYTES_PER_SCOPE,
+            max_rows_per_thread: DEFAULT_MAX_ROWS_PER_THREAD,
+            max_bytes_per_process: DEFAULT_MAX_BYTES_PER_SCOPE,
+            max_rows_per_process: DEFAULT_MAX_ROWS_PER_PROCESS,
+            trim_slack_percent: DEFAULT_TRIM_SLACK_PERCENT,
+        }
+    }
+}
+
+/// A retention scope: a thread, or a process's thread-less rows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Scope {
+    Thread(String),
+    Process(String),
+}
+
+impl Scope {
+    pub(crate) fn of(entry: &LogEntry) -> Self {
+        match &entry.thread_id {
+            Some(thread_id) => Scope::Thread(thread_id.clone()),
+            None => Scope::Process(entry.process_uuid.clone()),
+        }
+    }
+
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Scope::Thread(key) => ("thread", key),
+            Scope::Process(key) => ("process", key),
+        }
+    }
+}
+
+/// Rows and bytes added to each scope by one batch.
+pub(crate) type ScopeTotals = BTreeMap<Scope, (i64, i64)>;
+
+/// Deletes rows past the age limit, then adds `added` to the running totals and trims every
+/// touched scope that is now over a cap. Runs on the insert transaction's connection.
+pub(crate) async fn enforce(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    added: &ScopeTotals,
+    retention: &LogRetention,
+    now_unix_seconds: i64,
+) -> Result<(), LogsError> {
+    delete_expired(conn, path, retention, now_unix_seconds).await?;
+    for (scope, (rows, bytes)) in added {
+        let (kind, key) = scope.parts();
+        // Running totals: one upsert per touched scope instead of a scan.
+        let (total_rows, total_bytes): (i64, i64) = sqlx::query_as(
+            "INSERT INTO log_usage (scope, key, rows, bytes) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (scope, key) DO UPDATE SET rows = rows + excluded.rows, \
+             bytes = bytes + excluded.bytes RETURNING rows, bytes",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(rows)
+        .bind(bytes)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|source| query_error("update log usage", path, source))?;
+        let (max_rows, max_bytes) = caps(scope, retention);
+        if total_rows > max_rows || total_bytes > max_bytes {
+            trim(conn, path, scope, retention).await?;
+        }
+    }
+    Ok(())
+}
+
+fn caps(scope: &Scope, retention: &LogRetention) -> (i64, i64) {
+    match scope {
+        Scope::Thread(_) => (
+            retention.max_rows_per_thread,
+            retention.max_bytes_per_thread,
+        ),
+        Scope::Process(_) => (
+            retention.max_rows_per_process,
+            retention.max_bytes_per_process,
+        ),
+    }
+}
+
+/// Deletes rows older than the age limit and takes them off the running totals.
+async fn delete_expired(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    retention: &LogRetention,
+    now_unix_seconds: i64,
+) -> Result<(), LogsError> {
+    let cutoff =
+        now_unix_seconds.saturating_sub(retention.max_age_days.saturating_mul(SECONDS_PER_DAY));
+    // MIN(ts) is one index probe; the grouped scan below only runs when something expired.
+    let (oldest,): (Option<i64>,) = sqlx::query_as("SELECT MIN(ts) FROM logs")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|source| query_error("find oldest log", path, source))?;
+    if oldest.is_none_or(|oldest| oldest >= cutoff) {
+        return Ok(());
+    }
+    let groups: Vec<(Option<String>, String, i64, i64)> = sqlx::query_as(
+        "SELECT thread_id, MIN(process_uuid), COUNT(*), SUM(estimated_bytes) FROM logs \
+         WHERE ts < ?1 GROUP BY thread_id, CASE WHEN thread_id IS NULL THEN process_uuid END",
+    )
+    .bind(cutoff)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|source| query_error("count expired logs", path, source))?;
+    sqlx::query("DELETE FROM logs WHERE ts < ?1")
+        .bind(cutoff)
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| query_error("delete expired logs", path, source))?;
+    for (thread_id, process_uuid, rows, bytes) in groups {
+        let (kind, key) = match &thread_id {
+            Some(thread_id) => ("thread", thread_id.as_str()),
+            None => ("process", process_uuid.as_str()),
+        };
+        sqlx::query(
+            "UPDATE log_usage SET rows = rows - ?3, bytes = bytes - ?4 \
+             WHERE scope = ?1 AND key = ?2",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(rows)
+        .bind(bytes)
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| query_error("update log usage", path, source))?;
+    }
+    sqlx::query("DELETE FROM log_usage WHERE rows <= 0")
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| query_error("update log usage", path, source))?;
+    Ok(())
+}
+
+/// Keeps the scope's newest rows within its caps less the slack, and recounts its totals.
+async fn trim(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    scope: &Scope,
+    retention: &LogRetention,
+) -> Result<(), LogsError> {
+    let (max_rows, max_bytes) = caps(scope, retention);
+    let keep_percent = 100 - retention.trim_slack_percent.clamp(0, 99);
+    let keep_rows = max_rows.saturating_mul(keep_percent) / 100;
+    let keep_bytes = max_bytes.saturating_mul(keep_percent) / 100;
+    let (kind, key) = scope.parts();
+    let filter = match scope {
+        Scope::Thread(_) => "thread_id = ?1",
+        Scope::Process(_) => "process_uuid = ?1 AND thread_id IS NULL",
+    };
+    // Walking newest first, the first row past either cap and every older one go.
+    let boundary_sql = format!(
+        "SELECT MAX(id) FROM (SELECT id, \
+         ROW_NUMBER() OVER newest AS n, SUM(estimated_bytes) OVER newest AS total \
+         FROM logs WHERE {filter} \
+         WINDOW newest AS (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) \
+         WHERE n > ?2 OR total > ?3"
+    );
+    let (boundary,): (Option<i64>,) = sqlx::query_as(&boundary_sql)
+        .bind(key)
+        .bind(keep_rows)
+        .bind(keep_bytes)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|source| query_error("find log retention boundary", path, source))?;
+    if let Some(boundary) = boundary {
+        sqlx::query(&format!("DELETE FROM logs WHERE {filter} AND id <= ?2"))
+            .bind(key)
+            .bind(boundary)
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| query_error("trim logs", path, source))?;
+    }
+    let (rows, bytes): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), COALESCE(SUM(estimated_bytes), 0) FROM logs WHERE {filter}"
+    ))
+    .bind(key)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|source| query_error("count logs", path, source))?;
+    sqlx::query("UPDATE log_usage SET rows = ?3, bytes = ?4 WHERE scope = ?1 AND key = ?2")
+        .bind(kind)
+        .bind(key)
+        .bind(rows)
+        .bind(bytes)
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| query_error("update log usage", path, source))?;
+    Ok(())
+}
+
+pub(crate) fn query_error(operation: &'static str, path: &Path, source: sqlx::Error) -> LogsError {
+    LogsError::Query {
+        operation,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+#[path = "retention_tests.rs"]
+mod tests;

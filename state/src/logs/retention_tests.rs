@@ -1,0 +1,225 @@
+//! Retention through `LogStore::insert`, the writer's own insert path, with a manual clock.
+
+use std::sync::Arc;
+
+use chrono::DateTime;
+use pretty_assertions::assert_eq;
+
+use super::*;
+use crate::logs::{LogLevel, LogOrder, LogQuery, LogStore};
+use crate::{Clock, ManualClock};
+
+const NOW: i64 = 1_763_000_000;
+const PROCESS: &str = "process-a";
+const THREAD_A: &str = "thread-a";
+const THREAD_B: &str = "thread-b";
+
+fn entry(thread_id: Option<&str>, ts: i64, body: &str) -> LogEntry {
+    LogEntry {
+        ts,
+        ts_nanos: 0,
+        level: LogLevel::Info,
+        target: "t".to_string(),
+        body: body.to_string(),
+        thread_id: thread_id.map(str::to_string),
+        process_uuid: PROCESS.to_string(),
+        module_path: None,
+        file: None,
+        line: None,
+    }
+}
+
+/// Exact caps (no slack) unless a test says otherwise.
+fn retention() -> LogRetention {
+    LogRetention {
+        trim_slack_percent: 0,
+        ..LogRetention::default()
+    }
+}
+
+async fn store(dir: &tempfile::TempDir, retention: LogRetention) -> (LogStore, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(DateTime::from_timestamp(NOW, 0).unwrap()));
+    let shared: Arc<dyn Clock> = clock.clone();
+    let store = LogStore::open(&dir.path().join("logs_1.sqlite"), shared)
+        .await
+        .unwrap()
+        .with_retention(retention);
+    (store, clock)
+}
+
+/// (thread, body) of every row, oldest first.
+async fn contents(store: &LogStore) -> Vec<(Option<String>, String)> {
+    store
+        .query(&LogQuery {
+            order: LogOrder::OldestFirst,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.thread_id, row.body))
+        .collect()
+}
+
+fn expected(thread_id: Option<&str>, bodies: &[&str]) -> Vec<(Option<String>, String)> {
+    bodies
+        .iter()
+        .map(|body| (thread_id.map(str::to_string), body.to_string()))
+        .collect()
+}
+
+async fn usage(store: &LogStore) -> Vec<(String, String, i64, i64)> {
+    sqlx::query_as("SELECT scope, key, rows, bytes FROM log_usage ORDER BY scope, key")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn rows_older_than_the_age_limit_are_deleted_by_the_next_insert() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, clock) = store(&dir, retention()).await;
+    let day = 86_400;
+    store
+        .insert(&[
+            entry(Some(THREAD_A), NOW - 9 * day, "nine days old"),
+            entry(None, NOW - 2 * day, "two days old"),
+        ])
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::days(2));
+    store
+        .insert(&[entry(None, NOW + 2 * day, "new")])
+        .await
+        .unwrap();
+    assert_eq!(
+        contents(&store).await,
+        vec![
+            (None, "two days old".to_string()),
+            (None, "new".to_string()),
+        ]
+    );
+    // The expired thread's totals went with its rows.
+    let bytes =
+        entry(None, 0, "two days old").estimated_bytes() + entry(None, 0, "new").estimated_bytes();
+    assert_eq!(
+        usage(&store).await,
+        vec![("process".to_string(), PROCESS.to_string(), 2, bytes)]
+    );
+}
+
+#[tokio::test]
+async fn each_thread_keeps_only_its_newest_rows_within_the_row_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_rows_per_thread: 3,
+            ..retention()
+        },
+    )
+    .await;
+    let a: Vec<String> = (0..5).map(|n| format!("a{n}")).collect();
+    let mut batch: Vec<LogEntry> = a
+        .iter()
+        .map(|body| entry(Some(THREAD_A), NOW, body))
+        .collect();
+    batch.push(entry(Some(THREAD_B), NOW, "b0"));
+    batch.push(entry(None, NOW, "no thread"));
+    store.insert(&batch).await.unwrap();
+    store
+        .insert(&[entry(Some(THREAD_A), NOW, "a5")])
+        .await
+        .unwrap();
+    let mut want = expected(Some(THREAD_A), &["a3", "a4"]);
+    want.extend(expected(Some(THREAD_B), &["b0"]));
+    want.extend(expected(None, &["no thread"]));
+    want.extend(expected(Some(THREAD_A), &["a5"]));
+    assert_eq!(contents(&store).await, want);
+}
+
+#[tokio::test]
+async fn each_thread_keeps_only_its_newest_rows_within_the_byte_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let row_bytes = entry(Some(THREAD_A), NOW, "0123456789").estimated_bytes();
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_bytes_per_thread: row_bytes * 2 + row_bytes / 2,
+            ..retention()
+        },
+    )
+    .await;
+    let batch: Vec<LogEntry> = ["0000000000", "1111111111", "2222222222", "3333333333"]
+        .iter()
+        .map(|body| entry(Some(THREAD_A), NOW, body))
+        .collect();
+    store.insert(&batch).await.unwrap();
+    assert_eq!(
+        contents(&store).await,
+        expected(Some(THREAD_A), &["2222222222", "3333333333"])
+    );
+    assert_eq!(
+        usage(&store).await,
+        vec![("thread".to_string(), THREAD_A.to_string(), 2, row_bytes * 2)]
+    );
+}
+
+#[tokio::test]
+async fn thread_less_rows_are_capped_per_process_and_thread_rows_do_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_rows_per_process: 2,
+            ..retention()
+        },
+    )
+    .await;
+    let mut other_process = entry(None, NOW, "other process");
+    other_process.process_uuid = "process-b".to_string();
+    store
+        .insert(&[
+            other_process,
+            entry(None, NOW, "p0"),
+            entry(Some(THREAD_A), NOW, "thread row"),
+            entry(None, NOW, "p1"),
+            entry(None, NOW, "p2"),
+        ])
+        .await
+        .unwrap();
+    let mut want = expected(None, &["other process"]);
+    want.extend(expected(Some(THREAD_A), &["thread row"]));
+    want.extend(expected(None, &["p1", "p2"]));
+    assert_eq!(contents(&store).await, want);
+}
+
+#[tokio::test]
+async fn an_over_cap_scope_is_trimmed_below_the_cap_by_the_slack() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_rows_per_thread: 10,
+            trim_slack_percent: 50,
+            ..retention()
+        },
+    )
+    .await;
+    let bodies: Vec<String> = (0..10).map(|n| n.to_string()).collect();
+    let batch: Vec<LogEntry> = bodies
+        .iter()
+        .map(|body| entry(Some(THREAD_A), NOW, body))
+        .collect();
+    store.insert(&batch).await.unwrap();
+    // At the cap: nothing is trimmed yet.
+    assert_eq!(contents(&store).await.len(), 10);
+    store
+        .insert(&[entry(Some(THREAD_A), NOW, "10")])
+        .await
+        .unwrap();
+    assert_eq!(
+        contents(&store).await,
+        expected(Some(THREAD_A), &["6", "7", "8", "9", "10"])
+    );
+}

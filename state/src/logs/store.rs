@@ -1,0 +1,135 @@
+//! [`LogStore`]: the logs DB opened for reading and for direct inserts (tests, tools), and
+//! [`insert_batch`], the one insert path every writer uses — rows and retention in one
+//! `BEGIN IMMEDIATE` transaction, so a reader never sees a batch half-applied.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::Clock;
+use crate::logs::retention::{self, Scope, ScopeTotals, query_error};
+use crate::logs::{LOGS_MIGRATOR, LogEntry, LogQuery, LogRetention, LogRow, LogsError, query};
+use crate::sqlite::open_sqlite;
+
+/// Rows per multi-row `INSERT` statement (11 parameters each, well under SQLite's limit); full
+/// chunks reuse one prepared statement.
+const INSERT_CHUNK_ROWS: usize = 64;
+
+/// The open logs database.
+#[derive(Debug, Clone)]
+pub struct LogStore {
+    path: PathBuf,
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+    retention: LogRetention,
+}
+
+impl LogStore {
+    /// Opens (creating and migrating as needed) the logs DB at `path`, e.g.
+    /// [`crate::Homes::logs_db_path`], with the default retention.
+    pub async fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, LogsError> {
+        let pool = open_sqlite(path, &LOGS_MIGRATOR, clock.as_ref()).await?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            pool,
+            clock,
+            retention: LogRetention::default(),
+        })
+    }
+
+    /// The same store applying `retention` on its inserts.
+    pub fn with_retention(mut self, retention: LogRetention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Inserts `entries` in one transaction, enforcing retention as the writer does.
+    pub async fn insert(&self, entries: &[LogEntry]) -> Result<(), LogsError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|source| query_error("connect", &self.path, source))?;
+        insert_batch(
+            &mut conn,
+            &self.path,
+            entries,
+            &self.retention,
+            self.clock.now_unix_seconds(),
+        )
+        .await
+    }
+
+    /// The rows matching `query`.
+    pub async fn query(&self, query: &LogQuery) -> Result<Vec<LogRow>, LogsError> {
+        query::run(&self.pool, &self.path, query).await
+    }
+
+    /// Closes the pool; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Inserts `entries` and enforces `retention` in one `BEGIN IMMEDIATE` transaction (taking the
+/// write lock up front, so two writers queue on the busy timeout instead of failing to upgrade).
+pub(crate) async fn insert_batch(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    entries: &[LogEntry],
+    retention: &LogRetention,
+    now_unix_seconds: i64,
+) -> Result<(), LogsError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut tx = conn
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|source| query_error("begin log batch", path, source))?;
+    let mut added = ScopeTotals::new();
+    for chunk in entries.chunks(INSERT_CHUNK_ROWS) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO logs (ts, ts_nanos, level, target, body, thread_id, process_uuid, \
+             module_path, file, line, estimated_bytes) ",
+        );
+        insert.push_values(chunk, |mut row, entry| {
+            let bytes = entry.estimated_bytes();
+            let totals = added.entry(Scope::of(entry)).or_insert((0, 0));
+            totals.0 += 1;
+            totals.1 += bytes;
+            row.push_bind(entry.ts)
+                .push_bind(entry.ts_nanos)
+                .push_bind(entry.level.as_str())
+                .push_bind(entry.target.as_str())
+                .push_bind(entry.body.as_str())
+                .push_bind(entry.thread_id.as_deref())
+                .push_bind(entry.process_uuid.as_str())
+                .push_bind(entry.module_path.as_deref())
+                .push_bind(entry.file.as_deref())
+                .push_bind(entry.line)
+                .push_bind(bytes);
+        });
+        insert
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| query_error("insert logs", path, source))?;
+    }
+    retention::enforce(&mut tx, path, &added, retention, now_unix_seconds).await?;
+    tx.commit()
+        .await
+        .map_err(|source| query_error("commit logs", path, source))?;
+    Ok(())
+}

@@ -1,0 +1,554 @@
+//! The background writer: a dedicated thread with its own current-thread tokio runtime (so it
+//! keeps working while the host's runtime shuts down) that drains the queue in batches and
+//! commits each batch, with retention, in one transaction — on [`FLUSH_BATCH_ROWS`], on
+//! [`FLUSH_INTERVAL`], on [`LogWriter::flush`] and on shutdown. Drops (queue full) and losses
+//! (a batch that could not be written) are counted and reported as a WARN row by the next commit
+//! that succeeds. It never panics on a database error; the rows of a failed batch are lost.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::Clock;
+use crate::logs::retention::query_error;
+use crate::logs::store::insert_batch;
+use crate::logs::{
+    FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY, LOG_WRITER_BUSY_TIMEOUT, LogEntry,
+    LogLayer, LogLevel, LogRetention, LogStore, LogsError, SHUTDOWN_FLUSH_WAIT,
+};
+
+/// How often a blocking flush retries handing its marker to a full queue.
+const FULL_QUEUE_RETRY: Duration = Duration::from_millis(1);
+/// The target of the writer's own report rows.
+const WRITER_TARGET: &str = "codex_state::logs";
+
+thread_local! {
+    static IN_LOG_WRITER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is a log writer (whose own events must not be logged).
+pub(crate) fn in_log_writer() -> bool {
+    IN_LOG_WRITER.with(Cell::get)
+}
+
+/// This process's id in the `process_uuid` column, the same for every writer it starts.
+pub fn process_uuid() -> &'static str {
+    static PROCESS_UUID: OnceLock<String> = OnceLock::new();
+    PROCESS_UUID.get_or_init(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// What travels from the layer (and flush callers) to the writer.
+#[derive(Debug)]
+pub(crate) enum Message {
+    Row(LogEntry),
+    Flush(Ack),
+    Shutdown(Ack),
+    /// Tests only: run a statement on the writer's connection (e.g. to make it "disk full").
+    #[cfg(test)]
+    Execute(String, Ack),
+}
+
+/// Where the writer answers a flush: an awaiting task or a blocked thread.
+#[derive(Debug)]
+pub(crate) enum Ack {
+    Async(oneshot::Sender<Result<(), String>>),
+    Blocking(std::sync::mpsc::SyncSender<Result<(), String>>),
+}
+
+impl Ack {
+    fn send(self, result: Result<(), String>) {
+        // A caller that stopped waiting is not an error.
+        match self {
+            Ack::Async(sender) => {
+                let _ = sender.send(result);
+            }
+            Ack::Blocking(sender) => {
+                let _ = sender.try_send(result);
+            }
+        }
+    }
+}
+
+/// Counters shared by the layer, the writer and the handles.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) enqueued: AtomicU64,
+    pub(crate) written: AtomicU64,
+    pub(crate) dropped_queue_full: AtomicU64,
+    pub(crate) queue_full_unreported: AtomicU64,
+    pub(crate) lost_write_failed: AtomicU64,
+    pub(crate) dropped_writer_stopped: AtomicU64,
+}
+
+/// What the layer and writer have done so far (monotonic totals).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogStats {
+    /// Events handed to the queue.
+    pub enqueued: u64,
+    /// Rows committed (including the writer's own report rows).
+    pub written: u64,
+    /// Events dropped because the queue was full.
+    pub dropped_queue_full: u64,
+    /// Enqueued events lost because their batch could not be written.
+    pub lost_write_failed: u64,
+    /// Events dropped because the writer had stopped.
+    pub dropped_writer_stopped: u64,
+}
+
+/// How the writer runs. `Default` gives the documented constants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogWriterConfig {
+    /// Queue capacity, in rows.
+    pub queue_capacity: usize,
+    /// The longest a row waits before its batch is committed.
+    pub flush_interval: Duration,
+    /// Commit as soon as a batch holds this many rows.
+    pub flush_batch_rows: usize,
+    /// How long a batch waits for another connection's lock.
+    pub busy_timeout: Duration,
+    /// Retention applied in every batch.
+    pub retention: LogRetention,
+    /// The `process_uuid` column value.
+    pub process_uuid: String,
+}
+
+impl Default for LogWriterConfig {
+    fn default() -> Self {
+        Self {
+            queue_capacity: LOG_QUEUE_CAPACITY,
+            flush_interval: FLUSH_INTERVAL,
+            flush_batch_rows: FLUSH_BATCH_ROWS,
+            busy_timeout: LOG_WRITER_BUSY_TIMEOUT,
+            retention: LogRetention::default(),
+            process_uuid: process_uuid().to_string(),
+        }
+    }
+}
+
+/// A handle on a running writer: flush it, read its counters.
+#[derive(Debug, Clone)]
+pub struct LogWriter {
+    sender: mpsc::Sender<Message>,
+    counters: Arc<Counters>,
+    path: PathBuf,
+}
+
+impl LogWriter {
+    /// Returns once every row enqueued before this call is committed; fails if any of them
+    /// could not be written (they are counted as lost) or the writer has stopped.
+    pub async fn flush(&self) -> Result<(), LogsError> {
+        let (ack, answer) = oneshot::channel();
+        self.sender
+            .send(Message::Flush(Ack::Async(ack)))
+            .await
+            .map_err(|_| self.stopped())?;
+        let result = answer.await.map_err(|_| self.stopped())?;
+        result.map_err(|reason| LogsError::Write {
+            path: self.path.clone(),
+            reason,
+        })
+    }
+
+    /// [`LogWriter::flush`] for a thread that is not async, waiting at most `wait`. Must not be
+    /// called from the writer's own thread.
+    pub fn flush_blocking(&self, wait: Duration) -> Result<(), LogsError> {
+        self.send_blocking(Message::Flush, wait)
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> LogStats {
+        let counters = &self.counters;
+        LogStats {
+            enqueued: counters.enqueued.load(Ordering::Relaxed),
+            written: counters.written.load(Ordering::Relaxed),
+            dropped_queue_full: counters.dropped_queue_full.load(Ordering::Relaxed),
+            lost_write_failed: counters.lost_write_failed.load(Ordering::Relaxed),
+            dropped_writer_stopped: counters.dropped_writer_stopped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Rows waiting in the queue right now.
+    pub fn queued(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
+    }
+
+    /// The queue's capacity, in rows.
+    pub fn queue_capacity(&self) -> usize {
+        self.sender.max_capacity()
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn stopped(&self) -> LogsError {
+        LogsError::WriterStopped {
+            path: self.path.clone(),
+        }
+    }
+
+    fn send_blocking(
+        &self,
+        message: impl FnOnce(Ack) -> Message,
+        wait: Duration,
+    ) -> Result<(), LogsError> {
+        let deadline = Instant::now() + wait;
+        let (ack, answer) = std::sync::mpsc::sync_channel(1);
+        let mut message = message(Ack::Blocking(ack));
+        loop {
+            match self.sender.try_send(message) {
+                Ok(()) => break,
+                Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.stopped()),
+                Err(mpsc::error::TrySendError::Full(returned)) => {
+                    if Instant::now() >= deadline {
+                        return Err(self.timed_out(wait));
+                    }
+                    message = returned;
+                    std::thread::sleep(FULL_QUEUE_RETRY);
+                }
+            }
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match answer.recv_timeout(remaining) {
+            Ok(result) => result.map_err(|reason| LogsError::Write {
+                path: self.path.clone(),
+                reason,
+            }),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(self.timed_out(wait)),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(self.stopped()),
+        }
+    }
+
+    fn timed_out(&self, wait: Duration) -> LogsError {
+        LogsError::FlushTimedOut {
+            path: self.path.clone(),
+            waited: wait,
+        }
+    }
+}
+
+/// Owns the writer thread: dropping it flushes what is queued (waiting at most
+/// [`SHUTDOWN_FLUSH_WAIT`]) and stops the writer. Keep it alive as long as the layer is used.
+#[derive(Debug)]
+pub struct LogGuard {
+    writer: LogWriter,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LogGuard {
+    /// The handle for flushing and counters.
+    pub fn writer(&self) -> &LogWriter {
+        &self.writer
+    }
+
+    /// Commits what is queued and stops the writer, waiting at most `wait`. Later events are
+    /// counted as dropped (writer stopped).
+    pub fn shutdown(&mut self, wait: Duration) -> Result<(), LogsError> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        let result = self.writer.send_blocking(Message::Shutdown, wait);
+        // Only join a writer that answered; one stuck on a lock is left to finish on its own.
+        if result.is_ok() {
+            let _ = thread.join();
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+impl LogGuard {
+    /// Forbids the writer's connection to grow the file past `pages` pages.
+    pub(crate) async fn set_max_page_count_for_test(&self, pages: i64) {
+        let (ack, answer) = oneshot::channel();
+        let statement = format!("PRAGMA max_page_count = {pages}");
+        let sent = self
+            .writer
+            .sender
+            .send(Message::Execute(statement, Ack::Async(ack)))
+            .await;
+        assert!(sent.is_ok(), "writer stopped");
+        assert_eq!(answer.await.ok(), Some(Ok(())));
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        let _ = self.shutdown(SHUTDOWN_FLUSH_WAIT);
+    }
+}
+
+/// Opens (creating and migrating) the logs DB at `path` on a new writer thread and returns the
+/// layer to install plus the guard that owns the writer. Blocks while the database opens; fails
+/// if it cannot be opened, in which case no thread is left running.
+pub fn start_log_writer(
+    path: &Path,
+    config: LogWriterConfig,
+    clock: Arc<dyn Clock>,
+) -> Result<(LogLayer, LogGuard), LogsError> {
+    let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+    let counters = Arc::new(Counters::default());
+    let process_uuid: Arc<str> = Arc::from(config.process_uuid.as_str());
+    let (opened_sender, opened) = std::sync::mpsc::sync_channel(1);
+    let state = WriterState {
+        path: path.to_path_buf(),
+        config,
+        clock: clock.clone(),
+        counters: counters.clone(),
+        batch: Vec::new(),
+        lost_unreported: 0,
+        last_failure: None,
+        failure_since_flush: None,
+    };
+    let thread = std::thread::Builder::new()
+        .name("codex-log-writer".to_string())
+        .spawn(move || state.run(receiver, opened_sender))
+        .map_err(|source| LogsError::Spawn {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let open_result = opened.recv().unwrap_or_else(|_| {
+        Err(LogsError::WriterStopped {
+            path: path.to_path_buf(),
+        })
+    });
+    if let Err(error) = open_result {
+        let _ = thread.join();
+        return Err(error);
+    }
+    let layer = LogLayer::new(sender.clone(), counters.clone(), clock, process_uuid);
+    let guard = LogGuard {
+        writer: LogWriter {
+            sender,
+            counters,
+            path: path.to_path_buf(),
+        },
+        thread: Some(thread),
+    };
+    Ok((layer, guard))
+}
+
+/// Everything the writer thread owns.
+struct WriterState {
+    path: PathBuf,
+    config: LogWriterConfig,
+    clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
+    batch: Vec<LogEntry>,
+    /// Rows lost to failed batches not yet reported in a WARN row.
+    lost_unreported: u64,
+    last_failure: Option<String>,
+    /// The first failure since the last flush, which that flush reports.
+    failure_since_flush: Option<String>,
+}
+
+impl WriterState {
+    fn run(
+        mut self,
+        receiver: mpsc::Receiver<Message>,
+        opened: std::sync::mpsc::SyncSender<Result<(), LogsError>>,
+    ) {
+        IN_LOG_WRITER.with(|flag| flag.set(true));
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(source) => {
+                let _ = opened.send(Err(LogsError::Spawn {
+                    path: self.path.clone(),
+                    source,
+                }));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let (store, conn) = match self.open().await {
+                Ok(opened) => opened,
+                Err(error) => {
+                    let _ = opened.send(Err(error));
+                    return;
+                }
+            };
+            let _ = opened.send(Ok(()));
+            self.drain(receiver, conn).await;
+            store.close().await;
+        });
+    }
+
+    async fn open(&self) -> Result<(LogStore, PoolConnection<Sqlite>), LogsError> {
+        let store = LogStore::open(&self.path, self.clock.clone()).await?;
+        let mut conn = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|source| query_error("connect", &self.path, source))?;
+        // PRAGMA takes no bound parameters; the value is a number we computed.
+        let busy_ms = self.config.busy_timeout.as_millis().min(i32::MAX as u128);
+        sqlx::query(&format!("PRAGMA busy_timeout = {busy_ms}"))
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| query_error("set busy timeout", &self.path, source))?;
+        Ok((store, conn))
+    }
+
+    async fn drain(
+        &mut self,
+        mut receiver: mpsc::Receiver<Message>,
+        mut conn: PoolConnection<Sqlite>,
+    ) {
+        let batch_rows = self.config.flush_batch_rows.max(1);
+        let mut incoming = Vec::with_capacity(batch_rows);
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let received = match deadline {
+                None => receiver.recv_many(&mut incoming, batch_rows).await,
+                Some(at) => {
+                    match tokio::time::timeout_at(at, receiver.recv_many(&mut incoming, batch_rows))
+                        .await
+                    {
+                        Ok(received) => received,
+                        Err(_) => {
+                            let _ = self.commit(&mut conn).await;
+                            deadline = None;
+                            continue;
+                        }
+                    }
+                }
+            };
+            if received == 0 {
+                // Every sender is gone: commit what is left and stop.
+                let _ = self.commit(&mut conn).await;
+                return;
+            }
+            for message in incoming.drain(..) {
+                match message {
+                    Message::Row(entry) => {
+                        if self.batch.is_empty() {
+                            deadline =
+                                Some(tokio::time::Instant::now() + self.config.flush_interval);
+                        }
+                        self.batch.push(entry);
+                        if self.batch.len() >= batch_rows {
+                            let _ = self.commit(&mut conn).await;
+                            deadline = None;
+                        }
+                    }
+                    Message::Flush(ack) => {
+                        let result = self.commit(&mut conn).await;
+                        deadline = None;
+                        let earlier = self.failure_since_flush.take();
+                        ack.send(match earlier {
+                            Some(reason) => Err(reason),
+                            None => result,
+                        });
+                    }
+                    #[cfg(test)]
+                    Message::Execute(statement, ack) => {
+                        let result = sqlx::query(&statement)
+                            .execute(&mut *conn)
+                            .await
+                            .map(|_| ())
+                            .map_err(|error| error.to_string());
+                        ack.send(result);
+                    }
+                    Message::Shutdown(ack) => {
+                        let result = self.commit(&mut conn).await;
+                        let earlier = self.failure_since_flush.take();
+                        ack.send(match earlier {
+                            Some(reason) => Err(reason),
+                            None => result,
+                        });
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Commits the batch plus a WARN row for any unreported drops or losses.
+    async fn commit(&mut self, conn: &mut PoolConnection<Sqlite>) -> Result<(), String> {
+        let queue_drops = self
+            .counters
+            .queue_full_unreported
+            .swap(0, Ordering::Relaxed);
+        let rows = self.batch.len() as u64;
+        if rows == 0 && queue_drops == 0 && self.lost_unreported == 0 {
+            return Ok(());
+        }
+        if queue_drops > 0 {
+            let report = self.report(format!("dropped {queue_drops} log events: queue full"));
+            self.batch.push(report);
+        }
+        if self.lost_unreported > 0 {
+            let reason = self.last_failure.clone().unwrap_or_default();
+            let report = self.report(format!(
+                "lost {} log events: the logs database could not be written: {reason}",
+                self.lost_unreported
+            ));
+            self.batch.push(report);
+        }
+        let result = insert_batch(
+            conn,
+            &self.path,
+            &self.batch,
+            &self.config.retention,
+            self.clock.now_unix_seconds(),
+        )
+        .await;
+        let committed = self.batch.len() as u64;
+        self.batch.clear();
+        match result {
+            Ok(()) => {
+                self.counters
+                    .written
+                    .fetch_add(committed, Ordering::Relaxed);
+                self.lost_unreported = 0;
+                Ok(())
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                self.counters
+                    .lost_write_failed
+                    .fetch_add(rows, Ordering::Relaxed);
+                self.lost_unreported += rows;
+                // The queue drops were not reported after all; the next commit tries again.
+                self.counters
+                    .queue_full_unreported
+                    .fetch_add(queue_drops, Ordering::Relaxed);
+                self.last_failure = Some(reason.clone());
+                self.failure_since_flush
+                    .get_or_insert_with(|| reason.clone());
+                Err(reason)
+            }
+        }
+    }
+
+    fn report(&self, body: String) -> LogEntry {
+        let now = self.clock.now();
+        LogEntry {
+            ts: now.timestamp(),
+            ts_nanos: i64::from(now.timestamp_subsec_nanos()),
+            level: LogLevel::Warn,
+            target: WRITER_TARGET.to_string(),
+            body,
+            thread_id: None,
+            process_uuid: self.config.process_uuid.clone(),
+            module_path: Some(module_path!().to_string()),
+            file: None,
+            line: None,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;

@@ -1,0 +1,318 @@
+//! The layer and writer end to end: events through a real subscriber into a real SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::DateTime;
+use pretty_assertions::assert_eq;
+use sqlx::Connection;
+use tracing_subscriber::layer::SubscriberExt;
+
+use super::*;
+use crate::ManualClock;
+use crate::logs::{LogOrder, LogQuery, LogRow};
+
+const PROCESS: &str = "process-under-test";
+const THREAD_A: &str = "019a93b9-f380-7600-98ff-940e6b99603c";
+const THREAD_B: &str = "019a93b9-f380-7600-98ff-000000000002";
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(ManualClock::new(
+        DateTime::from_timestamp(1_763_000_000, 0).unwrap(),
+    ))
+}
+
+/// A writer that only commits when asked (no timer, no size threshold within a test).
+fn manual_config() -> LogWriterConfig {
+    LogWriterConfig {
+        flush_interval: Duration::from_secs(3600),
+        flush_batch_rows: 100_000,
+        process_uuid: PROCESS.to_string(),
+        ..LogWriterConfig::default()
+    }
+}
+
+fn start(path: &Path, config: LogWriterConfig) -> (LogLayer, LogGuard) {
+    start_log_writer(path, config, clock()).unwrap()
+}
+
+fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("codex-memories/logs_1.sqlite")
+}
+
+async fn rows(path: &Path) -> Vec<LogRow> {
+    let store = LogStore::open(path, clock()).await.unwrap();
+    let rows = store
+        .query(&LogQuery {
+            order: LogOrder::OldestFirst,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    rows
+}
+
+fn bodies(rows: &[LogRow]) -> Vec<(String, Option<String>, String)> {
+    rows.iter()
+        .map(|row| (row.level.clone(), row.thread_id.clone(), row.body.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn rows_carry_the_span_chain_fields_and_the_nearest_thread_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(&path, manual_config());
+    let subscriber = tracing_subscriber::registry().with(layer);
+    {
+        let _default = tracing::subscriber::set_default(subscriber);
+        let job = tracing::info_span!("phase1", thread_id = THREAD_A, attempt = 2);
+        let _job = job.enter();
+        let step = tracing::debug_span!("claim", lease = tracing::field::Empty);
+        step.record("lease", 3600);
+        let _step = step.enter();
+        tracing::info!(rows = 3, "claimed");
+        tracing::warn!(thread_id = THREAD_B, "event names its own thread");
+        drop(_step);
+        drop(_job);
+        tracing::error!(path = "/tmp/x", "outside any span");
+    }
+    guard.writer().flush().await.unwrap();
+    let rows = rows(&path).await;
+    assert_eq!(
+        bodies(&rows),
+        vec![
+            (
+                "INFO".to_string(),
+                Some(THREAD_A.to_string()),
+                format!(
+                    "phase1{{thread_id={THREAD_A} attempt=2}}:claim{{lease=3600}}: claimed rows=3"
+                ),
+            ),
+            (
+                "WARN".to_string(),
+                Some(THREAD_B.to_string()),
+                format!(
+                    "phase1{{thread_id={THREAD_A} attempt=2}}:claim{{lease=3600}}: \
+                     event names its own thread thread_id={THREAD_B}"
+                ),
+            ),
+            (
+                "ERROR".to_string(),
+                None,
+                "outside any span path=/tmp/x".to_string()
+            ),
+        ]
+    );
+    let first = &rows[0];
+    assert_eq!(
+        (
+            first.ts,
+            first.target.as_str(),
+            first.process_uuid.as_str(),
+            first.file.as_deref(),
+            first.module_path.as_deref()
+        ),
+        (
+            1_763_000_000,
+            "codex_state::logs::writer::tests",
+            PROCESS,
+            Some(file!()),
+            Some("codex_state::logs::writer::tests"),
+        )
+    );
+    assert!(first.line.is_some());
+}
+
+#[tokio::test]
+async fn rows_are_invisible_until_flush_and_visible_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(&path, manual_config());
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    for n in 0..5 {
+        tracing::info!(n, "event");
+    }
+    assert_eq!(rows(&path).await.len(), 0);
+    guard.writer().flush().await.unwrap();
+    assert_eq!(rows(&path).await.len(), 5);
+    assert_eq!(
+        guard.writer().stats(),
+        LogStats {
+            enqueued: 5,
+            written: 5,
+            ..LogStats::default()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_full_batch_is_committed_without_a_flush_and_drop_of_the_guard_commits_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            flush_batch_rows: 4,
+            ..manual_config()
+        },
+    );
+    {
+        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+        for n in 0..6 {
+            tracing::info!(n, "event");
+        }
+    }
+    drop(guard);
+    assert_eq!(rows(&path).await.len(), 6);
+}
+
+#[tokio::test]
+async fn sqlx_events_are_never_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(&path, manual_config());
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    tracing::info!(target: "sqlx::query", "SELECT 1");
+    tracing::info!(target: "sqlx", "pool opened");
+    tracing::info!("kept");
+    guard.writer().flush().await.unwrap();
+    let rows = rows(&path).await;
+    assert_eq!(
+        rows.iter().map(|row| row.body.as_str()).collect::<Vec<_>>(),
+        vec!["kept"]
+    );
+}
+
+/// Holds the database's write lock from another connection until dropped (rolled back).
+async fn hold_write_lock(path: &Path, statement: &str) -> sqlx::SqliteConnection {
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(statement).execute(&mut conn).await.unwrap();
+    conn
+}
+
+#[tokio::test]
+async fn queue_overflow_is_counted_and_reported_as_a_warning_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            queue_capacity: 2,
+            flush_batch_rows: 1,
+            // Long enough that the writer waits for our lock instead of giving up on it.
+            busy_timeout: Duration::from_secs(120),
+            ..manual_config()
+        },
+    );
+    // With the writer stuck behind this lock, at most one row is in its hands and two in the
+    // queue; the rest of the ten must be dropped and counted.
+    let mut locker = hold_write_lock(&path, "BEGIN IMMEDIATE").await;
+    {
+        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+        for n in 0..10 {
+            tracing::info!(n, "burst");
+        }
+    }
+    let stats = guard.writer().stats();
+    assert_eq!(stats.enqueued + stats.dropped_queue_full, 10);
+    assert!(stats.dropped_queue_full >= 7, "{stats:?}");
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    guard.writer().flush().await.unwrap();
+    let rows = rows(&path).await;
+    let warnings: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.level == "WARN")
+        .map(|row| row.body.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "dropped {} log events: queue full",
+            stats.dropped_queue_full
+        )]
+    );
+    assert_eq!(rows.len() as u64, stats.enqueued + 1);
+}
+
+#[tokio::test]
+async fn a_locked_database_costs_counted_losses_not_a_panic_and_writing_resumes_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            busy_timeout: Duration::from_millis(50),
+            ..manual_config()
+        },
+    );
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let mut locker = hold_write_lock(&path, "BEGIN EXCLUSIVE").await;
+    tracing::info!("while locked 1");
+    tracing::info!("while locked 2");
+    let error = guard.writer().flush().await.unwrap_err();
+    assert!(matches!(error, LogsError::Write { .. }), "{error:?}");
+    assert_eq!(guard.writer().stats().lost_write_failed, 2);
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    drop(locker);
+    tracing::info!("after the lock");
+    guard.writer().flush().await.unwrap();
+    let rows = rows(&path).await;
+    let bodies: Vec<String> = rows
+        .iter()
+        .map(|row| format!("{} {}", row.level, row.body))
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert_eq!(bodies[0], "INFO after the lock");
+    assert!(
+        bodies[1].starts_with("WARN lost 2 log events: the logs database could not be written:"),
+        "{bodies:?}"
+    );
+}
+
+#[test]
+fn a_database_whose_folder_cannot_exist_fails_to_start_without_a_thread_or_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file where the sqlite home should be").unwrap();
+    let error = start_log_writer(&blocker.join("logs_1.sqlite"), manual_config(), clock())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(error, LogsError::Open(crate::StateError::CreateDir { .. })),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_full_database_costs_counted_losses_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(&path, manual_config());
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    tracing::info!("fits");
+    guard.writer().flush().await.unwrap();
+    // SQLite reports SQLITE_FULL ("database or disk is full") exactly as for a full disk once
+    // the file may not grow past its current page count.
+    let (pages,): (i64,) = {
+        let mut conn = hold_write_lock(&path, "SELECT 1").await;
+        sqlx::query_as("PRAGMA page_count")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    };
+    guard.set_max_page_count_for_test(pages).await;
+    let big = "x".repeat(64 * 1024);
+    for _ in 0..8 {
+        tracing::info!(payload = big.as_str(), "does not fit");
+    }
+    let error = guard.writer().flush().await.unwrap_err();
+    assert!(
+        error.to_string().contains("full"),
+        "expected a disk-full error, got {error}"
+    );
+    assert_eq!(guard.writer().stats().lost_write_failed, 8);
+}
