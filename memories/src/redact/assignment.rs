@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use super::REDACTED;
 use super::family::Family;
 use super::rules::Check;
 use super::validate::{
@@ -379,6 +380,10 @@ fn value_at(text: &[u8], pos: usize) -> Option<Value> {
     let mut end = pos;
     while end < limit && !is_bare_stop(text[end]) {
         end += 1;
+    }
+    // Cut short by an earlier redaction: what is left belongs to a secret already replaced.
+    if text[end..].starts_with(REDACTED.as_bytes()) {
+        return None;
     }
     // Sentence punctuation is not part of the value.
     while end - pos > 1 && matches!(text[end - 1], b'.' | b':') {

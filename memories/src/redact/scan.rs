@@ -11,7 +11,7 @@ use regex::bytes::Regex;
 
 use super::family::Family;
 use super::rules::{self, Matcher, Rule};
-use super::{Finding, assignment, pem, validate};
+use super::{Finding, REDACTED, assignment, pem, validate};
 
 /// The rule table compiled: the prefilter, which rules each trigger wakes (with the length of
 /// the rule's own trigger, a prefix of the one found), and each rule's regex (None for rules
@@ -159,7 +159,12 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
             ..
         } => {
             let regex = set.regexes[index].as_ref()?;
-            if word_start && trigger.start > 0 && bytes[trigger.start - 1].is_ascii_alphanumeric() {
+            // A marker counts as a word: a trigger glued to it was glued to the secret before.
+            if word_start
+                && trigger.start > 0
+                && (bytes[trigger.start - 1].is_ascii_alphanumeric()
+                    || bytes[..trigger.start].ends_with(REDACTED.as_bytes()))
+            {
                 return None;
             }
             let start = trigger.start.saturating_sub(before);
@@ -197,6 +202,11 @@ fn merge(text: &str, mut candidates: Vec<Candidate>) -> Vec<Finding> {
     for candidate in candidates {
         let span = char_aligned(text, candidate.span);
         if span.is_empty() || validate::holds_redacted(&text.as_bytes()[span.clone()]) {
+            continue;
+        }
+        // A value touching a marker is what is left of one already redacted: taking it again
+        // would make a second pass differ from the first.
+        if text[span.end..].starts_with(REDACTED) || text[..span.start].ends_with(REDACTED) {
             continue;
         }
         if let Some(last) = findings.last_mut()

@@ -570,3 +570,95 @@ fn session_shapes_are_caught() {
         "sudo -u postgres psql; git push -u origin main:main; docker run -u 1000:1000 img",
     );
 }
+
+#[test]
+fn arbitrary_input_never_panics_and_redaction_is_idempotent() {
+    const PIECES: &[&str] = &[
+        "password",
+        "token",
+        "key",
+        "secret",
+        "pass",
+        "pwd",
+        "auth",
+        "-u",
+        "--user",
+        "://",
+        "@",
+        ":",
+        "=",
+        "==",
+        ":=",
+        "=>",
+        ",",
+        ";",
+        "\"",
+        "'",
+        "`",
+        "\\\"",
+        "\\n",
+        "\\",
+        "\n",
+        " ",
+        "\t",
+        "$",
+        "${",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "-----BEGIN PRIVATE KEY-----",
+        "-----END PRIVATE KEY-----",
+        "ghp_",
+        "sk-",
+        "xoxb-",
+        "AKIA",
+        "eyJ",
+        "Bearer ",
+        "Basic ",
+        "$2b$12$",
+        "machine ",
+        "LS0tLS1CRUdJTi",
+        "«",
+        "»",
+        "é",
+        "日本",
+        "🔑",
+        "Zq7mR2vL9x",
+        "a1F9x0Qz7Lm3Kp2Rt8Vw",
+        "0123456789abcdef",
+        "AZDO",
+        "NRAL",
+        ":AA",
+        "Q~",
+        "-us",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let input: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let once = redact(&input);
+        for finding in &once.findings {
+            assert!(
+                input.is_char_boundary(finding.span.start)
+                    && input.is_char_boundary(finding.span.end)
+            );
+        }
+        assert_eq!(redact(&once.text).text, once.text, "input: {input:?}");
+        assert_eq!(
+            contains_secret(&input),
+            !once.findings.is_empty(),
+            "input: {input:?}"
+        );
+    }
+}
