@@ -125,11 +125,16 @@ pub(super) fn find(text: &str, first_only: bool) -> Vec<Finding> {
     while let Some(hit) = set.prefilter.find(Input::new(bytes).span(pos..bytes.len())) {
         for &(index, trigger_len) in &set.rules_by_trigger[hit.pattern().as_usize()] {
             let trigger = hit.start()..hit.start() + trigger_len;
-            if let Some(candidate) = try_rule(set, index, bytes, trigger) {
-                candidates.push(candidate);
-                if first_only {
-                    return merge(text, candidates);
+            let Some(candidate) = try_rule(set, index, bytes, trigger) else {
+                continue;
+            };
+            if first_only {
+                let first = merge(text, vec![candidate]);
+                if !first.is_empty() {
+                    return first;
                 }
+            } else {
+                candidates.push(candidate);
             }
         }
         pos = hit.start() + 1;
