@@ -20,8 +20,9 @@ const MAX_KEY_BYTES: usize = 80;
 const PUBLIC_CONTEXT_BYTES: usize = 8;
 /// How many spaces or tabs may surround the separator.
 const MAX_PADDING_BYTES: usize = 32;
-/// The longest value considered, in bytes.
-const MAX_VALUE_BYTES: usize = 1024;
+/// The longest value considered, in bytes (parsing stops at the value's end, so a large bound
+/// costs nothing; long JWTs and session tokens must fit).
+const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// The most spaces a quoted password may hold (`"open sesame"` yes, a sentence no).
 const MAX_PASSWORD_SPACES: usize = 2;
 

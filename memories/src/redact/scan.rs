@@ -35,6 +35,11 @@ pub(super) enum BuildError {
     Prefilter(#[from] aho_corasick::BuildError),
 }
 
+/// The longest secret a regex rule may match, in bytes (windows widen up to this).
+const MAX_SECRET_BYTES: usize = 1024 * 1024;
+/// How much a window widens when a match reaches its end.
+const WINDOW_GROWTH: usize = 8;
+
 pub(super) static RULE_SET: LazyLock<Result<RuleSet, BuildError>> = LazyLock::new(RuleSet::build);
 
 impl RuleSet {
@@ -173,30 +178,55 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
                 return None;
             }
             let start = trigger.start.saturating_sub(before);
-            let end = bytes.len().min(trigger.end + after);
-            let window = &bytes[start..end];
-            let offset = trigger.start - start;
-            // Find with the fast engines first; captures only for the match that covers the
-            // trigger.
-            let mut at = 0;
-            while let Some(whole) = regex.find_at(window, at) {
-                if whole.start() > offset {
-                    return None;
-                }
-                if whole.end() > offset {
-                    let captures = regex.captures_at(window, whole.start())?;
-                    let secret = captures.name("s").or_else(|| captures.get(0))?;
-                    if !validate::passes(check, secret.as_bytes()) {
-                        return None;
+            let mut after = after;
+            loop {
+                let end = bytes.len().min(trigger.end + after);
+                // The window may cut a token: widen and retry when the match reaches the
+                // window's end, or (anchored rules) when nothing matched but the window ends
+                // inside a run of token characters.
+                let cut = end < bytes.len() && after < MAX_SECRET_BYTES;
+                let inside_token =
+                    cut && is_token_byte(bytes[end - 1]) && is_token_byte(bytes[end]);
+                match regex_at(regex, &bytes[start..end], trigger.start - start) {
+                    Some((whole_end, _)) if cut && start + whole_end == end => {
+                        after *= WINDOW_GROWTH;
                     }
-                    let span = start + secret.start()..start + secret.end();
-                    return Some(candidate(span, rule.family, rule.name));
+                    None if before == 0 && inside_token => after *= WINDOW_GROWTH,
+                    Some((_, secret)) => {
+                        let span = start + secret.start..start + secret.end;
+                        if !validate::passes(check, &bytes[span.clone()]) {
+                            return None;
+                        }
+                        return Some(candidate(span, rule.family, rule.name));
+                    }
+                    None => return None,
                 }
-                at = whole.end().max(whole.start() + 1);
             }
-            None
         }
     }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_.+/=-".contains(&b)
+}
+
+/// The first match of `regex` in `window` that covers `offset`: where it ends and the range
+/// of its secret (group `s`, else the whole match). Finds with the fast engines first and
+/// asks for captures only on the covering match.
+fn regex_at(regex: &Regex, window: &[u8], offset: usize) -> Option<(usize, Range<usize>)> {
+    let mut at = 0;
+    while let Some(whole) = regex.find_at(window, at) {
+        if whole.start() > offset {
+            return None;
+        }
+        if whole.end() > offset {
+            let captures = regex.captures_at(&window[..whole.end()], whole.start())?;
+            let secret = captures.name("s").or_else(|| captures.get(0))?;
+            return Some((whole.end(), secret.range()));
+        }
+        at = whole.end().max(whole.start() + 1);
+    }
+    None
 }
 
 /// Sorts candidates, unions overlapping spans (the earliest, then highest-priority, candidate

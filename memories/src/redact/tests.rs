@@ -662,3 +662,21 @@ fn arbitrary_input_never_panics_and_redaction_is_idempotent() {
         );
     }
 }
+
+#[test]
+fn a_token_longer_than_the_first_window_is_redacted_whole() {
+    let payload = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFkYSJ9".repeat(2000);
+    let input = format!(
+        "export AWS_SESSION_TOKEN=\"eyJhbGciOiJIUzUxMiJ9.{payload}.sXyriJ1RIaKM_t59SQW6PyEXD0fO8WXt\"\n"
+    );
+    assert_redacts(
+        Family::Jwt,
+        &input,
+        "export AWS_SESSION_TOKEN=\"[REDACTED_SECRET]\"\n",
+    );
+}
+
+#[test]
+fn a_url_option_is_not_a_user_flag() {
+    assert_keeps("jfrog rt dl --url=http://localhost:8071/artifactory generic-local/hello.txt");
+}
