@@ -71,3 +71,18 @@ fn redact_of_a_missing_file_names_it_and_exits_1() {
     assert!(stderr.contains("no-such.log"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn redact_reads_invalid_utf8_lossily_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("binary.log");
+    std::fs::write(&path, b"\xff\xfe token=f9A2kQ7zL0pX3mN8\n").expect("write sample");
+    let output = codex_memories(&["redact", path.to_str().expect("utf-8 path")], None)
+        .expect("run codex-memories");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "\u{fffd}\u{fffd} token=[REDACTED_SECRET]\n"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not valid UTF-8"));
+}

@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use super::REDACTED;
 use super::family::Family;
 use super::rules::Check;
 use super::validate::{
@@ -19,8 +20,9 @@ const MAX_KEY_BYTES: usize = 80;
 const PUBLIC_CONTEXT_BYTES: usize = 8;
 /// How many spaces or tabs may surround the separator.
 const MAX_PADDING_BYTES: usize = 32;
-/// The longest value considered, in bytes.
-const MAX_VALUE_BYTES: usize = 1024;
+/// The longest value considered, in bytes (parsing stops at the value's end, so a large bound
+/// costs nothing; long JWTs and session tokens must fit).
+const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// The most spaces a quoted password may hold (`"open sesame"` yes, a sentence no).
 const MAX_PASSWORD_SPACES: usize = 2;
 
@@ -379,6 +381,10 @@ fn value_at(text: &[u8], pos: usize) -> Option<Value> {
     let mut end = pos;
     while end < limit && !is_bare_stop(text[end]) {
         end += 1;
+    }
+    // Cut short by an earlier redaction: what is left belongs to a secret already replaced.
+    if text[end..].starts_with(REDACTED.as_bytes()) {
+        return None;
     }
     // Sentence punctuation is not part of the value.
     while end - pos > 1 && matches!(text[end - 1], b'.' | b':') {

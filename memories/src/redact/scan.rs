@@ -11,7 +11,7 @@ use regex::bytes::Regex;
 
 use super::family::Family;
 use super::rules::{self, Matcher, Rule};
-use super::{Finding, assignment, pem, validate};
+use super::{Finding, REDACTED, assignment, pem, validate};
 
 /// The rule table compiled: the prefilter, which rules each trigger wakes (with the length of
 /// the rule's own trigger, a prefix of the one found), and each rule's regex (None for rules
@@ -34,6 +34,11 @@ pub(super) enum BuildError {
     #[error("prefilter: {0}")]
     Prefilter(#[from] aho_corasick::BuildError),
 }
+
+/// The longest secret a regex rule may match, in bytes (windows widen up to this).
+const MAX_SECRET_BYTES: usize = 1024 * 1024;
+/// How much a window widens when a match reaches its end.
+const WINDOW_GROWTH: usize = 8;
 
 pub(super) static RULE_SET: LazyLock<Result<RuleSet, BuildError>> = LazyLock::new(RuleSet::build);
 
@@ -125,11 +130,16 @@ pub(super) fn find(text: &str, first_only: bool) -> Vec<Finding> {
     while let Some(hit) = set.prefilter.find(Input::new(bytes).span(pos..bytes.len())) {
         for &(index, trigger_len) in &set.rules_by_trigger[hit.pattern().as_usize()] {
             let trigger = hit.start()..hit.start() + trigger_len;
-            if let Some(candidate) = try_rule(set, index, bytes, trigger) {
-                candidates.push(candidate);
-                if first_only {
-                    return merge(text, candidates);
+            let Some(candidate) = try_rule(set, index, bytes, trigger) else {
+                continue;
+            };
+            if first_only {
+                let first = merge(text, vec![candidate]);
+                if !first.is_empty() {
+                    return first;
                 }
+            } else {
+                candidates.push(candidate);
             }
         }
         pos = hit.start() + 1;
@@ -159,34 +169,64 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
             ..
         } => {
             let regex = set.regexes[index].as_ref()?;
-            if word_start && trigger.start > 0 && bytes[trigger.start - 1].is_ascii_alphanumeric() {
+            // A marker counts as a word: a trigger glued to it was glued to the secret before.
+            if word_start
+                && trigger.start > 0
+                && (bytes[trigger.start - 1].is_ascii_alphanumeric()
+                    || bytes[..trigger.start].ends_with(REDACTED.as_bytes()))
+            {
                 return None;
             }
             let start = trigger.start.saturating_sub(before);
-            let end = bytes.len().min(trigger.end + after);
-            let window = &bytes[start..end];
-            let offset = trigger.start - start;
-            // Find with the fast engines first; captures only for the match that covers the
-            // trigger.
-            let mut at = 0;
-            while let Some(whole) = regex.find_at(window, at) {
-                if whole.start() > offset {
-                    return None;
-                }
-                if whole.end() > offset {
-                    let captures = regex.captures_at(window, whole.start())?;
-                    let secret = captures.name("s").or_else(|| captures.get(0))?;
-                    if !validate::passes(check, secret.as_bytes()) {
-                        return None;
+            let mut after = after;
+            loop {
+                let end = bytes.len().min(trigger.end + after);
+                // The window may cut a token: widen and retry when the match reaches the
+                // window's end, or (anchored rules) when nothing matched but the window ends
+                // inside a run of token characters.
+                let cut = end < bytes.len() && after < MAX_SECRET_BYTES;
+                let inside_token =
+                    cut && is_token_byte(bytes[end - 1]) && is_token_byte(bytes[end]);
+                match regex_at(regex, &bytes[start..end], trigger.start - start) {
+                    Some((whole_end, _)) if cut && start + whole_end == end => {
+                        after *= WINDOW_GROWTH;
                     }
-                    let span = start + secret.start()..start + secret.end();
-                    return Some(candidate(span, rule.family, rule.name));
+                    None if before == 0 && inside_token => after *= WINDOW_GROWTH,
+                    Some((_, secret)) => {
+                        let span = start + secret.start..start + secret.end;
+                        if !validate::passes(check, &bytes[span.clone()]) {
+                            return None;
+                        }
+                        return Some(candidate(span, rule.family, rule.name));
+                    }
+                    None => return None,
                 }
-                at = whole.end().max(whole.start() + 1);
             }
-            None
         }
     }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_.+/=-".contains(&b)
+}
+
+/// The first match of `regex` in `window` that covers `offset`: where it ends and the range
+/// of its secret (group `s`, else the whole match). Finds with the fast engines first and
+/// asks for captures only on the covering match.
+fn regex_at(regex: &Regex, window: &[u8], offset: usize) -> Option<(usize, Range<usize>)> {
+    let mut at = 0;
+    while let Some(whole) = regex.find_at(window, at) {
+        if whole.start() > offset {
+            return None;
+        }
+        if whole.end() > offset {
+            let captures = regex.captures_at(&window[..whole.end()], whole.start())?;
+            let secret = captures.name("s").or_else(|| captures.get(0))?;
+            return Some((whole.end(), secret.range()));
+        }
+        at = whole.end().max(whole.start() + 1);
+    }
+    None
 }
 
 /// Sorts candidates, unions overlapping spans (the earliest, then highest-priority, candidate
@@ -197,6 +237,11 @@ fn merge(text: &str, mut candidates: Vec<Candidate>) -> Vec<Finding> {
     for candidate in candidates {
         let span = char_aligned(text, candidate.span);
         if span.is_empty() || validate::holds_redacted(&text.as_bytes()[span.clone()]) {
+            continue;
+        }
+        // A value touching a marker is what is left of one already redacted: taking it again
+        // would make a second pass differ from the first.
+        if text[span.end..].starts_with(REDACTED) || text[..span.start].ends_with(REDACTED) {
             continue;
         }
         if let Some(last) = findings.last_mut()

@@ -570,3 +570,113 @@ fn session_shapes_are_caught() {
         "sudo -u postgres psql; git push -u origin main:main; docker run -u 1000:1000 img",
     );
 }
+
+#[test]
+fn arbitrary_input_never_panics_and_redaction_is_idempotent() {
+    const PIECES: &[&str] = &[
+        "password",
+        "token",
+        "key",
+        "secret",
+        "pass",
+        "pwd",
+        "auth",
+        "-u",
+        "--user",
+        "://",
+        "@",
+        ":",
+        "=",
+        "==",
+        ":=",
+        "=>",
+        ",",
+        ";",
+        "\"",
+        "'",
+        "`",
+        "\\\"",
+        "\\n",
+        "\\",
+        "\n",
+        " ",
+        "\t",
+        "$",
+        "${",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "-----BEGIN PRIVATE KEY-----",
+        "-----END PRIVATE KEY-----",
+        "ghp_",
+        "sk-",
+        "xoxb-",
+        "AKIA",
+        "eyJ",
+        "Bearer ",
+        "Basic ",
+        "$2b$12$",
+        "machine ",
+        "LS0tLS1CRUdJTi",
+        "«",
+        "»",
+        "é",
+        "日本",
+        "🔑",
+        "Zq7mR2vL9x",
+        "a1F9x0Qz7Lm3Kp2Rt8Vw",
+        "0123456789abcdef",
+        "AZDO",
+        "NRAL",
+        ":AA",
+        "Q~",
+        "-us",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let input: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let once = redact(&input);
+        for finding in &once.findings {
+            assert!(
+                input.is_char_boundary(finding.span.start)
+                    && input.is_char_boundary(finding.span.end)
+            );
+        }
+        assert_eq!(redact(&once.text).text, once.text, "input: {input:?}");
+        assert_eq!(
+            contains_secret(&input),
+            !once.findings.is_empty(),
+            "input: {input:?}"
+        );
+    }
+}
+
+#[test]
+fn a_token_longer_than_the_first_window_is_redacted_whole() {
+    let payload = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFkYSJ9".repeat(2000);
+    let input = format!(
+        "export AWS_SESSION_TOKEN=\"eyJhbGciOiJIUzUxMiJ9.{payload}.sXyriJ1RIaKM_t59SQW6PyEXD0fO8WXt\"\n"
+    );
+    assert_redacts(
+        Family::Jwt,
+        &input,
+        "export AWS_SESSION_TOKEN=\"[REDACTED_SECRET]\"\n",
+    );
+}
+
+#[test]
+fn a_url_option_is_not_a_user_flag() {
+    assert_keeps("jfrog rt dl --url=http://localhost:8071/artifactory generic-local/hello.txt");
+}

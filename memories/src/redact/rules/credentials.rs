@@ -136,14 +136,14 @@ pub(super) const CREDENTIALS: &[Rule] = &[
         "cli-user-password",
         HttpAuth,
         &["-u", "--user"],
-        r#"^(?:-u|--user)(?:\s+|=)?['"]?[^\s:'"]{1,128}:(?P<s>[^\s'"]{3,})"#,
+        r#"^(?:-u|--user)(?:\s+|=)['"]?[^\s:'"=/]{1,128}:(?P<s>[^\s'"]{3,})"#,
         CliPassword,
     ),
     token(
         "cli-user-then-password",
         Generic,
         &["-u"],
-        r#"^-u\s*['"]?[^\s'"]+['"]?\s+-p\s*['"]?(?P<s>[^\s'"]+)"#,
+        r#"^-u\s*['"]?[^\s'"=:/]+['"]?\s+-p\s*['"]?(?P<s>[^\s'"]+)"#,
         CliPassword,
     ),
     anchored(

@@ -11,8 +11,13 @@ mod tokens;
 
 use super::family::Family;
 
-/// How far past the end of a trigger a token may reach, in bytes.
-pub(super) const TOKEN_AFTER_BYTES: usize = 1024;
+/// How far past the end of a trigger a token is first looked for, in bytes; the scan widens
+/// the window when a match reaches its end (anchored patterns stop where the match does, so a
+/// wide window costs nothing).
+pub(super) const TOKEN_AFTER_BYTES: usize = 64 * 1024;
+/// How far past the trigger an unanchored (`around`) pattern looks, in bytes: these tokens
+/// have a fixed length and the regex scans the whole window.
+pub(super) const AROUND_AFTER_BYTES: usize = 256;
 /// How far past a base64-PEM trigger the encoded key may reach, in bytes.
 pub(super) const BASE64_PEM_AFTER_BYTES: usize = 16 * 1024;
 
@@ -126,7 +131,7 @@ pub(super) const fn around(
         matcher: Matcher::Regex {
             pattern,
             before,
-            after: TOKEN_AFTER_BYTES,
+            after: AROUND_AFTER_BYTES,
             word_start: false,
             check,
         },

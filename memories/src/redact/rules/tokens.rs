@@ -184,7 +184,7 @@ pub(super) const TOKENS: &[Rule] = &[
         "msteams-webhook",
         Saas,
         &["office.com/webhook", "office365.com/webhook"],
-        r"^office(?:365)?\.com/webhook(?:b2)?/(?P<s>[A-Za-z0-9@/_-]{40,})",
+        r"^office(?:365)?\.com/webhook(?:b2)?/(?P<s>[A-Za-z0-9@%/_-]{40,})",
         Shape,
     ),
     anchored(
