@@ -52,11 +52,22 @@ struct Client {
 }
 
 impl Client {
+    /// Starts `codex-memories mcp --codex-home <codex_home>` and completes the handshake.
     fn start(codex_home: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_codex-memories"))
-            .args(["mcp", "--codex-home"])
-            .arg(codex_home)
-            .env_remove("CODEX_HOME")
+        Self::start_with(|command| {
+            command
+                .args(["mcp", "--codex-home"])
+                .arg(codex_home)
+                .env_remove("CODEX_HOME");
+        })
+    }
+
+    /// Starts the binary with the arguments and environment `configure` sets, then completes
+    /// the handshake.
+    fn start_with(configure: impl FnOnce(&mut Command)) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+        configure(&mut command);
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -396,5 +407,30 @@ fn malformed_arguments_are_tool_errors_not_a_crash() {
     assert!(is_error);
     let pong = client.request("ping", json!({}));
     assert_eq!(pong["result"], json!({}));
+    client.finish();
+}
+
+#[test]
+fn the_codex_home_comes_from_codex_home_in_the_environment() {
+    let home = codex_home();
+    let mut client = Client::start_with(|command| {
+        command.arg("mcp").env("CODEX_HOME", home.path());
+    });
+    let (is_error, page) = client.call("read", json!({"path": "memory_summary.md"}));
+    assert!(!is_error, "{page}");
+    assert_eq!(page["lines"], json!(["v1", "Python projects use uv."]));
+    client.finish();
+}
+
+#[test]
+fn a_home_without_a_memory_folder_says_so_instead_of_failing() {
+    let home = tempfile::tempdir().unwrap();
+    let mut client = Client::start(home.path());
+    let (is_error, message) = client.call("list", json!({}));
+    assert!(is_error);
+    assert!(
+        message.as_str().unwrap().contains("does not exist yet"),
+        "{message}"
+    );
     client.finish();
 }
