@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Args)]
 pub struct McpArgs {
     /// The Codex home whose `memories/` folder is served (default: $CODEX_HOME, else ~/.codex).
-    #[arg(long, value_name = "DIR", env = "CODEX_HOME")]
+    #[arg(long, value_name = "DIR")]
     codex_home: Option<PathBuf>,
 }
 
