@@ -11,6 +11,7 @@ pub mod confine;
 pub mod consolidator;
 mod fsutil;
 pub mod layout;
+pub mod memory_tools;
 pub mod phase1;
 pub mod phase2;
 pub mod provider;

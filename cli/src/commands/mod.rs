@@ -4,6 +4,7 @@ mod home;
 mod index;
 mod inspect;
 mod logs;
+mod mcp;
 mod redact;
 mod threads;
 
@@ -22,6 +23,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Print (and with --follow, tail) the logs every codex-memories command records.
     Logs(logs::LogsArgs),
+    /// Serve the memory folder to MCP clients over stdio (tools: list, read, search, add_note).
+    Mcp(mcp::McpArgs),
     /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
     Redact(redact::RedactArgs),
     /// List indexed threads, most recently updated first.
@@ -35,6 +38,7 @@ impl Command {
             Command::Index(_) => "index",
             Command::Inspect(_) => "inspect",
             Command::Logs(_) => "logs",
+            Command::Mcp(_) => "mcp",
             Command::Redact(_) => "redact",
             Command::Threads(_) => "threads",
         }
@@ -47,6 +51,7 @@ pub async fn run(command: Command, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         Command::Index(args) => index::run(args, home).await,
         Command::Inspect(args) => inspect::run(args),
         Command::Logs(args) => logs::run(args, home).await,
+        Command::Mcp(args) => mcp::run(args, home).await,
         Command::Redact(args) => redact::run(args),
         Command::Threads(args) => threads::run(args, home).await,
     }

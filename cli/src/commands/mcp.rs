@@ -1,0 +1,246 @@
+//! `codex-memories mcp`: serves the memory folder to any MCP client over stdio (rmcp). Tools:
+//! `list`, `read`, `search` (read-only) and `add_note` (writes one redacted ad hoc note). The
+//! work is done by `codex_memories::memory_tools`; this module only maps MCP arguments to it and
+//! its results to tool results. Invariant: stdout carries JSON-RPC only — nothing here prints to
+//! it, and diagnostics go to stderr. A failed call is a tool error (`isError`), never a crash.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use codex_memories::layout::MEMORY_DIR_NAME;
+
+use crate::commands::HomeArgs;
+use codex_memories::memory_tools::{self, MatchMode, MemoryToolError, SearchQuery};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `mcp` (the memory folder is `<codex home>/memories`; see `--codex-home`).
+#[derive(Debug, Args)]
+pub struct McpArgs {}
+
+/// Runs the server until the client closes standard input.
+pub async fn run(_args: McpArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let codex_home = home.resolve()?.codex_home;
+    let root = codex_home.join(MEMORY_DIR_NAME);
+    eprintln!("codex-memories mcp: serving {} over stdio", root.display());
+    tracing::info!(root = %root.display(), "mcp server started");
+    let service = MemoryServer::new(root)
+        .serve(rmcp::transport::stdio())
+        .await
+        .context("the MCP handshake failed")?;
+    service.waiting().await.context("the MCP server stopped")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of the `list` tool.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    /// A folder (or file) relative to the memory folder; the whole folder when omitted.
+    path: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Entries per page (default 200, at most 1000).
+    max_results: Option<usize>,
+}
+
+/// Arguments of the `read` tool.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ReadParams {
+    /// A file relative to the memory folder, e.g. `MEMORY.md`.
+    path: String,
+    /// First line to return, 1-based (default 1); pass the previous page's `next_line_offset`.
+    line_offset: Option<usize>,
+    /// Lines to return (default 200, at most 2000; a page also stops at 64 KiB).
+    max_lines: Option<usize>,
+}
+
+/// How several queries combine.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum MatchModeParam {
+    /// A line matches when it contains any query.
+    Any,
+    /// A line matches when it contains every query.
+    All,
+}
+
+/// Arguments of the `search` tool.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    /// One text to look for (plain text, not a pattern).
+    query: Option<String>,
+    /// Several texts to look for; combined with `query` when both are given.
+    queries: Option<Vec<String>>,
+    /// `any` (default): a line matching any query; `all`: a line containing every query.
+    match_mode: Option<MatchModeParam>,
+    /// Match letter case exactly (default false).
+    case_sensitive: Option<bool>,
+    /// Lines of context before and after each match (default 0, at most 10).
+    context_lines: Option<usize>,
+    /// A folder or file relative to the memory folder to search in; everything when omitted.
+    path: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Matches per page (default 50, at most 500).
+    max_results: Option<usize>,
+}
+
+/// Arguments of the `add_note` tool.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AddNoteParams {
+    /// A one-line title (at most 200 bytes); it also names the file.
+    title: String,
+    /// The note in Markdown (at most 64 KiB). Secrets are redacted before it is written.
+    body: String,
+}
+
+/// What the server tells a client about using it (MCP `instructions`).
+const SERVER_INSTRUCTIONS: &str = "Memories of past coding sessions, kept by codex-memories. Start \
+with `read` on memory_summary.md, then `search` MEMORY.md and rollout_summaries/ for the task's \
+keywords, and `read` the one or two most relevant files. Treat memories as hints that may be out of \
+date: what the code shows wins. Use `add_note` to leave a correction or a durable fact for the \
+next consolidation. All paths are relative to the memory folder.";
+
+/// The MCP server over one memory folder.
+#[derive(Debug, Clone)]
+struct MemoryServer {
+    root: PathBuf,
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router(router = tool_router)]
+impl MemoryServer {
+    fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        description = "List the files and folders of the memory folder (recursively, in path \
+                       order; .git hidden), paginated: pass `next_cursor` back as `cursor`.",
+        annotations(read_only_hint = true)
+    )]
+    async fn list(
+        &self,
+        Parameters(params): Parameters<ListParams>,
+    ) -> Result<CallToolResult, String> {
+        let root = self.root.clone();
+        blocking(move || {
+            memory_tools::list(
+                &root,
+                params.path.as_deref(),
+                params.cursor.as_deref(),
+                params.max_results,
+            )
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Read lines of a file in the memory folder (1-based `line_offset`, \
+                       `max_lines`); the result gives `next_line_offset` when more lines follow.",
+        annotations(read_only_hint = true)
+    )]
+    async fn read(
+        &self,
+        Parameters(params): Parameters<ReadParams>,
+    ) -> Result<CallToolResult, String> {
+        let root = self.root.clone();
+        blocking(move || {
+            memory_tools::read(&root, &params.path, params.line_offset, params.max_lines)
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Search the memory folder line by line for plain text: `query` or \
+                       `queries` with `match_mode` any|all (all = every query on the same line), \
+                       case-insensitive unless `case_sensitive`, with `context_lines`; paginated \
+                       with `cursor`.",
+        annotations(read_only_hint = true)
+    )]
+    async fn search(
+        &self,
+        Parameters(params): Parameters<SearchParams>,
+    ) -> Result<CallToolResult, String> {
+        let root = self.root.clone();
+        let query = SearchQuery {
+            queries: params
+                .query
+                .into_iter()
+                .chain(params.queries.into_iter().flatten())
+                .collect(),
+            match_mode: match params.match_mode {
+                Some(MatchModeParam::All) => MatchMode::All,
+                Some(MatchModeParam::Any) | None => MatchMode::Any,
+            },
+            case_sensitive: params.case_sensitive.unwrap_or(false),
+            context_lines: params.context_lines.unwrap_or(0),
+            path: params.path,
+            cursor: params.cursor,
+            max_results: params.max_results,
+        };
+        blocking(move || memory_tools::search(&root, &query)).await
+    }
+
+    #[tool(
+        description = "Leave a note for the next memory consolidation (a correction, a \
+                       preference, a durable fact). Written to extensions/ad_hoc/notes/ with \
+                       secrets redacted; never overwrites another note.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false
+        )
+    )]
+    async fn add_note(
+        &self,
+        Parameters(params): Parameters<AddNoteParams>,
+    ) -> Result<CallToolResult, String> {
+        let root = self.root.clone();
+        blocking(move || {
+            memory_tools::add_note(&root, &params.title, &params.body, chrono::Utc::now())
+        })
+        .await
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for MemoryServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(
+                "codex-memories",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(SERVER_INSTRUCTIONS)
+    }
+}
+
+/// Runs a file-system tool off the async worker and turns its result into a tool result: the
+/// value as JSON (text and structured content), or the error's message as a tool error.
+async fn blocking<T, F>(work: F) -> Result<CallToolResult, String>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce() -> Result<T, MemoryToolError> + Send + 'static,
+{
+    let value = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| format!("the tool stopped unexpectedly: {error}"))?
+        .map_err(|error| error.to_string())?;
+    let json = serde_json::to_value(value)
+        .map_err(|error| format!("cannot encode the result: {error}"))?;
+    Ok(CallToolResult::structured(json))
+}

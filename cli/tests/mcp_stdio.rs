@@ -1,0 +1,436 @@
+//! `codex-memories mcp` run as a real process and driven over stdio with newline-delimited
+//! JSON-RPC, the way an MCP client does: the handshake, the tool list, each tool, pagination,
+//! refusals as tool errors, and a stdout that carries nothing but JSON-RPC messages.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+/// How long to wait for one message before declaring the server hung (a guard, not a timing).
+const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
+const GITHUB_TOKEN: &str = "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";
+
+/// A Codex home whose `memories/` holds a few files, a `.git` and, on unix, a symlink out.
+fn codex_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("tempdir");
+    let root = home.path().join("memories");
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "MEMORY.md",
+        "# Memory\nUse uv, not pip.\nRun tests with cargo nextest.\n",
+    );
+    write("memory_summary.md", "v1\nPython projects use uv.\n");
+    write(
+        "rollout_summaries/2026-05-01T10-00-00-abcd-fix.md",
+        "Fixed the flaky Cargo build.\n",
+    );
+    write("skills/release/SKILL.md", "# Release\nTag, then push.\n");
+    write(".git/config", "[core]\n");
+    std::fs::write(home.path().join("outside.md"), "uv secret outside\n").expect("write");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(home.path().join("outside.md"), root.join("leak.md"))
+        .expect("symlink");
+    home
+}
+
+/// A running server and the lines it has written.
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    next_id: u64,
+}
+
+impl Client {
+    /// Starts `codex-memories mcp --codex-home <codex_home>` and completes the handshake.
+    fn start(codex_home: &Path) -> Self {
+        Self::start_with(|command| {
+            command
+                .args(["mcp", "--codex-home"])
+                .arg(codex_home)
+                .env_remove("CODEX_HOME");
+        })
+    }
+
+    /// Starts the binary with the arguments and environment `configure` sets, then completes
+    /// the handshake.
+    fn start_with(configure: impl FnOnce(&mut Command)) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+        configure(&mut command);
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn codex-memories mcp");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        let mut client = Self {
+            child,
+            stdin,
+            lines,
+            next_id: 1,
+        };
+        let initialized = client.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "mcp_stdio test", "version": "1"},
+            }),
+        );
+        assert_eq!(initialized["result"]["protocolVersion"], "2025-06-18");
+        assert_eq!(
+            initialized["result"]["serverInfo"]["name"],
+            "codex-memories"
+        );
+        client.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        client
+    }
+
+    fn send(&mut self, message: &Value) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{message}").expect("write to server");
+        stdin.flush().expect("flush");
+    }
+
+    /// Sends a request and returns its response, checking every line read on the way.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let line = match self.lines.recv_timeout(MESSAGE_TIMEOUT) {
+                Ok(line) => line,
+                Err(RecvTimeoutError::Timeout) => panic!("no answer to `{method}`: server hung"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("server closed stdout during `{method}`")
+                }
+            };
+            let message = json_rpc(&line);
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+        }
+    }
+
+    /// Calls a tool; returns `(is_error, structured content or text)`.
+    fn call(&mut self, tool: &str, arguments: Value) -> (bool, Value) {
+        let response = self.request("tools/call", json!({"name": tool, "arguments": arguments}));
+        let result = &response["result"];
+        assert!(result.is_object(), "tools/call {tool}: {response}");
+        let is_error = result["isError"].as_bool().unwrap_or(false);
+        let text = result["content"][0]["text"]
+            .as_str()
+            .expect("text content")
+            .to_string();
+        if is_error {
+            return (true, Value::String(text));
+        }
+        // The text content is the same JSON as the structured content.
+        let from_text: Value = serde_json::from_str(&text).expect("JSON text content");
+        assert_eq!(from_text, result["structuredContent"]);
+        (false, from_text)
+    }
+
+    /// Closes stdin and checks that the server exits cleanly, without writing anything else
+    /// but JSON-RPC.
+    fn finish(mut self) {
+        drop(self.stdin.take());
+        while let Ok(line) = self.lines.recv_timeout(MESSAGE_TIMEOUT) {
+            json_rpc(&line);
+        }
+        let status = self.child.wait().expect("wait for server");
+        assert!(status.success(), "server exited with {status}");
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Only matters when a test failed midway: never leave a server running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses one stdout line and checks it is a JSON-RPC 2.0 message.
+fn json_rpc(line: &str) -> Value {
+    let message: Value = serde_json::from_str(line)
+        .unwrap_or_else(|error| panic!("stdout line is not JSON ({error}): {line}"));
+    assert_eq!(message["jsonrpc"], "2.0", "{line}");
+    let is_response = message.get("id").is_some()
+        && (message.get("result").is_some() || message.get("error").is_some());
+    let is_request_or_notification = message.get("method").is_some();
+    assert!(
+        is_response || is_request_or_notification,
+        "not a JSON-RPC message: {line}"
+    );
+    message
+}
+
+#[test]
+fn tools_list_offers_the_four_tools_with_input_schemas() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let response = client.request("tools/list", json!({}));
+    let tools = response["result"]["tools"].as_array().expect("tools");
+    let mut names: Vec<&str> = tools
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, vec!["add_note", "list", "read", "search"]);
+    let required = |name: &str| {
+        let tool = tools.iter().find(|t| t["name"] == name).expect("tool");
+        assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
+        tool["inputSchema"]["required"].clone()
+    };
+    assert_eq!(required("add_note"), json!(["title", "body"]));
+    assert_eq!(required("read"), json!(["path"]));
+    assert_eq!(required("list"), Value::Null);
+    assert_eq!(required("search"), Value::Null);
+    client.finish();
+}
+
+#[test]
+fn list_pages_through_the_folder_with_cursors_and_hides_git() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let mut paths = Vec::new();
+    let mut cursor = Value::Null;
+    let mut pages = 0;
+    loop {
+        let (is_error, page) = client.call("list", json!({"cursor": cursor, "max_results": 3}));
+        assert!(!is_error, "{page}");
+        pages += 1;
+        for entry in page["entries"].as_array().expect("entries") {
+            paths.push(entry["path"].as_str().expect("path").to_string());
+        }
+        cursor = page["next_cursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+    }
+    assert_eq!(
+        paths,
+        vec![
+            "MEMORY.md",
+            "memory_summary.md",
+            "rollout_summaries",
+            "rollout_summaries/2026-05-01T10-00-00-abcd-fix.md",
+            "skills",
+            "skills/release",
+            "skills/release/SKILL.md",
+        ]
+    );
+    assert_eq!(pages, 3);
+    let (is_error, message) = client.call("list", json!({"cursor": "bogus"}));
+    assert!(is_error);
+    assert!(
+        message
+            .as_str()
+            .expect("text")
+            .contains("bad cursor `bogus`"),
+        "{message}"
+    );
+    client.finish();
+}
+
+#[test]
+fn read_returns_a_window_of_lines_and_where_the_next_one_starts() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let (is_error, page) = client.call(
+        "read",
+        json!({"path": "MEMORY.md", "line_offset": 2, "max_lines": 1}),
+    );
+    assert!(!is_error, "{page}");
+    assert_eq!(
+        page,
+        json!({
+            "path": "MEMORY.md",
+            "start_line": 2,
+            "lines": ["Use uv, not pip."],
+            "total_lines": 3,
+            "next_line_offset": 3,
+        })
+    );
+    client.finish();
+}
+
+#[test]
+fn search_takes_one_query_or_several_with_any_and_all() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let (_, single) = client.call("search", json!({"query": "UV", "context_lines": 1}));
+    assert_eq!(
+        single,
+        json!({
+            "matches": [
+                {"path": "MEMORY.md", "line": 2, "text": "Use uv, not pip.",
+                 "before": ["# Memory"], "after": ["Run tests with cargo nextest."]},
+                {"path": "memory_summary.md", "line": 2, "text": "Python projects use uv.",
+                 "before": ["v1"], "after": []},
+            ],
+            "next_cursor": null,
+        })
+    );
+    let lines = |page: &Value| -> Vec<String> {
+        page["matches"]
+            .as_array()
+            .expect("matches")
+            .iter()
+            .map(|m| format!("{}:{}", m["path"].as_str().expect("path"), m["line"]))
+            .collect()
+    };
+    let (_, any) = client.call(
+        "search",
+        json!({"queries": ["nextest", "tag,"], "match_mode": "any"}),
+    );
+    assert_eq!(
+        lines(&any),
+        vec!["MEMORY.md:3", "skills/release/SKILL.md:2"]
+    );
+    let (_, all) = client.call(
+        "search",
+        json!({"queries": ["uv", "python"], "match_mode": "all"}),
+    );
+    assert_eq!(lines(&all), vec!["memory_summary.md:2"]);
+    let (_, exact) = client.call("search", json!({"query": "UV", "case_sensitive": true}));
+    assert_eq!(lines(&exact), Vec::<String>::new());
+    let (_, first) = client.call("search", json!({"query": "u", "max_results": 2}));
+    let (_, second) = client.call(
+        "search",
+        json!({"query": "u", "max_results": 2, "cursor": first["next_cursor"]}),
+    );
+    let (_, whole) = client.call("search", json!({"query": "u", "max_results": 4}));
+    let mut paged = lines(&first);
+    paged.extend(lines(&second));
+    assert_eq!(paged, lines(&whole));
+    let (is_error, message) = client.call("search", json!({}));
+    assert!(is_error);
+    assert!(
+        message.as_str().expect("text").contains("give `query`"),
+        "{message}"
+    );
+    client.finish();
+}
+
+#[test]
+fn traversal_git_and_symlink_paths_come_back_as_tool_errors() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let mut refused = vec!["../outside.md", "/etc/passwd", ".git/config"];
+    if cfg!(unix) {
+        refused.push("leak.md");
+    }
+    for path in refused {
+        let (is_error, message) = client.call("read", json!({"path": path}));
+        assert!(is_error, "{path}: {message}");
+        let message = message.as_str().expect("text").to_string();
+        assert!(message.contains(&format!("`{path}` refused")), "{message}");
+        assert!(!message.contains("uv secret outside"), "{message}");
+    }
+    let (is_error, message) = client.call("list", json!({"path": "../"}));
+    assert!(is_error, "{message}");
+    let (_, found) = client.call("search", json!({"query": "secret outside"}));
+    assert_eq!(found["matches"], json!([]));
+    // The server is still up after all those refusals.
+    let pong = client.request("ping", json!({}));
+    assert_eq!(pong["result"], json!({}));
+    client.finish();
+}
+
+#[test]
+fn add_note_writes_a_redacted_note_for_the_next_consolidation() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let body = format!("CI publishes with {GITHUB_TOKEN}; rotate it monthly.");
+    let (is_error, written) = client.call(
+        "add_note",
+        json!({"title": "CI token rotation", "body": body}),
+    );
+    assert!(!is_error, "{written}");
+    let path = written["path"].as_str().expect("path").to_string();
+    assert!(
+        path.starts_with("extensions/ad_hoc/notes/") && path.ends_with("-ci-token-rotation.md"),
+        "{path}"
+    );
+    assert_eq!(written["redactions"], 1);
+    let text = std::fs::read_to_string(home.path().join("memories").join(&path)).expect("note");
+    assert!(!text.contains(GITHUB_TOKEN), "{text}");
+    assert!(
+        text.contains("CI publishes with [REDACTED_SECRET]; rotate it monthly."),
+        "{text}"
+    );
+    // The note is then visible through the read tools, like any memory file.
+    let (_, found) = client.call(
+        "search",
+        json!({"query": "rotate it monthly", "path": "extensions"}),
+    );
+    assert_eq!(found["matches"][0]["path"], json!(path));
+    let (is_error, message) = client.call("add_note", json!({"title": "", "body": "x"}));
+    assert!(is_error);
+    assert!(
+        message.as_str().expect("text").contains("`title`"),
+        "{message}"
+    );
+    client.finish();
+}
+
+#[test]
+fn malformed_arguments_are_tool_errors_not_a_crash() {
+    let home = codex_home();
+    let mut client = Client::start(home.path());
+    let (is_error, message) = client.call("read", json!({"file": "MEMORY.md"}));
+    assert!(is_error, "{message}");
+    let (is_error, _) = client.call("search", json!({"query": "uv", "match_mode": "some"}));
+    assert!(is_error);
+    let pong = client.request("ping", json!({}));
+    assert_eq!(pong["result"], json!({}));
+    client.finish();
+}
+
+#[test]
+fn the_codex_home_comes_from_codex_home_in_the_environment() {
+    let home = codex_home();
+    let mut client = Client::start_with(|command| {
+        command.arg("mcp").env("CODEX_HOME", home.path());
+    });
+    let (is_error, page) = client.call("read", json!({"path": "memory_summary.md"}));
+    assert!(!is_error, "{page}");
+    assert_eq!(page["lines"], json!(["v1", "Python projects use uv."]));
+    client.finish();
+}
+
+#[test]
+fn a_home_without_a_memory_folder_says_so_instead_of_failing() {
+    let home = tempfile::tempdir().unwrap();
+    let mut client = Client::start(home.path());
+    let (is_error, message) = client.call("list", json!({}));
+    assert!(is_error);
+    assert!(
+        message.as_str().unwrap().contains("does not exist yet"),
+        "{message}"
+    );
+    client.finish();
+}
