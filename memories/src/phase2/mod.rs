@@ -5,4 +5,5 @@
 
 pub mod artifacts;
 pub mod extensions;
+pub mod run;
 pub mod stem;

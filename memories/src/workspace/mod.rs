@@ -20,7 +20,7 @@ pub use error::WorkspaceError;
 pub use scan::FileMode;
 
 /// The diff file phase 2 writes for the consolidator, at the top of the memory folder.
-pub const DIFF_FILE_NAME: &str = "phase2_workspace_diff.md";
+pub use crate::layout::DIFF_FILE_NAME;
 /// The cap on the diff file, in bytes.
 pub const MAX_DIFF_BYTES: usize = 4 * 1024 * 1024;
 /// Lines of context around each change in the unified diff.

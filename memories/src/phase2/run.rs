@@ -1,0 +1,411 @@
+//! The phase-2 run: claim the global job, prepare the workspace, select and sync the inputs, diff
+//! against the baseline — and when nothing changed, succeed without calling any model. Otherwise
+//! write the diff file, run the consolidator under a heartbeat (dropping it the moment ownership
+//! is lost), confirm ownership, reset the baseline and mark success with the consumed selection.
+//! Every failure records the step it happened in (`failed_prepare_workspace`, …).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use codex_state::{
+    MemoryStore, PHASE2_HEARTBEAT_SECONDS, PHASE2_RETRY_DELAY_SECONDS, Phase2Claim,
+    Phase2ClaimOutcome, Phase2ClaimParams, Phase2Input, SelectedInput, StateError,
+};
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::consolidator::{
+    ConsolidationJob, ConsolidationReport, Consolidator, consolidation_prompt,
+};
+use crate::phase2::artifacts::{ArtifactInput, SyncReport, sync_artifacts};
+use crate::phase2::extensions::{ad_hoc_notes, prune_extension_resources, seed_ad_hoc};
+use crate::workspace::{BaselineInfo, MemoryWorkspace};
+
+/// How a phase-2 run behaves.
+#[derive(Debug, Clone)]
+pub struct Phase2Options {
+    /// The claimer's id.
+    pub worker_id: String,
+    /// Lease and cooldown of the global job.
+    pub claim: Phase2ClaimParams,
+    /// Raw memories consolidated at most.
+    pub max_inputs: u32,
+    /// Memories unused for longer drop out, in days.
+    pub max_unused_days: u32,
+    /// How often the lease is renewed while the consolidator runs.
+    pub heartbeat: Duration,
+    /// Backoff after a failure, in seconds.
+    pub retry_delay_seconds: i64,
+}
+
+impl Default for Phase2Options {
+    fn default() -> Self {
+        Self {
+            worker_id: format!("codex-memories-{}", std::process::id()),
+            claim: Phase2ClaimParams::default(),
+            max_inputs: 256,
+            max_unused_days: 30,
+            heartbeat: Duration::from_secs(PHASE2_HEARTBEAT_SECONDS.unsigned_abs()),
+            retry_delay_seconds: PHASE2_RETRY_DELAY_SECONDS,
+        }
+    }
+}
+
+/// How a phase-2 run ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Phase2Outcome {
+    /// Another process holds the job.
+    SkippedRunning {
+        /// When its lease ends (unix seconds).
+        lease_until: i64,
+    },
+    /// The last phase 2 failed; retried from `retry_at`.
+    SkippedBackoff {
+        /// Unix seconds.
+        retry_at: i64,
+    },
+    /// The last phase 2 succeeded recently.
+    SkippedCooldown {
+        /// When the cooldown ends (unix seconds).
+        until: i64,
+    },
+    /// The inputs matched the baseline: success without a consolidator.
+    NoChanges,
+    /// The consolidator ran and the baseline was reset.
+    Consolidated {
+        /// What the consolidator did.
+        report: ConsolidationReport,
+        /// The new baseline commit.
+        baseline: String,
+    },
+    /// A step failed; the job is in backoff with this reason.
+    Failed {
+        /// The recorded reason, starting with the step (`failed_agent: …`).
+        reason: String,
+    },
+    /// Ownership of the job was lost mid-run; nothing was committed.
+    LostOwnership,
+}
+
+/// What a phase-2 run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase2Report {
+    /// How it ended.
+    pub outcome: Phase2Outcome,
+    /// Inputs selected.
+    pub inputs: usize,
+    /// What the artifact sync changed.
+    pub sync: Option<SyncReport>,
+    /// Files the diff listed.
+    pub changed_files: Vec<String>,
+    /// The memory folder.
+    pub memory_root: PathBuf,
+}
+
+impl Phase2Report {
+    fn new(outcome: Phase2Outcome, memory_root: &Path) -> Self {
+        Self {
+            outcome,
+            inputs: 0,
+            sync: None,
+            changed_files: Vec::new(),
+            memory_root: memory_root.to_path_buf(),
+        }
+    }
+}
+
+/// Runs phase 2 once.
+pub async fn run_phase2(
+    store: &MemoryStore,
+    memory_root: &Path,
+    consolidator: &dyn Consolidator,
+    options: &Phase2Options,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Phase2Report, StateError> {
+    let claim = match store
+        .claim_phase2(&options.worker_id, &options.claim)
+        .await?
+    {
+        Phase2ClaimOutcome::Claimed(claim) => claim,
+        Phase2ClaimOutcome::Running { lease_until } => {
+            return Ok(Phase2Report::new(
+                Phase2Outcome::SkippedRunning { lease_until },
+                memory_root,
+            ));
+        }
+        Phase2ClaimOutcome::InBackoff { retry_at } => {
+            return Ok(Phase2Report::new(
+                Phase2Outcome::SkippedBackoff { retry_at },
+                memory_root,
+            ));
+        }
+        Phase2ClaimOutcome::CoolingDown { until } => {
+            return Ok(Phase2Report::new(
+                Phase2Outcome::SkippedCooldown { until },
+                memory_root,
+            ));
+        }
+    };
+    let span = tracing::info_span!("phase2", phase = "consolidate");
+    let mut report = Phase2Report::new(Phase2Outcome::NoChanges, memory_root);
+    let outcome = consolidate_owned(
+        store,
+        memory_root,
+        consolidator,
+        options,
+        now,
+        &claim,
+        &mut report,
+    )
+    .instrument(span)
+    .await?;
+    report.outcome = outcome;
+    Ok(report)
+}
+
+async fn consolidate_owned(
+    store: &MemoryStore,
+    memory_root: &Path,
+    consolidator: &dyn Consolidator,
+    options: &Phase2Options,
+    now: chrono::DateTime<chrono::Utc>,
+    claim: &Phase2Claim,
+    report: &mut Phase2Report,
+) -> Result<Phase2Outcome, StateError> {
+    let fail = |step: &str, detail: String| format!("{step}: {detail}");
+
+    let root = memory_root.to_path_buf();
+    let prepared = blocking(move || {
+        let (workspace, _) = MemoryWorkspace::prepare(&root).map_err(|e| e.to_string())?;
+        seed_ad_hoc(&root).map_err(|e| format!("cannot seed extensions/ad_hoc: {e}"))?;
+        prune_extension_resources(&root, now)
+            .map_err(|e| format!("cannot prune extension resources: {e}"))?;
+        Ok(workspace)
+    })
+    .await;
+    let workspace = match prepared {
+        Ok(workspace) => workspace,
+        Err(detail) => {
+            return failed(
+                store,
+                claim,
+                options,
+                fail("failed_prepare_workspace", detail),
+            )
+            .await;
+        }
+    };
+
+    let selected = match store
+        .select_phase2_inputs(options.max_inputs, options.max_unused_days)
+        .await
+    {
+        Ok(selected) => selected,
+        Err(error) => {
+            return failed(
+                store,
+                claim,
+                options,
+                fail("failed_select_inputs", error.to_string()),
+            )
+            .await;
+        }
+    };
+    report.inputs = selected.len();
+    let consumed: Vec<SelectedInput> = selected.iter().map(Phase2Input::selected).collect();
+    let inputs: Vec<ArtifactInput> = selected.into_iter().map(artifact_input).collect();
+
+    let root = memory_root.to_path_buf();
+    let sync_inputs = inputs.clone();
+    let synced =
+        blocking(move || sync_artifacts(&root, &sync_inputs).map_err(|e| e.to_string())).await;
+    match synced {
+        Ok(sync) => report.sync = Some(sync),
+        Err(detail) => {
+            return failed(store, claim, options, fail("failed_sync_inputs", detail)).await;
+        }
+    }
+
+    let diff_workspace = workspace.clone();
+    let diff = match blocking(move || diff_workspace.diff().map_err(|e| e.to_string())).await {
+        Ok(diff) => diff,
+        Err(detail) => {
+            return failed(store, claim, options, fail("failed_workspace_diff", detail)).await;
+        }
+    };
+    report.changed_files = diff
+        .changes
+        .iter()
+        .map(|change| change.path.clone())
+        .collect();
+    if diff.is_empty() {
+        tracing::info!("phase 2: the memory folder matches its baseline; nothing to consolidate");
+        return if store.phase2_succeeded(claim, &consumed).await? {
+            Ok(Phase2Outcome::NoChanges)
+        } else {
+            Ok(Phase2Outcome::LostOwnership)
+        };
+    }
+
+    let write_workspace = workspace.clone();
+    let root = memory_root.to_path_buf();
+    let written = blocking(move || {
+        write_workspace
+            .write_diff_file(&diff)
+            .map_err(|e| e.to_string())?;
+        ad_hoc_notes(&root).map_err(|e| format!("cannot read ad hoc notes: {e}"))
+    })
+    .await;
+    let notes = match written {
+        Ok(notes) => notes,
+        Err(detail) => {
+            return failed(store, claim, options, fail("failed_workspace_diff", detail)).await;
+        }
+    };
+    let prompt = match consolidation_prompt(inputs.len(), notes.len()) {
+        Ok(prompt) => prompt,
+        Err(error) => {
+            return failed(
+                store,
+                claim,
+                options,
+                fail("failed_prompt", error.to_string()),
+            )
+            .await;
+        }
+    };
+    let job = ConsolidationJob {
+        memory_root: memory_root.to_path_buf(),
+        prompt,
+        inputs,
+        notes,
+    };
+    tracing::info!(
+        consolidator = consolidator.name(),
+        changed = report.changed_files.len(),
+        "phase 2: consolidating"
+    );
+
+    let consolidation = match with_heartbeat(
+        store,
+        claim,
+        options.heartbeat,
+        consolidator.consolidate(&job),
+    )
+    .await?
+    {
+        Some(result) => result,
+        None => {
+            tracing::warn!(
+                "phase 2: ownership lost while consolidating; stopped without committing"
+            );
+            return Ok(Phase2Outcome::LostOwnership);
+        }
+    };
+    let consolidation = match consolidation {
+        Ok(consolidation) => consolidation,
+        Err(error) => {
+            let cleanup = workspace.clone();
+            let _ = blocking(move || cleanup.remove_diff_file().map_err(|e| e.to_string())).await;
+            return failed(
+                store,
+                claim,
+                options,
+                fail("failed_agent", error.to_string()),
+            )
+            .await;
+        }
+    };
+
+    if !store.heartbeat_phase2(claim).await? {
+        return Ok(Phase2Outcome::LostOwnership);
+    }
+    let commit_workspace = workspace.clone();
+    let committed: Result<BaselineInfo, String> = blocking(move || {
+        commit_workspace
+            .remove_diff_file()
+            .map_err(|e| e.to_string())?;
+        commit_workspace.reset_baseline().map_err(|e| e.to_string())
+    })
+    .await;
+    let baseline = match committed {
+        Ok(baseline) => baseline,
+        Err(detail) => return failed(store, claim, options, fail("failed_commit", detail)).await,
+    };
+    if !store.phase2_succeeded(claim, &consumed).await? {
+        return Ok(Phase2Outcome::LostOwnership);
+    }
+    tracing::info!(
+        files = consolidation.files_changed.len(),
+        "phase 2: consolidated and committed"
+    );
+    Ok(Phase2Outcome::Consolidated {
+        report: consolidation,
+        baseline: baseline.commit.to_string(),
+    })
+}
+
+fn artifact_input(input: Phase2Input) -> ArtifactInput {
+    ArtifactInput {
+        thread_id: input.thread_id,
+        source_updated_at: input.source_updated_at,
+        raw_memory: input.raw_memory,
+        rollout_summary: input.rollout_summary,
+        rollout_slug: input.rollout_slug,
+        rollout_path: input.rollout_path.display().to_string(),
+        cwd: input.cwd,
+        git_branch: input.git_branch,
+    }
+}
+
+/// Runs blocking work (gix, file writes) off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| Err(format!("the worker crashed: {error}")))
+}
+
+async fn failed(
+    store: &MemoryStore,
+    claim: &Phase2Claim,
+    options: &Phase2Options,
+    reason: String,
+) -> Result<Phase2Outcome, StateError> {
+    tracing::warn!(%reason, "phase 2 failed");
+    if store
+        .phase2_failed(claim, &reason, options.retry_delay_seconds)
+        .await?
+    {
+        Ok(Phase2Outcome::Failed { reason })
+    } else {
+        Ok(Phase2Outcome::LostOwnership)
+    }
+}
+
+/// Drives `work` while renewing the lease every `interval`; `None` when a renewal finds the job
+/// owned by someone else (the work is dropped, which cancels it).
+async fn with_heartbeat<T>(
+    store: &MemoryStore,
+    claim: &Phase2Claim,
+    interval: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> Result<Option<T>, StateError> {
+    tokio::pin!(work);
+    let mut ticker = tokio::time::interval(interval);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            result = &mut work => return Ok(Some(result)),
+            _ = ticker.tick() => {
+                match store.heartbeat_phase2(claim).await {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(None),
+                    Err(error) => tracing::warn!(%error, "phase 2 heartbeat failed; will retry"),
+                }
+            }
+        }
+    }
+}
