@@ -52,6 +52,16 @@ pub fn init(home: &HomeArgs) -> Option<LogGuard> {
     guard
 }
 
+/// Installs a stderr-only subscriber (for `demo`, which must not touch the user's homes).
+pub fn init_stderr_only() {
+    let stderr_filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_STDERR_FILTER));
+    let stderr_layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(stderr_filter);
+    let _ = tracing_subscriber::registry().with(stderr_layer).try_init();
+}
+
 fn open_logs_db(home: &HomeArgs) -> anyhow::Result<(codex_state::logs::LogLayer, LogGuard)> {
     let homes = home.resolve()?;
     let layer_and_guard = start_log_writer(

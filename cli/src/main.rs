@@ -24,7 +24,13 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let logs = logging::init(&cli.home);
+    // The demo works in a temporary home and must not touch the user's databases.
+    let logs = if matches!(cli.command, Command::Demo(_)) {
+        logging::init_stderr_only();
+        None
+    } else {
+        logging::init(&cli.home)
+    };
     let name = cli.command.name();
     // `logs` records nothing of its own, so following the logs does not echo itself.
     if !matches!(cli.command, Command::Logs(_)) {

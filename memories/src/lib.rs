@@ -14,6 +14,7 @@ pub mod layout;
 pub mod memory_tools;
 pub mod phase1;
 pub mod phase2;
+pub mod pipeline;
 pub mod provider;
 pub mod read_path;
 pub mod redact;

@@ -1,0 +1,65 @@
+//! `codex-memories consolidate`: phase 2 only — sync the selected memories into the memory
+//! folder, diff it against its git baseline, and (only when something changed) run the
+//! consolidator, then commit a fresh baseline.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+use codex_memories::phase2::run::{Phase2Outcome, run_phase2};
+
+use crate::commands::HomeArgs;
+use crate::commands::pipeline::{Context, ProviderArgs};
+use crate::commands::report_text::phase2_lines;
+
+/// Arguments of `consolidate`.
+#[derive(Debug, Args)]
+pub struct ConsolidateArgs {
+    #[command(flatten)]
+    provider: ProviderArgs,
+    /// agent (a model with file tools) or offline (deterministic, no model) [default:
+    /// [memories] consolidator; agent with a model provider, else offline]
+    #[arg(long, value_name = "KIND")]
+    consolidator: Option<String>,
+    /// Run even within the cooldown after a recent consolidation.
+    #[arg(long)]
+    force: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `consolidate`.
+pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::open(home).await?;
+    let budget = context.budget(&args.provider);
+    let consolidator =
+        context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
+    let mut options = context.phase2_options();
+    if args.force {
+        options.claim.cooldown_seconds = 0;
+    }
+    let now = context.state.clock().now();
+    let report = run_phase2(
+        &context.store,
+        &context.memory_root,
+        consolidator.as_ref(),
+        &options,
+        now,
+    )
+    .await?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        for line in phase2_lines(&report) {
+            writeln!(stdout, "{line}")?;
+        }
+    }
+    context.close().await;
+    Ok(match report.outcome {
+        Phase2Outcome::Failed { .. } => ExitCode::FAILURE,
+        _ => ExitCode::SUCCESS,
+    })
+}

@@ -1,0 +1,78 @@
+//! `codex-memories extract`: phase 1 only — index, then claim finished sessions and extract one
+//! raw memory each with the selected provider, within the run budget, with a progress bar and a
+//! final report (claimed / stored / no output / failed with reasons / skipped and why / tokens).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+use codex_memories::phase1::run::{ExtractProgress, run_extraction};
+
+use crate::commands::HomeArgs;
+use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
+use crate::commands::report_text::{extract_lines, index_line};
+
+const PROGRESS_TEMPLATE: &str = "{spinner} extracting [{bar:30}] {pos}/{len} sessions {msg}";
+
+/// Arguments of `extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    provider: ProviderArgs,
+    /// Sessions to extract at most in this run [default: [memories] max_rollouts_per_startup]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    max_rollouts: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `extract`.
+pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::open(home).await?;
+    if !context.config.generate_memories {
+        eprintln!("generate_memories = false in [memories]; nothing extracted");
+        context.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let index = context.state.index_sessions(&|_| {}).await?;
+    let client = context.extract_client(&args.provider)?;
+    let budget = context.budget(&args.provider);
+    let options = context.extract_options(&args.provider, args.max_rollouts);
+    let bar = progress_bar(PROGRESS_TEMPLATE);
+    let report = run_extraction(
+        &context.store,
+        client,
+        budget,
+        &options,
+        &|progress| match progress {
+            ExtractProgress::Claimed { total } => bar.set_length(total as u64),
+            ExtractProgress::Finished { thread_id, .. } => {
+                bar.inc(1);
+                bar.set_message(thread_id.to_string());
+            }
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    let report = report?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(
+            &mut stdout,
+            &serde_json::json!({"index": index, "extract": report}),
+        )?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(stdout, "{}", index_line(&index))?;
+        for line in extract_lines(&report, &context.config) {
+            writeln!(stdout, "{line}")?;
+        }
+    }
+    context.close().await;
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,141 @@
+//! `codex-memories run`: the whole pipeline — index → prune → extract → consolidate — under one
+//! budget, with progress and a final report that says, in plain words, why nothing happened when
+//! nothing did.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+use codex_memories::phase1::run::ExtractProgress;
+use codex_memories::phase2::run::Phase2Outcome;
+use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport, run_pipeline};
+
+use crate::commands::HomeArgs;
+use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
+use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
+
+const PROGRESS_TEMPLATE: &str = "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}";
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// agent or offline [default: [memories] consolidator; agent with a model provider, else
+    /// offline]
+    #[arg(long, value_name = "KIND")]
+    pub consolidator: Option<String>,
+    /// Sessions to extract at most [default: [memories] max_rollouts_per_startup]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_rollouts: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `run` and returns its report (used by `demo` too).
+pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<PipelineReport> {
+    let budget = context.budget(&args.provider);
+    let client = context.extract_client(&args.provider)?;
+    let consolidator =
+        context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
+    let options = PipelineOptions {
+        index: true,
+        generate: context.config.generate_memories,
+        extract: context.extract_options(&args.provider, args.max_rollouts),
+        phase2: context.phase2_options(),
+    };
+    let bar = progress_bar(PROGRESS_TEMPLATE);
+    let report = run_pipeline(
+        &context.state,
+        &context.store,
+        client,
+        consolidator.as_ref(),
+        budget,
+        &context.memory_root,
+        &options,
+        &|progress| match progress {
+            PipelineProgress::Index(index) => {
+                bar.set_prefix("indexing");
+                bar.set_length(index.files_total);
+                bar.set_position(index.files_done);
+            }
+            PipelineProgress::Extract(ExtractProgress::Claimed { total }) => {
+                bar.set_prefix("extracting");
+                bar.set_position(0);
+                bar.set_length(total as u64);
+            }
+            PipelineProgress::Extract(ExtractProgress::Finished { thread_id, .. }) => {
+                bar.inc(1);
+                bar.set_message(thread_id.to_string());
+            }
+            PipelineProgress::Consolidating => {
+                bar.set_prefix("consolidating");
+                bar.set_message("");
+            }
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+/// Writes the text report.
+pub fn write_report(
+    out: &mut impl Write,
+    report: &PipelineReport,
+    context: &Context,
+) -> std::io::Result<()> {
+    if let Some(index) = &report.index {
+        writeln!(out, "{}", index_line(index))?;
+    }
+    if report.pruned > 0 {
+        writeln!(out, "prune: {} stale memories removed", report.pruned)?;
+    }
+    if let Some(reason) = &report.skipped_generation {
+        writeln!(out, "{reason}")?;
+    }
+    if let Some(extract) = &report.extract {
+        for line in extract_lines(extract, &context.config) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    if let Some(phase2) = &report.phase2 {
+        for line in phase2_lines(phase2) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a run failed anywhere.
+pub fn failed(report: &PipelineReport) -> bool {
+    report
+        .extract
+        .as_ref()
+        .is_some_and(|e| !e.failed.is_empty())
+        || report
+            .phase2
+            .as_ref()
+            .is_some_and(|p| matches!(p.outcome, Phase2Outcome::Failed { .. }))
+}
+
+/// Runs `run`.
+pub async fn run(args: RunArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::open(home).await?;
+    let report = run_report(&args, &context).await?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write_report(&mut stdout, &report, &context)?;
+    }
+    let failed = failed(&report);
+    context.close().await;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
