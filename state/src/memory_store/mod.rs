@@ -200,6 +200,20 @@ impl MemoryStore {
         Ok((gate, connection))
     }
 
+    /// Ends a write transaction without writing, before its gate opens (a rollback left to the
+    /// drop would run later, after the next writer of this process already met the lock).
+    async fn rollback(
+        &self,
+        transaction: WriteTransaction,
+        operation: &'static str,
+    ) -> Result<(), StateError> {
+        let WriteTransaction { transaction, _gate } = transaction;
+        transaction
+            .rollback()
+            .await
+            .map_err(|source| self.query_error(operation, source))
+    }
+
     async fn commit(
         &self,
         transaction: WriteTransaction,

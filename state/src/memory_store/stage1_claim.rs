@@ -168,15 +168,21 @@ pub struct StartupClaimReport {
 
 /// The columns a claim decision needs: the thread, its effective mode, its output's version and
 /// its job row (all NULL when missing).
-const CANDIDATE_SELECT: &str = "SELECT t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, \
+const CANDIDATE_COLUMNS: &str = "t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, \
         COALESCE(m.memory_mode, t.memory_mode) AS effective_mode, \
         o.source_updated_at AS output_version, \
         j.status AS job_status, j.worker_id, j.lease_until, j.retry_at, j.retry_remaining, \
-        j.input_watermark, j.last_success_watermark \
-    FROM state.threads AS t \
+        j.input_watermark, j.last_success_watermark";
+
+/// The joins behind [`CANDIDATE_COLUMNS`].
+const CANDIDATE_FROM: &str = "FROM state.threads AS t \
     LEFT JOIN thread_memory_modes AS m ON m.thread_id = t.id \
     LEFT JOIN stage1_outputs AS o ON o.thread_id = t.id \
     LEFT JOIN jobs AS j ON j.kind = 'memory_stage1' AND j.job_key = t.id";
+
+/// Stage-1 jobs holding a live lease at `?` (the running cap's count).
+const LIVE_STAGE1_COUNT: &str = "SELECT COUNT(*) FROM jobs \
+    WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?";
 
 /// A thread with what the claim decision needs.
 struct Candidate {
@@ -200,6 +206,15 @@ struct JobState {
     retry_remaining: i64,
     input_watermark: Option<i64>,
     last_success_watermark: Option<i64>,
+}
+
+/// A single-thread claim decision: refused with its outcome, or claimable.
+enum Decision {
+    Refused(Stage1ClaimOutcome),
+    Claim {
+        candidate: Candidate,
+        retry_remaining: i64,
+    },
 }
 
 /// The claim decision for one candidate, before the cap.
@@ -282,48 +297,35 @@ impl MemoryStore {
         params: &Stage1ClaimParams,
     ) -> Result<Stage1ClaimOutcome, StateError> {
         const OPERATION: &str = "claim stage-1 job";
+        // A refusal writes nothing, so one decided on a plain read is as true as one decided
+        // under the lock (it holds at the read's snapshot); only a claim needs the lock.
+        let row = self
+            .read_single_candidate(&self.pool, thread_id, self.now())
+            .await?;
+        if let Decision::Refused(outcome) =
+            self.decide_single(row, worker_id, params, self.now())?
+        {
+            return Ok(outcome);
+        }
         // Race prevented: two workers reading the same expired (or missing) job row and both
         // claiming it, and two claimers each seeing `cap - 1` running jobs and both starting.
-        // BEGIN IMMEDIATE takes the write lock before the first read, so the row and the count
-        // cannot change between this read and the write below.
+        // BEGIN IMMEDIATE takes the write lock before the decision is read again, so the row
+        // and the count cannot change between that read and the write below.
         let mut transaction = self.begin_immediate(OPERATION).await?;
         let now = self.now();
-        let sql = format!("{CANDIDATE_SELECT} WHERE t.id = ?");
-        let row = sqlx::query(&sql)
-            .bind(key(thread_id))
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(|source| self.query_error(OPERATION, source))?;
-        let Some(row) = row else {
-            return Ok(Stage1ClaimOutcome::UnknownThread);
-        };
-        let candidate = self.candidate_from_row(&row)?;
-        if candidate.mode != MemoryMode::Enabled {
-            return Ok(Stage1ClaimOutcome::NotEnabled {
-                mode: candidate.mode,
-            });
-        }
-        let (retry_remaining, live) = match judge(&candidate, worker_id, now) {
-            Verdict::UpToDate => return Ok(Stage1ClaimOutcome::UpToDate),
-            Verdict::Running { lease_until } => {
-                return Ok(Stage1ClaimOutcome::Running { lease_until });
+        let row = self
+            .read_single_candidate(&mut *transaction, thread_id, now)
+            .await?;
+        let (candidate, retry_remaining) = match self.decide_single(row, worker_id, params, now)? {
+            Decision::Refused(outcome) => {
+                self.rollback(transaction, OPERATION).await?;
+                return Ok(outcome);
             }
-            Verdict::RetriesExhausted => return Ok(Stage1ClaimOutcome::RetriesExhausted),
-            Verdict::InBackoff { retry_at } => {
-                return Ok(Stage1ClaimOutcome::InBackoff { retry_at });
-            }
-            Verdict::Claimable {
+            Decision::Claim {
+                candidate,
                 retry_remaining,
-                live,
-            } => (retry_remaining, live),
+            } => (candidate, retry_remaining),
         };
-        let running = self
-            .count_live_stage1(&mut transaction, now)
-            .await?
-            .saturating_sub(u32::from(live));
-        if running >= params.running_cap {
-            return Ok(Stage1ClaimOutcome::Capped { running });
-        }
         let claim = self
             .write_stage1_claim(
                 &mut transaction,
@@ -336,6 +338,72 @@ impl MemoryStore {
             .await?;
         self.commit(transaction, OPERATION).await?;
         Ok(Stage1ClaimOutcome::Claimed(claim))
+    }
+
+    /// The thread, its output, its job and the live running count, in one statement.
+    async fn read_single_candidate<'e, E>(
+        &self,
+        executor: E,
+        thread_id: ThreadId,
+        now: i64,
+    ) -> Result<Option<SqliteRow>, StateError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    {
+        let sql = format!(
+            "SELECT {CANDIDATE_COLUMNS}, ({LIVE_STAGE1_COUNT}) AS live_running \
+             {CANDIDATE_FROM} WHERE t.id = ?"
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(key(thread_id))
+            .fetch_optional(executor)
+            .await
+            .map_err(|source| self.query_error("read stage-1 claim candidate", source))
+    }
+
+    /// The single-thread claim decision, in the order DESIGN §4 gives, with the running cap.
+    fn decide_single(
+        &self,
+        row: Option<SqliteRow>,
+        worker_id: &str,
+        params: &Stage1ClaimParams,
+        now: i64,
+    ) -> Result<Decision, StateError> {
+        let Some(row) = row else {
+            return Ok(Decision::Refused(Stage1ClaimOutcome::UnknownThread));
+        };
+        let candidate = self.candidate_from_row(&row)?;
+        if candidate.mode != MemoryMode::Enabled {
+            return Ok(Decision::Refused(Stage1ClaimOutcome::NotEnabled {
+                mode: candidate.mode,
+            }));
+        }
+        let refused = match judge(&candidate, worker_id, now) {
+            Verdict::UpToDate => Stage1ClaimOutcome::UpToDate,
+            Verdict::Running { lease_until } => Stage1ClaimOutcome::Running { lease_until },
+            Verdict::RetriesExhausted => Stage1ClaimOutcome::RetriesExhausted,
+            Verdict::InBackoff { retry_at } => Stage1ClaimOutcome::InBackoff { retry_at },
+            Verdict::Claimable {
+                retry_remaining,
+                live,
+            } => {
+                let live_running: i64 = row.try_get("live_running").map_err(|error| {
+                    self.bad_row("claim candidate".to_string(), error.to_string())
+                })?;
+                let running = u32::try_from(live_running)
+                    .unwrap_or(u32::MAX)
+                    .saturating_sub(u32::from(live));
+                if running < params.running_cap {
+                    return Ok(Decision::Claim {
+                        candidate,
+                        retry_remaining,
+                    });
+                }
+                Stage1ClaimOutcome::Capped { running }
+            }
+        };
+        Ok(Decision::Refused(refused))
     }
 
     /// The startup scan: claims up to `max_claims` enabled, non-archived, idle-enough threads
@@ -371,7 +439,7 @@ impl MemoryStore {
         // scan sees the first one's claims as live leases (and counts them against the cap).
         let mut transaction = self.begin_immediate(OPERATION).await?;
         let sql = format!(
-            "{CANDIDATE_SELECT} \
+            "SELECT {CANDIDATE_COLUMNS} {CANDIDATE_FROM} \
              WHERE t.archived = 0 AND COALESCE(m.memory_mode, t.memory_mode) = 'enabled' \
                AND (?1 IS NULL OR t.id != ?1) AND t.updated_at >= ?2 AND t.updated_at <= ?3 \
              ORDER BY t.updated_at DESC, t.id DESC LIMIT ?4"
@@ -477,14 +545,11 @@ impl MemoryStore {
         connection: &mut SqliteConnection,
         now: i64,
     ) -> Result<u32, StateError> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM jobs \
-             WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?",
-        )
-        .bind(now)
-        .fetch_one(connection)
-        .await
-        .map_err(|source| self.query_error("count running stage-1 jobs", source))?;
+        let (count,): (i64,) = sqlx::query_as(LIVE_STAGE1_COUNT)
+            .bind(now)
+            .fetch_one(connection)
+            .await
+            .map_err(|source| self.query_error("count running stage-1 jobs", source))?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
