@@ -9,7 +9,8 @@ mod control;
 mod phase2;
 mod rows;
 mod selection;
-mod stage1_claim;
+pub(super) mod stage1_claim;
+mod stage1_fast_claim;
 mod stage1_finish;
 mod status;
 

@@ -185,31 +185,33 @@ const LIVE_STAGE1_COUNT: &str = "SELECT COUNT(*) FROM jobs \
     WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?";
 
 /// A thread with what the claim decision needs.
-struct Candidate {
-    thread_id: ThreadId,
+pub(super) struct Candidate {
+    pub(super) thread_id: ThreadId,
+    /// The thread's updated_at as stored (unix ms).
+    pub(super) updated_at_ms: i64,
     /// The thread version: updated_at in whole seconds.
-    version: i64,
-    rollout_path: String,
-    cwd: String,
-    git_branch: Option<String>,
-    mode: MemoryMode,
-    output_version: Option<i64>,
-    job: Option<JobState>,
+    pub(super) version: i64,
+    pub(super) rollout_path: String,
+    pub(super) cwd: String,
+    pub(super) git_branch: Option<String>,
+    pub(super) mode: MemoryMode,
+    pub(super) output_version: Option<i64>,
+    pub(super) job: Option<JobState>,
 }
 
 /// The claim-relevant part of a stage-1 job row.
-struct JobState {
-    status: String,
-    worker_id: Option<String>,
-    lease_until: Option<i64>,
-    retry_at: Option<i64>,
-    retry_remaining: i64,
-    input_watermark: Option<i64>,
-    last_success_watermark: Option<i64>,
+pub(super) struct JobState {
+    pub(super) status: String,
+    pub(super) worker_id: Option<String>,
+    pub(super) lease_until: Option<i64>,
+    pub(super) retry_at: Option<i64>,
+    pub(super) retry_remaining: i64,
+    pub(super) input_watermark: Option<i64>,
+    pub(super) last_success_watermark: Option<i64>,
 }
 
 /// A single-thread claim decision: refused with its outcome, or claimable.
-enum Decision {
+pub(super) enum Decision {
     Refused(Stage1ClaimOutcome),
     Claim {
         candidate: Candidate,
@@ -299,14 +301,25 @@ impl MemoryStore {
         const OPERATION: &str = "claim stage-1 job";
         // A refusal writes nothing, so one decided on a plain read is as true as one decided
         // under the lock (it holds at the read's snapshot); only a claim needs the lock.
+        let now = self.now();
         let row = self
-            .read_single_candidate(&self.pool, thread_id, self.now())
+            .read_single_candidate(&self.pool, thread_id, now)
             .await?;
-        if let Decision::Refused(outcome) =
-            self.decide_single(row, worker_id, params, self.now())?
-        {
-            return Ok(outcome);
+        let (candidate, retry_remaining) = match self.decide_single(row, worker_id, params, now)? {
+            Decision::Refused(outcome) => return Ok(outcome),
+            Decision::Claim {
+                candidate,
+                retry_remaining,
+            } => (candidate, retry_remaining),
+        };
+        // Fast path: one compare-and-swap statement (see `stage1_fast_claim.rs`).
+        let fast = self
+            .claim_if_unchanged(&candidate, worker_id, params, now, retry_remaining)
+            .await?;
+        if let Some(claim) = fast {
+            return Ok(Stage1ClaimOutcome::Claimed(claim));
         }
+        // Something changed since the read: decide again under the lock.
         // Race prevented: two workers reading the same expired (or missing) job row and both
         // claiming it, and two claimers each seeing `cap - 1` running jobs and both starting.
         // BEGIN IMMEDIATE takes the write lock before the decision is read again, so the row
@@ -341,7 +354,7 @@ impl MemoryStore {
     }
 
     /// The thread, its output, its job and the live running count, in one statement.
-    async fn read_single_candidate<'e, E>(
+    pub(super) async fn read_single_candidate<'e, E>(
         &self,
         executor: E,
         thread_id: ThreadId,
@@ -363,7 +376,7 @@ impl MemoryStore {
     }
 
     /// The single-thread claim decision, in the order DESIGN §4 gives, with the running cap.
-    fn decide_single(
+    pub(super) fn decide_single(
         &self,
         row: Option<SqliteRow>,
         worker_id: &str,
@@ -584,16 +597,7 @@ impl MemoryStore {
         .execute(connection)
         .await
         .map_err(|source| self.query_error("write stage-1 claim", source))?;
-        Ok(Stage1Claim {
-            thread_id: candidate.thread_id,
-            worker_id: worker_id.to_string(),
-            ownership_token: token,
-            input_watermark: candidate.version,
-            lease_until,
-            rollout_path: PathBuf::from(&candidate.rollout_path),
-            cwd: candidate.cwd.clone(),
-            git_branch: candidate.git_branch.clone(),
-        })
+        Ok(candidate.claim(worker_id, token, lease_until))
     }
 
     fn candidate_from_row(&self, row: &SqliteRow) -> Result<Candidate, StateError> {
@@ -624,6 +628,7 @@ impl MemoryStore {
         };
         Ok(Candidate {
             thread_id,
+            updated_at_ms,
             version: updated_at_ms.div_euclid(MILLIS_PER_SECOND),
             rollout_path: row.try_get("rollout_path").map_err(get)?,
             cwd: row.try_get("cwd").map_err(get)?,
@@ -632,6 +637,22 @@ impl MemoryStore {
             output_version: row.try_get("output_version").map_err(get)?,
             job,
         })
+    }
+}
+
+impl Candidate {
+    /// The claim of this candidate under `token`.
+    pub(super) fn claim(&self, worker_id: &str, token: String, lease_until: i64) -> Stage1Claim {
+        Stage1Claim {
+            thread_id: self.thread_id,
+            worker_id: worker_id.to_string(),
+            ownership_token: token,
+            input_watermark: self.version,
+            lease_until,
+            rollout_path: PathBuf::from(&self.rollout_path),
+            cwd: self.cwd.clone(),
+            git_branch: self.git_branch.clone(),
+        }
     }
 }
 

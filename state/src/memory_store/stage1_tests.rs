@@ -406,3 +406,84 @@ async fn status_counts_jobs_and_lists_errors_with_their_retry_times() {
     assert_eq!((status.outputs, status.selected_outputs), (1, 0));
     serde_json::to_string(&f.store.status().await.unwrap()).unwrap();
 }
+
+/// Reads and judges `thread` for `worker` as the fast path does, expecting "claimable".
+async fn judged(
+    f: &Fixture,
+    thread: ThreadId,
+    worker: &str,
+    params: &Stage1ClaimParams,
+) -> (super::stage1_claim::Candidate, i64) {
+    let row = f
+        .store
+        .read_single_candidate(f.store.pool(), thread, f.now())
+        .await
+        .unwrap();
+    match f.store.decide_single(row, worker, params, f.now()).unwrap() {
+        super::stage1_claim::Decision::Claim {
+            candidate,
+            retry_remaining,
+        } => (candidate, retry_remaining),
+        super::stage1_claim::Decision::Refused(outcome) => panic!("refused: {outcome:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_fast_claim_writes_nothing_when_anything_it_judged_changed_since_its_read() {
+    let f = Fixture::new().await;
+    let params = Stage1ClaimParams {
+        lease_seconds: 100,
+        running_cap: 1,
+    };
+    // A missing job row that another worker creates first.
+    let fresh = f.thread(T0 - 7200).await;
+    let (candidate, retries) = judged(&f, fresh, "w1", &params).await;
+    let winner = f.claimed(fresh, "w2").await;
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+    assert!(f.store.stage1_failed(&winner, "boom", 0).await.unwrap());
+
+    // An existing (failed) job row that another worker claims first.
+    let (candidate, retries) = judged(&f, fresh, "w1", &params).await;
+    let winner = f.claimed(fresh, "w2").await;
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+    assert_eq!(
+        f.stage1_job(fresh).await.unwrap().ownership_token,
+        Some(winner.ownership_token.clone())
+    );
+    assert!(f.store.stage1_succeeded_no_output(&winner).await.unwrap());
+
+    // The running cap filled by another thread's claim.
+    let a = f.thread(T0 - 7200).await;
+    let b = f.thread(T0 - 7200).await;
+    let (candidate, retries) = judged(&f, a, "w1", &params).await;
+    assert!(matches!(
+        f.store.claim_stage1(b, "w2", &params).await.unwrap(),
+        Stage1ClaimOutcome::Claimed(_)
+    ));
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+
+    // Unchanged: the fast claim succeeds.
+    f.advance(100);
+    let (candidate, retries) = judged(&f, a, "w1", &params).await;
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast.map(|claim| claim.thread_id), Some(a));
+}
