@@ -2,7 +2,7 @@ use pretty_assertions::assert_eq;
 
 use super::test_helpers::{Fixture, T0, output};
 use super::*;
-use crate::{MemoryMode, ThreadId};
+use crate::{MAX_POOL_CONNECTIONS, MemoryMode, ThreadId};
 
 #[tokio::test]
 async fn stage1_claim_runs_the_thread_version_and_success_makes_it_up_to_date() {
@@ -486,4 +486,40 @@ async fn the_fast_claim_writes_nothing_when_anything_it_judged_changed_since_its
         .await
         .unwrap();
     assert_eq!(fast.map(|claim| claim.thread_id), Some(a));
+}
+
+#[tokio::test]
+async fn a_failed_claim_transaction_names_the_bad_row_and_leaves_no_lock_behind() {
+    let f = Fixture::new().await;
+    let good = f.thread(T0 - 7 * 3600).await;
+    let mut bad = crate::test_support::thread_row(ThreadId::new(), (T0 - 8 * 3600) * 1000);
+    bad.rollout_path = "/sessions/bad.jsonl".into();
+    crate::test_support::insert_thread(&f.runtime, &bad)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE threads SET id = 'not-a-uuid' WHERE rollout_path = '/sessions/bad.jsonl'")
+        .execute(f.runtime.pool())
+        .await
+        .unwrap();
+    let error = f
+        .store
+        .claim_stage1_startup(&StartupScanParams::default(), "w1")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("not-a-uuid"), "{error}");
+
+    // The failed transaction was rolled back: every connection can still write at once.
+    sqlx::query("DELETE FROM threads WHERE id = 'not-a-uuid'")
+        .execute(f.runtime.pool())
+        .await
+        .unwrap();
+    for _ in 0..MAX_POOL_CONNECTIONS * 2 {
+        f.store.enqueue_phase2().await.unwrap();
+    }
+    let report = f
+        .store
+        .claim_stage1_startup(&StartupScanParams::default(), "w1")
+        .await
+        .unwrap();
+    assert_eq!(report.claimed[0].thread_id, good);
 }
