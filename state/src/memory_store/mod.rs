@@ -138,6 +138,11 @@ impl MemoryStore {
         &self.path
     }
 
+    /// The clock every timestamp of this store comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// The connection pool (the state DB is attached as `state`, read-only).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
