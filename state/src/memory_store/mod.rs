@@ -12,6 +12,7 @@ mod selection;
 pub(super) mod stage1_claim;
 mod stage1_fast_claim;
 mod stage1_finish;
+mod stage1_startup;
 mod status;
 
 use std::collections::HashMap;
@@ -31,11 +32,9 @@ pub use control::DeleteOutcome;
 pub use phase2::{Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
 pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
-pub use stage1_claim::{
-    Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams, StartupClaimReport, StartupScanParams,
-    StartupSkips,
-};
+pub use stage1_claim::{Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams};
 pub use stage1_finish::Stage1OutputInput;
+pub use stage1_startup::{StartupClaimReport, StartupScanParams, StartupSkips};
 pub use status::{MemoryStatus, STATUS_RECENT_ERRORS, Stage1Error, Stage1StatusCounts};
 
 /// How long a stage-1 claim owns its thread before another worker may take it over.
