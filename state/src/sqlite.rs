@@ -123,7 +123,11 @@ async fn connect(
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true);
-    let mut pool_options = SqlitePoolOptions::new().max_connections(MAX_POOL_CONNECTIONS);
+    // No ping before each acquire: the file is local, and the ping is one more round trip to
+    // the connection's thread inside every write transaction.
+    let mut pool_options = SqlitePoolOptions::new()
+        .max_connections(MAX_POOL_CONNECTIONS)
+        .test_before_acquire(false);
     if !attach.is_empty() {
         let attach: Arc<Vec<(&'static str, String)>> = Arc::new(attach.to_vec());
         pool_options = pool_options.after_connect(move |connection, _| {

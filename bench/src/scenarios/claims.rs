@@ -1,10 +1,11 @@
 //! `claims`: stage-1 claim throughput and latency of the memories DB under contention. Eight
-//! claimers (tokio tasks, each with its own `StateRuntime` + `MemoryStore`, so its own pool and
-//! connections, as separate processes would have) draw from one shuffled queue holding every
-//! eligible thread twice, so each thread is raced for by two claimers; each claim is finished at
-//! once with `stage1_succeeded`. Zero duplicate claims is verified. The baseline, in the same
-//! run: the same eight writers, each with its own pool, inserting the thread rows with one
-//! single-row autocommit INSERT each (the cheapest write transaction on the same pragmas).
+//! claimers (tokio tasks on 2 runtime threads, each with its own `StateRuntime` + `MemoryStore`,
+//! so its own pools and connections; being one process they share its per-file write gate) draw
+//! from one shuffled queue holding every eligible thread twice, so each thread is raced for by
+//! two claimers; each claim is finished at once with `stage1_succeeded` (output upsert + phase-2
+//! enqueue). Zero duplicate claims is verified. The baseline, in the same run: eight writers,
+//! each with its own pool, inserting the thread rows with one single-row autocommit INSERT each
+//! (the cheapest write transaction on the same pragmas).
 
 use std::collections::HashSet;
 use std::sync::Arc;

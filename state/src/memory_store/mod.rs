@@ -9,9 +9,11 @@ mod control;
 mod phase2;
 mod rows;
 mod selection;
-mod stage1_claim;
+pub(super) mod stage1_claim;
+mod stage1_fast_claim;
 mod stage1_finish;
 mod stage1_release;
+mod stage1_startup;
 mod status;
 
 use std::collections::HashMap;
@@ -31,11 +33,9 @@ pub use control::DeleteOutcome;
 pub use phase2::{Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
 pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
-pub use stage1_claim::{
-    Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams, StartupClaimReport, StartupScanParams,
-    StartupSkips,
-};
+pub use stage1_claim::{Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams};
 pub use stage1_finish::Stage1OutputInput;
+pub use stage1_startup::{StartupClaimReport, StartupScanParams, StartupSkips};
 pub use status::{MemoryStatus, STATUS_RECENT_ERRORS, Stage1Error, Stage1StatusCounts};
 
 /// How long a stage-1 claim owns its thread before another worker may take it over.
@@ -138,6 +138,11 @@ impl MemoryStore {
         &self.path
     }
 
+    /// The clock every timestamp of this store comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// The connection pool (the state DB is attached as `state`, read-only).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -199,6 +204,20 @@ impl MemoryStore {
             .await
             .map_err(|source| self.query_error(operation, source))?;
         Ok((gate, connection))
+    }
+
+    /// Ends a write transaction without writing, before its gate opens (a rollback left to the
+    /// drop would run later, after the next writer of this process already met the lock).
+    async fn rollback(
+        &self,
+        transaction: WriteTransaction,
+        operation: &'static str,
+    ) -> Result<(), StateError> {
+        let WriteTransaction { transaction, _gate } = transaction;
+        transaction
+            .rollback()
+            .await
+            .map_err(|source| self.query_error(operation, source))
     }
 
     async fn commit(

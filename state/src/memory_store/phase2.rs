@@ -173,12 +173,14 @@ impl MemoryStore {
                 input_watermark: watermark,
             }) => {
                 if status == "running" && lease.is_some_and(|until| until > now) {
+                    self.rollback(transaction, OPERATION).await?;
                     return Ok(Phase2ClaimOutcome::Running {
                         lease_until: lease.unwrap_or(now),
                     });
                 }
                 if status != "running" {
                     if let Some(retry_at) = retry_at.filter(|retry_at| *retry_at > now) {
+                        self.rollback(transaction, OPERATION).await?;
                         return Ok(Phase2ClaimOutcome::InBackoff { retry_at });
                     }
                     // The last finish was a success when it left no error behind.
@@ -187,6 +189,7 @@ impl MemoryStore {
                         .map(|finished| finished.saturating_add(params.cooldown_seconds))
                         .filter(|until| *until > now);
                     if let Some(until) = cooling_until {
+                        self.rollback(transaction, OPERATION).await?;
                         return Ok(Phase2ClaimOutcome::CoolingDown { until });
                     }
                 }
@@ -279,6 +282,7 @@ impl MemoryStore {
         .map_err(|source| self.query_error(OPERATION, source))?
         .rows_affected();
         if owned == 0 {
+            self.rollback(transaction, OPERATION).await?;
             return Ok(false);
         }
         sqlx::query(

@@ -1,8 +1,9 @@
-//! Stage-1 claims: one thread ([`MemoryStore::claim_stage1`]) or the startup scan
-//! ([`MemoryStore::claim_stage1_startup`]). A claim moves the thread's job to `running` with a
+//! Stage-1 claims of one thread ([`MemoryStore::claim_stage1`]) and the decision rules the
+//! startup scan (`stage1_startup.rs`) shares. A claim moves the thread's job to `running` with a
 //! fresh ownership token; it is refused when the thread version is already done, when someone
 //! else holds a live lease, in backoff, with no retries left (unless the version advanced), or
-//! when the running cap is reached. Both run the read and the write in one `BEGIN IMMEDIATE`.
+//! when the running cap is reached. A refusal is read; a claim is written by one atomic
+//! compare-and-swap statement or, failing that, under `BEGIN IMMEDIATE`.
 
 use std::path::PathBuf;
 
@@ -11,19 +12,12 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 use super::{
-    DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, RETRIES_PER_JOB_VERSION, STAGE1_LEASE_SECONDS,
-    STARTUP_THREAD_SCAN_LIMIT, key,
+    DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, RETRIES_PER_JOB_VERSION, STAGE1_LEASE_SECONDS, key,
 };
 use crate::{MemoryMode, StateError, ThreadId};
 
-/// Milliseconds per second, hour and day (thread timestamps are milliseconds).
-const MILLIS_PER_SECOND: i64 = 1000;
-const MILLIS_PER_HOUR: i64 = 3_600_000;
-const MILLIS_PER_DAY: i64 = 86_400_000;
-/// Startup defaults from the `[memories]` config (§8).
-const DEFAULT_MAX_ROLLOUT_AGE_DAYS: u32 = 30;
-const DEFAULT_MIN_ROLLOUT_IDLE_HOURS: u32 = 6;
-const DEFAULT_MAX_ROLLOUTS_PER_STARTUP: u32 = 16;
+/// Milliseconds per second (thread timestamps are milliseconds).
+pub(super) const MILLIS_PER_SECOND: i64 = 1000;
 
 /// Lease and cap of a single-thread claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,112 +93,62 @@ pub enum Stage1ClaimOutcome {
     },
 }
 
-/// What the startup scan looks at and how much it may claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StartupScanParams {
-    /// The caller's own thread, never claimed.
-    pub exclude_thread: Option<ThreadId>,
-    /// Only threads updated within this many days.
-    pub max_rollout_age_days: u32,
-    /// Only threads idle (not updated) for at least this many hours.
-    pub min_rollout_idle_hours: u32,
-    /// Stop after this many claims (`max_rollouts_per_startup`).
-    pub max_claims: u32,
-    /// Look at no more than this many eligible threads, newest first.
-    pub scan_limit: u32,
-    /// How many stage-1 jobs may hold a live lease at once.
-    pub running_cap: u32,
-    /// How long each claim owns its thread, in seconds.
-    pub lease_seconds: i64,
-}
-
-impl Default for StartupScanParams {
-    fn default() -> Self {
-        Self {
-            exclude_thread: None,
-            max_rollout_age_days: DEFAULT_MAX_ROLLOUT_AGE_DAYS,
-            min_rollout_idle_hours: DEFAULT_MIN_ROLLOUT_IDLE_HOURS,
-            max_claims: DEFAULT_MAX_ROLLOUTS_PER_STARTUP,
-            scan_limit: STARTUP_THREAD_SCAN_LIMIT,
-            running_cap: DEFAULT_STAGE1_RUNNING_CAP,
-            lease_seconds: STAGE1_LEASE_SECONDS,
-        }
-    }
-}
-
-/// Why threads were not claimed by a startup scan, counted per reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct StartupSkips {
-    /// Already extracted at this version.
-    pub up_to_date: u64,
-    /// Leased by another worker.
-    pub running: u64,
-    /// Refused because the running cap was reached.
-    pub capped: u64,
-    /// Failed recently; waiting for `retry_at`.
-    pub in_backoff: u64,
-    /// No attempts left at this version.
-    pub retries_exhausted: u64,
-    /// Updated less than `min_rollout_idle_hours` ago.
-    pub too_fresh: u64,
-    /// Not updated within `max_rollout_age_days`.
-    pub too_old: u64,
-    /// Memory mode `disabled` or `polluted`.
-    pub not_enabled: u64,
-    /// Archived threads.
-    pub archived: u64,
-}
-
-/// What a startup scan claimed and skipped.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct StartupClaimReport {
-    /// The claims, newest thread first.
-    pub claimed: Vec<Stage1Claim>,
-    /// How many eligible threads were looked at before stopping.
-    pub examined: u64,
-    /// Why the others were not claimed.
-    pub skipped: StartupSkips,
-}
-
 /// The columns a claim decision needs: the thread, its effective mode, its output's version and
 /// its job row (all NULL when missing).
-const CANDIDATE_SELECT: &str = "SELECT t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, \
+pub(super) const CANDIDATE_COLUMNS: &str = "t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, \
         COALESCE(m.memory_mode, t.memory_mode) AS effective_mode, \
         o.source_updated_at AS output_version, \
         j.status AS job_status, j.worker_id, j.lease_until, j.retry_at, j.retry_remaining, \
-        j.input_watermark, j.last_success_watermark \
-    FROM state.threads AS t \
+        j.input_watermark, j.last_success_watermark";
+
+/// The joins behind [`CANDIDATE_COLUMNS`].
+pub(super) const CANDIDATE_FROM: &str = "FROM state.threads AS t \
     LEFT JOIN thread_memory_modes AS m ON m.thread_id = t.id \
     LEFT JOIN stage1_outputs AS o ON o.thread_id = t.id \
     LEFT JOIN jobs AS j ON j.kind = 'memory_stage1' AND j.job_key = t.id";
 
+/// Stage-1 jobs holding a live lease at `?` (the running cap's count).
+const LIVE_STAGE1_COUNT: &str = "SELECT COUNT(*) FROM jobs \
+    WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?";
+
 /// A thread with what the claim decision needs.
-struct Candidate {
-    thread_id: ThreadId,
+pub(super) struct Candidate {
+    pub(super) thread_id: ThreadId,
+    /// The thread's updated_at as stored (unix ms).
+    pub(super) updated_at_ms: i64,
     /// The thread version: updated_at in whole seconds.
-    version: i64,
-    rollout_path: String,
-    cwd: String,
-    git_branch: Option<String>,
-    mode: MemoryMode,
-    output_version: Option<i64>,
-    job: Option<JobState>,
+    pub(super) version: i64,
+    pub(super) rollout_path: String,
+    pub(super) cwd: String,
+    pub(super) git_branch: Option<String>,
+    pub(super) mode: MemoryMode,
+    pub(super) output_version: Option<i64>,
+    pub(super) job: Option<JobState>,
 }
 
 /// The claim-relevant part of a stage-1 job row.
-struct JobState {
-    status: String,
-    worker_id: Option<String>,
-    lease_until: Option<i64>,
-    retry_at: Option<i64>,
-    retry_remaining: i64,
-    input_watermark: Option<i64>,
-    last_success_watermark: Option<i64>,
+pub(super) struct JobState {
+    pub(super) status: String,
+    pub(super) worker_id: Option<String>,
+    pub(super) lease_until: Option<i64>,
+    pub(super) retry_at: Option<i64>,
+    pub(super) retry_remaining: i64,
+    pub(super) input_watermark: Option<i64>,
+    pub(super) last_success_watermark: Option<i64>,
+}
+
+/// A single-thread claim decision: refused with its outcome, or claimable.
+pub(super) enum Decision {
+    Refused(Stage1ClaimOutcome),
+    Claim {
+        candidate: Candidate,
+        retry_remaining: i64,
+    },
 }
 
 /// The claim decision for one candidate, before the cap.
 #[derive(Debug, PartialEq, Eq)]
-enum Verdict {
+pub(super) enum Verdict {
     UpToDate,
     Running {
         lease_until: i64,
@@ -222,7 +166,7 @@ enum Verdict {
 }
 
 /// Decides a claim for `candidate` by `worker_id` at `now`, in the order DESIGN §4 gives.
-fn judge(candidate: &Candidate, worker_id: &str, now: i64) -> Verdict {
+pub(super) fn judge(candidate: &Candidate, worker_id: &str, now: i64) -> Verdict {
     let src = candidate.version;
     let job = candidate.job.as_ref();
     let done_through = candidate
@@ -282,48 +226,46 @@ impl MemoryStore {
         params: &Stage1ClaimParams,
     ) -> Result<Stage1ClaimOutcome, StateError> {
         const OPERATION: &str = "claim stage-1 job";
+        // A refusal writes nothing, so one decided on a plain read is as true as one decided
+        // under the lock (it holds at the read's snapshot); only a claim needs the lock.
+        let now = self.now();
+        let row = self
+            .read_single_candidate(&self.pool, thread_id, now)
+            .await?;
+        let (candidate, retry_remaining) = match self.decide_single(row, worker_id, params, now)? {
+            Decision::Refused(outcome) => return Ok(outcome),
+            Decision::Claim {
+                candidate,
+                retry_remaining,
+            } => (candidate, retry_remaining),
+        };
+        // Fast path: one compare-and-swap statement (see `stage1_fast_claim.rs`).
+        let fast = self
+            .claim_if_unchanged(&candidate, worker_id, params, now, retry_remaining)
+            .await?;
+        if let Some(claim) = fast {
+            return Ok(Stage1ClaimOutcome::Claimed(claim));
+        }
+        // Something changed since the read: decide again under the lock.
         // Race prevented: two workers reading the same expired (or missing) job row and both
         // claiming it, and two claimers each seeing `cap - 1` running jobs and both starting.
-        // BEGIN IMMEDIATE takes the write lock before the first read, so the row and the count
-        // cannot change between this read and the write below.
+        // BEGIN IMMEDIATE takes the write lock before the decision is read again, so the row
+        // and the count cannot change between that read and the write below.
         let mut transaction = self.begin_immediate(OPERATION).await?;
         let now = self.now();
-        let sql = format!("{CANDIDATE_SELECT} WHERE t.id = ?");
-        let row = sqlx::query(&sql)
-            .bind(key(thread_id))
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(|source| self.query_error(OPERATION, source))?;
-        let Some(row) = row else {
-            return Ok(Stage1ClaimOutcome::UnknownThread);
-        };
-        let candidate = self.candidate_from_row(&row)?;
-        if candidate.mode != MemoryMode::Enabled {
-            return Ok(Stage1ClaimOutcome::NotEnabled {
-                mode: candidate.mode,
-            });
-        }
-        let (retry_remaining, live) = match judge(&candidate, worker_id, now) {
-            Verdict::UpToDate => return Ok(Stage1ClaimOutcome::UpToDate),
-            Verdict::Running { lease_until } => {
-                return Ok(Stage1ClaimOutcome::Running { lease_until });
+        let row = self
+            .read_single_candidate(&mut *transaction, thread_id, now)
+            .await?;
+        let (candidate, retry_remaining) = match self.decide_single(row, worker_id, params, now)? {
+            Decision::Refused(outcome) => {
+                self.rollback(transaction, OPERATION).await?;
+                return Ok(outcome);
             }
-            Verdict::RetriesExhausted => return Ok(Stage1ClaimOutcome::RetriesExhausted),
-            Verdict::InBackoff { retry_at } => {
-                return Ok(Stage1ClaimOutcome::InBackoff { retry_at });
-            }
-            Verdict::Claimable {
+            Decision::Claim {
+                candidate,
                 retry_remaining,
-                live,
-            } => (retry_remaining, live),
+            } => (candidate, retry_remaining),
         };
-        let running = self
-            .count_live_stage1(&mut transaction, now)
-            .await?
-            .saturating_sub(u32::from(live));
-        if running >= params.running_cap {
-            return Ok(Stage1ClaimOutcome::Capped { running });
-        }
         let claim = self
             .write_stage1_claim(
                 &mut transaction,
@@ -338,159 +280,89 @@ impl MemoryStore {
         Ok(Stage1ClaimOutcome::Claimed(claim))
     }
 
-    /// The startup scan: claims up to `max_claims` enabled, non-archived, idle-enough threads
-    /// updated within the age window, newest first, looking at no more than `scan_limit`.
-    pub async fn claim_stage1_startup(
+    /// The thread, its output, its job and the live running count, in one statement.
+    pub(super) async fn read_single_candidate<'e, E>(
         &self,
-        params: &StartupScanParams,
-        worker_id: &str,
-    ) -> Result<StartupClaimReport, StateError> {
-        let now = self.now();
-        let mut report = self
-            .retry_busy(|| self.try_claim_stage1_startup(params, worker_id, now))
-            .await?;
-        self.count_ineligible(params, now, &mut report.skipped)
-            .await?;
-        Ok(report)
-    }
-
-    async fn try_claim_stage1_startup(
-        &self,
-        params: &StartupScanParams,
-        worker_id: &str,
+        executor: E,
+        thread_id: ThreadId,
         now: i64,
-    ) -> Result<StartupClaimReport, StateError> {
-        const OPERATION: &str = "startup stage-1 claim";
-        let mut report = StartupClaimReport::default();
-        if params.max_claims == 0 {
-            return Ok(report);
-        }
-        let (oldest_ms, newest_ms) = startup_window_millis(params, now);
-        // Race prevented: two processes starting at once and scanning the same threads. The scan,
-        // every decision and every claim share one BEGIN IMMEDIATE transaction, so the second
-        // scan sees the first one's claims as live leases (and counts them against the cap).
-        let mut transaction = self.begin_immediate(OPERATION).await?;
+    ) -> Result<Option<SqliteRow>, StateError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    {
         let sql = format!(
-            "{CANDIDATE_SELECT} \
-             WHERE t.archived = 0 AND COALESCE(m.memory_mode, t.memory_mode) = 'enabled' \
-               AND (?1 IS NULL OR t.id != ?1) AND t.updated_at >= ?2 AND t.updated_at <= ?3 \
-             ORDER BY t.updated_at DESC, t.id DESC LIMIT ?4"
+            "SELECT {CANDIDATE_COLUMNS}, ({LIVE_STAGE1_COUNT}) AS live_running \
+             {CANDIDATE_FROM} WHERE t.id = ?"
         );
-        let rows = sqlx::query(&sql)
-            .bind(params.exclude_thread.map(key))
-            .bind(oldest_ms)
-            .bind(newest_ms)
-            .bind(i64::from(params.scan_limit))
-            .fetch_all(&mut *transaction)
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(key(thread_id))
+            .fetch_optional(executor)
             .await
-            .map_err(|source| self.query_error(OPERATION, source))?;
-        let mut running = self.count_live_stage1(&mut transaction, now).await?;
-        for row in &rows {
-            if report.claimed.len() >= params.max_claims as usize {
-                break;
-            }
-            report.examined += 1;
-            let candidate = self.candidate_from_row(row)?;
-            let skipped = &mut report.skipped;
-            let (retry_remaining, live) = match judge(&candidate, worker_id, now) {
-                Verdict::UpToDate => {
-                    skipped.up_to_date += 1;
-                    continue;
-                }
-                Verdict::Running { .. } => {
-                    skipped.running += 1;
-                    continue;
-                }
-                Verdict::RetriesExhausted => {
-                    skipped.retries_exhausted += 1;
-                    continue;
-                }
-                Verdict::InBackoff { .. } => {
-                    skipped.in_backoff += 1;
-                    continue;
-                }
-                Verdict::Claimable {
-                    retry_remaining,
-                    live,
-                } => (retry_remaining, live),
-            };
-            if running.saturating_sub(u32::from(live)) >= params.running_cap {
-                skipped.capped += 1;
-                continue;
-            }
-            let claim = self
-                .write_stage1_claim(
-                    &mut transaction,
-                    &candidate,
-                    worker_id,
-                    now,
-                    params.lease_seconds,
-                    retry_remaining,
-                )
-                .await?;
-            if !live {
-                running += 1;
-            }
-            report.claimed.push(claim);
-        }
-        self.commit(transaction, OPERATION).await?;
-        Ok(report)
+            .map_err(|source| self.query_error("read stage-1 claim candidate", source))
     }
 
-    /// Counts the threads the startup scan's filter left out, per reason (a plain read, outside
-    /// the claim transaction: the figures are for the report only).
-    async fn count_ineligible(
+    /// The single-thread claim decision, in the order DESIGN §4 gives, with the running cap.
+    pub(super) fn decide_single(
         &self,
-        params: &StartupScanParams,
+        row: Option<SqliteRow>,
+        worker_id: &str,
+        params: &Stage1ClaimParams,
         now: i64,
-        skipped: &mut StartupSkips,
-    ) -> Result<(), StateError> {
-        let (oldest_ms, newest_ms) = startup_window_millis(params, now);
-        let (archived, not_enabled, too_old, too_fresh): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT \
-                 COALESCE(SUM(archived = 1), 0), \
-                 COALESCE(SUM(archived = 0 AND mode != 'enabled'), 0), \
-                 COALESCE(SUM(archived = 0 AND mode = 'enabled' AND updated_at < ?2), 0), \
-                 COALESCE(SUM(archived = 0 AND mode = 'enabled' AND updated_at > ?3), 0) \
-             FROM (SELECT t.archived, t.updated_at, \
-                          COALESCE(m.memory_mode, t.memory_mode) AS mode \
-                   FROM state.threads AS t \
-                   LEFT JOIN thread_memory_modes AS m ON m.thread_id = t.id \
-                   WHERE ?1 IS NULL OR t.id != ?1)",
-        )
-        .bind(params.exclude_thread.map(key))
-        .bind(oldest_ms)
-        .bind(newest_ms)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|source| self.query_error("count ineligible threads", source))?;
-        skipped.archived = u64::try_from(archived).unwrap_or(0);
-        skipped.not_enabled = u64::try_from(not_enabled).unwrap_or(0);
-        skipped.too_old = u64::try_from(too_old).unwrap_or(0);
-        skipped.too_fresh = u64::try_from(too_fresh).unwrap_or(0);
-        Ok(())
+    ) -> Result<Decision, StateError> {
+        let Some(row) = row else {
+            return Ok(Decision::Refused(Stage1ClaimOutcome::UnknownThread));
+        };
+        let candidate = self.candidate_from_row(&row)?;
+        if candidate.mode != MemoryMode::Enabled {
+            return Ok(Decision::Refused(Stage1ClaimOutcome::NotEnabled {
+                mode: candidate.mode,
+            }));
+        }
+        let refused = match judge(&candidate, worker_id, now) {
+            Verdict::UpToDate => Stage1ClaimOutcome::UpToDate,
+            Verdict::Running { lease_until } => Stage1ClaimOutcome::Running { lease_until },
+            Verdict::RetriesExhausted => Stage1ClaimOutcome::RetriesExhausted,
+            Verdict::InBackoff { retry_at } => Stage1ClaimOutcome::InBackoff { retry_at },
+            Verdict::Claimable {
+                retry_remaining,
+                live,
+            } => {
+                let live_running: i64 = row.try_get("live_running").map_err(|error| {
+                    self.bad_row("claim candidate".to_string(), error.to_string())
+                })?;
+                let running = u32::try_from(live_running)
+                    .unwrap_or(u32::MAX)
+                    .saturating_sub(u32::from(live));
+                if running < params.running_cap {
+                    return Ok(Decision::Claim {
+                        candidate,
+                        retry_remaining,
+                    });
+                }
+                Stage1ClaimOutcome::Capped { running }
+            }
+        };
+        Ok(Decision::Refused(refused))
     }
 
     /// Stage-1 jobs holding a live lease.
-    async fn count_live_stage1(
+    pub(super) async fn count_live_stage1(
         &self,
         connection: &mut SqliteConnection,
         now: i64,
     ) -> Result<u32, StateError> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM jobs \
-             WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?",
-        )
-        .bind(now)
-        .fetch_one(connection)
-        .await
-        .map_err(|source| self.query_error("count running stage-1 jobs", source))?;
+        let (count,): (i64,) = sqlx::query_as(LIVE_STAGE1_COUNT)
+            .bind(now)
+            .fetch_one(connection)
+            .await
+            .map_err(|source| self.query_error("count running stage-1 jobs", source))?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     /// Moves the candidate's job row to `running` under a fresh token. Only called inside a
     /// `BEGIN IMMEDIATE` transaction that has just judged the row claimable.
-    async fn write_stage1_claim(
+    pub(super) async fn write_stage1_claim(
         &self,
         connection: &mut SqliteConnection,
         candidate: &Candidate,
@@ -519,19 +391,10 @@ impl MemoryStore {
         .execute(connection)
         .await
         .map_err(|source| self.query_error("write stage-1 claim", source))?;
-        Ok(Stage1Claim {
-            thread_id: candidate.thread_id,
-            worker_id: worker_id.to_string(),
-            ownership_token: token,
-            input_watermark: candidate.version,
-            lease_until,
-            rollout_path: PathBuf::from(&candidate.rollout_path),
-            cwd: candidate.cwd.clone(),
-            git_branch: candidate.git_branch.clone(),
-        })
+        Ok(candidate.claim(worker_id, token, lease_until))
     }
 
-    fn candidate_from_row(&self, row: &SqliteRow) -> Result<Candidate, StateError> {
+    pub(super) fn candidate_from_row(&self, row: &SqliteRow) -> Result<Candidate, StateError> {
         let get =
             |error: sqlx::Error| self.bad_row("claim candidate".to_string(), error.to_string());
         let id_text: String = row.try_get("id").map_err(get)?;
@@ -559,6 +422,7 @@ impl MemoryStore {
         };
         Ok(Candidate {
             thread_id,
+            updated_at_ms,
             version: updated_at_ms.div_euclid(MILLIS_PER_SECOND),
             rollout_path: row.try_get("rollout_path").map_err(get)?,
             cwd: row.try_get("cwd").map_err(get)?,
@@ -570,10 +434,18 @@ impl MemoryStore {
     }
 }
 
-/// The startup window on thread updated_at (unix ms): (oldest allowed, newest allowed).
-fn startup_window_millis(params: &StartupScanParams, now: i64) -> (i64, i64) {
-    let now_ms = now.saturating_mul(MILLIS_PER_SECOND);
-    let oldest = now_ms.saturating_sub(i64::from(params.max_rollout_age_days) * MILLIS_PER_DAY);
-    let newest = now_ms.saturating_sub(i64::from(params.min_rollout_idle_hours) * MILLIS_PER_HOUR);
-    (oldest, newest)
+impl Candidate {
+    /// The claim of this candidate under `token`.
+    pub(super) fn claim(&self, worker_id: &str, token: String, lease_until: i64) -> Stage1Claim {
+        Stage1Claim {
+            thread_id: self.thread_id,
+            worker_id: worker_id.to_string(),
+            ownership_token: token,
+            input_watermark: self.version,
+            lease_until,
+            rollout_path: PathBuf::from(&self.rollout_path),
+            cwd: self.cwd.clone(),
+            git_branch: self.git_branch.clone(),
+        }
+    }
 }

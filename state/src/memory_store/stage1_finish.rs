@@ -67,6 +67,7 @@ impl MemoryStore {
         .map_err(|source| self.query_error(OPERATION, source))?
         .rows_affected();
         if owned == 0 {
+            self.rollback(transaction, OPERATION).await?;
             return Ok(false);
         }
         let enqueue = match output {

@@ -2,7 +2,7 @@ use pretty_assertions::assert_eq;
 
 use super::test_helpers::{Fixture, T0, output};
 use super::*;
-use crate::{MemoryMode, ThreadId};
+use crate::{MAX_POOL_CONNECTIONS, MemoryMode, ThreadId};
 
 #[tokio::test]
 async fn stage1_claim_runs_the_thread_version_and_success_makes_it_up_to_date() {
@@ -405,4 +405,121 @@ async fn status_counts_jobs_and_lists_errors_with_their_retry_times() {
     assert_eq!(status.phase2.unwrap().status, JobStatus::Pending);
     assert_eq!((status.outputs, status.selected_outputs), (1, 0));
     serde_json::to_string(&f.store.status().await.unwrap()).unwrap();
+}
+
+/// Reads and judges `thread` for `worker` as the fast path does, expecting "claimable".
+async fn judged(
+    f: &Fixture,
+    thread: ThreadId,
+    worker: &str,
+    params: &Stage1ClaimParams,
+) -> (super::stage1_claim::Candidate, i64) {
+    let row = f
+        .store
+        .read_single_candidate(f.store.pool(), thread, f.now())
+        .await
+        .unwrap();
+    match f.store.decide_single(row, worker, params, f.now()).unwrap() {
+        super::stage1_claim::Decision::Claim {
+            candidate,
+            retry_remaining,
+        } => (candidate, retry_remaining),
+        super::stage1_claim::Decision::Refused(outcome) => panic!("refused: {outcome:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_fast_claim_writes_nothing_when_anything_it_judged_changed_since_its_read() {
+    let f = Fixture::new().await;
+    let params = Stage1ClaimParams {
+        lease_seconds: 100,
+        running_cap: 1,
+    };
+    // A missing job row that another worker creates first.
+    let fresh = f.thread(T0 - 7200).await;
+    let (candidate, retries) = judged(&f, fresh, "w1", &params).await;
+    let winner = f.claimed(fresh, "w2").await;
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+    assert!(f.store.stage1_failed(&winner, "boom", 0).await.unwrap());
+
+    // An existing (failed) job row that another worker claims first.
+    let (candidate, retries) = judged(&f, fresh, "w1", &params).await;
+    let winner = f.claimed(fresh, "w2").await;
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+    assert_eq!(
+        f.stage1_job(fresh).await.unwrap().ownership_token,
+        Some(winner.ownership_token.clone())
+    );
+    assert!(f.store.stage1_succeeded_no_output(&winner).await.unwrap());
+
+    // The running cap filled by another thread's claim.
+    let a = f.thread(T0 - 7200).await;
+    let b = f.thread(T0 - 7200).await;
+    let (candidate, retries) = judged(&f, a, "w1", &params).await;
+    assert!(matches!(
+        f.store.claim_stage1(b, "w2", &params).await.unwrap(),
+        Stage1ClaimOutcome::Claimed(_)
+    ));
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+
+    // Unchanged: the fast claim succeeds.
+    f.advance(100);
+    let (candidate, retries) = judged(&f, a, "w1", &params).await;
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast.map(|claim| claim.thread_id), Some(a));
+}
+
+#[tokio::test]
+async fn a_failed_claim_transaction_names_the_bad_row_and_leaves_no_lock_behind() {
+    let f = Fixture::new().await;
+    let good = f.thread(T0 - 7 * 3600).await;
+    let mut bad = crate::test_support::thread_row(ThreadId::new(), (T0 - 8 * 3600) * 1000);
+    bad.rollout_path = "/sessions/bad.jsonl".into();
+    crate::test_support::insert_thread(&f.runtime, &bad)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE threads SET id = 'not-a-uuid' WHERE rollout_path = '/sessions/bad.jsonl'")
+        .execute(f.runtime.pool())
+        .await
+        .unwrap();
+    let error = f
+        .store
+        .claim_stage1_startup(&StartupScanParams::default(), "w1")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("not-a-uuid"), "{error}");
+
+    // The failed transaction was rolled back: every connection can still write at once.
+    sqlx::query("DELETE FROM threads WHERE id = 'not-a-uuid'")
+        .execute(f.runtime.pool())
+        .await
+        .unwrap();
+    for _ in 0..MAX_POOL_CONNECTIONS * 2 {
+        f.store.enqueue_phase2().await.unwrap();
+    }
+    let report = f
+        .store
+        .claim_stage1_startup(&StartupScanParams::default(), "w1")
+        .await
+        .unwrap();
+    assert_eq!(report.claimed[0].thread_id, good);
 }
