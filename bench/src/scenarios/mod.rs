@@ -3,6 +3,7 @@
 //! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
 
 mod read;
+mod workspace;
 
 use crate::report::Row;
 
@@ -24,11 +25,18 @@ pub struct Scenario {
 }
 
 /// Every scenario, in the order the table lists them.
-pub const ALL: &[Scenario] = &[Scenario {
-    name: "read",
-    about: "rollout reader throughput beside reading the same bytes line by line",
-    run: read::run,
-}];
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "read",
+        about: "rollout reader throughput beside reading the same bytes line by line",
+        run: read::run,
+    },
+    Scenario {
+        name: "workspace",
+        about: "memory workspace diff (10 000 files, 1 changed) beside git status + git diff",
+        run: workspace::run,
+    },
+];
 
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Scenario> {

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use gix::bstr::{BString, ByteSlice, ByteVec};
 use gix::index::entry::Stat;
-use gix::index::fs::Metadata;
 
 use super::error::WorkspaceError;
 use super::{CORRUPT_PREFIX, DIFF_FILE_NAME, STAGING_PREFIX};
@@ -64,11 +63,12 @@ impl FileMode {
         }
     }
 
-    fn from_metadata(metadata: &Metadata) -> Option<Self> {
-        if metadata.is_symlink() {
+    fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
+        let file_type = metadata.file_type();
+        if file_type.is_symlink() {
             Some(FileMode::Symlink)
-        } else if metadata.is_file() {
-            Some(if metadata.is_executable() {
+        } else if file_type.is_file() {
+            Some(if is_executable(metadata) {
                 FileMode::Executable
             } else {
                 FileMode::Regular
@@ -88,6 +88,56 @@ pub(crate) struct WorktreeFile {
     pub mode: FileMode,
     /// The `lstat` data as the index stores it.
     pub stat: Stat,
+}
+
+/// Whether the owner may execute the file (git's rule); never on platforms without the bit.
+fn is_executable(metadata: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.permissions().mode() & 0o100 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
+}
+
+/// The stat data the index keeps, from an `lstat` result (git truncates to 32 bits, so do we).
+#[cfg(unix)]
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+    use gix::index::entry::stat::Time;
+    use std::os::unix::fs::MetadataExt;
+    Ok(Stat {
+        mtime: Time {
+            secs: metadata.mtime() as u32,
+            nsecs: metadata.mtime_nsec() as u32,
+        },
+        ctime: Time {
+            secs: metadata.ctime() as u32,
+            nsecs: metadata.ctime_nsec() as u32,
+        },
+        dev: metadata.dev() as u32,
+        ino: metadata.ino() as u32,
+        uid: metadata.uid(),
+        gid: metadata.gid(),
+        size: metadata.size() as u32,
+    })
+}
+
+/// The stat data the index keeps, read the way gix reads it on this platform.
+#[cfg(not(unix))]
+fn index_stat(path: &Path, _metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+    let metadata = gix::index::fs::Metadata::from_path_no_follow(path).map_err(|source| {
+        WorkspaceError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    // A clock before 1970 gives a zero stat, which only costs a re-hash later.
+    Ok(Stat::from_fs(&metadata).unwrap_or_default())
 }
 
 /// Whether a top-level name is the workspace's own bookkeeping rather than memory.
@@ -123,11 +173,11 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<WorktreeFile>, WorkspaceError> {
                 continue;
             }
             let full = entry.path();
-            let metadata =
-                Metadata::from_path_no_follow(&full).map_err(|source| WorkspaceError::Read {
-                    path: full.clone(),
-                    source,
-                })?;
+            // `DirEntry::metadata` is an `lstat` relative to the open directory (no path walk).
+            let metadata = entry.metadata().map_err(|source| WorkspaceError::Read {
+                path: full.clone(),
+                source,
+            })?;
             let mut path = prefix.clone();
             if !path.is_empty() {
                 path.push_byte(b'/');
@@ -140,8 +190,7 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<WorktreeFile>, WorkspaceError> {
             let Some(mode) = FileMode::from_metadata(&metadata) else {
                 continue;
             };
-            // A clock before 1970 gives a zero stat, which only costs a re-hash later.
-            let stat = Stat::from_fs(&metadata).unwrap_or_default();
+            let stat = index_stat(&full, &metadata)?;
             files.push(WorktreeFile { path, mode, stat });
         }
     }
