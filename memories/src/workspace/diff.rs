@@ -111,6 +111,7 @@ pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff,
     let worktree = scan(root)?;
 
     let mut changes = Vec::new();
+    let mut index_cursor = IndexCursor::new(index.as_ref());
     let mut tree_iter = tree_files.iter().peekable();
     let mut work_iter = worktree.iter().peekable();
     loop {
@@ -133,7 +134,7 @@ pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff,
             }
             Ordering::Equal => {
                 if let (Some(old), Some(new)) = (tree_iter.next(), work_iter.next())
-                    && let Some(change) = compared(root, baseline, index.as_ref(), old, new)?
+                    && let Some(change) = compared(root, baseline, &mut index_cursor, old, new)?
                 {
                     changes.push(change);
                 }
@@ -178,11 +179,11 @@ fn deleted(root: &Path, baseline: &Baseline, old: &TreeFile) -> Result<FileChang
 fn compared(
     root: &Path,
     baseline: &Baseline,
-    index: Option<&gix::index::File>,
+    index: &mut IndexCursor<'_>,
     old: &TreeFile,
     new: &WorktreeFile,
 ) -> Result<Option<FileChange>, WorkspaceError> {
-    if index.is_some_and(|index| stat_says_unchanged(index, old, new)) {
+    if index.says_unchanged(old, new) {
         return Ok(None);
     }
     let content = read_content(root, new)?;
@@ -217,16 +218,42 @@ fn compared(
     }))
 }
 
-/// Whether the index proves `new` still holds the baseline's `old` without reading it.
-fn stat_says_unchanged(index: &gix::index::File, old: &TreeFile, new: &WorktreeFile) -> bool {
-    let Some(entry) = index.entry_by_path(new.path.as_ref()) else {
-        return false;
-    };
-    entry.id == old.id
-        && old.mode == new.mode
-        && entry.mode == new.mode.index_mode()
-        && entry.stat.matches(&new.stat, STAT_OPTIONS)
-        && !entry.stat.is_racy(index.timestamp(), STAT_OPTIONS)
+/// Walks the index entries in step with the sorted paths asked about (the index is sorted by
+/// path bytes too), so each lookup is a short forward move rather than a binary search.
+struct IndexCursor<'a> {
+    index: Option<&'a gix::index::File>,
+    next: usize,
+}
+
+impl<'a> IndexCursor<'a> {
+    fn new(index: Option<&'a gix::index::File>) -> Self {
+        Self { index, next: 0 }
+    }
+
+    /// Whether the index proves `new` still holds the baseline's `old` without reading it.
+    /// Paths must be asked about in increasing order.
+    fn says_unchanged(&mut self, old: &TreeFile, new: &WorktreeFile) -> bool {
+        let Some(index) = self.index else {
+            return false;
+        };
+        let entries = index.entries();
+        let backing = index.path_backing();
+        while let Some(entry) = entries.get(self.next) {
+            match entry.path_in(backing).cmp(new.path.as_bstr()) {
+                Ordering::Less => self.next += 1,
+                Ordering::Greater => return false,
+                Ordering::Equal => {
+                    return entry.stage_raw() == 0
+                        && entry.id == old.id
+                        && old.mode == new.mode
+                        && entry.mode == new.mode.index_mode()
+                        && entry.stat.matches(&new.stat, STAT_OPTIONS)
+                        && !entry.stat.is_racy(index.timestamp(), STAT_OPTIONS);
+                }
+            }
+        }
+        false
+    }
 }
 
 /// A path as it appears in the status list and diff headers: as is, unless it holds characters

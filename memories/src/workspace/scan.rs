@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use gix::bstr::{BString, ByteSlice, ByteVec};
 use gix::index::entry::Stat;
@@ -148,54 +149,104 @@ pub(crate) fn is_excluded_top_level(name: &[u8]) -> bool {
         || name.starts_with(STAGING_PREFIX.as_bytes())
 }
 
-/// Every file below `root`, sorted by path bytes.
+/// Every file below `root`, sorted by path bytes. Folders are read in parallel: the time goes
+/// into one `lstat` per file, and the kernel serves those from several threads at once.
 pub(crate) fn scan(root: &Path) -> Result<Vec<WorktreeFile>, WorkspaceError> {
-    let mut files = Vec::new();
-    let mut pending: Vec<(PathBuf, BString)> = vec![(root.to_path_buf(), BString::default())];
-    while let Some((dir, prefix)) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| WorkspaceError::Read {
-            path: dir.clone(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| WorkspaceError::Read {
-                path: dir.clone(),
-                source,
-            })?;
-            let name = entry.file_name();
-            let name_bytes: Cow<'_, [u8]> = match gix::path::os_str_into_bstr(&name) {
-                Ok(bytes) => Cow::Borrowed(bytes.as_bytes()),
-                Err(_) => Cow::Owned(name.to_string_lossy().into_owned().into_bytes()),
-            };
-            if &name_bytes[..] == b".git"
-                || (prefix.is_empty() && is_excluded_top_level(&name_bytes[..]))
-            {
-                continue;
-            }
-            let full = entry.path();
-            // `DirEntry::metadata` is an `lstat` relative to the open directory (no path walk).
-            let metadata = entry.metadata().map_err(|source| WorkspaceError::Read {
-                path: full.clone(),
-                source,
-            })?;
-            let mut path = prefix.clone();
-            if !path.is_empty() {
-                path.push_byte(b'/');
-            }
-            path.push_str(&name_bytes[..]);
-            if metadata.is_dir() {
-                pending.push((full, path));
-                continue;
-            }
-            let Some(mode) = FileMode::from_metadata(&metadata) else {
-                continue;
-            };
-            let stat = index_stat(&full, &metadata)?;
-            files.push(WorktreeFile { path, mode, stat });
-        }
+    let files = Mutex::new(Vec::new());
+    let failure = Mutex::new(None);
+    rayon::scope(|scope| {
+        scan_folder(
+            scope,
+            root.to_path_buf(),
+            BString::default(),
+            &files,
+            &failure,
+        );
+    });
+    if let Some(error) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(error);
     }
+    let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Reads one folder into `files` and spawns a task per sub-folder; the first error wins.
+fn scan_folder<'scope>(
+    scope: &rayon::Scope<'scope>,
+    dir: PathBuf,
+    prefix: BString,
+    files: &'scope Mutex<Vec<WorktreeFile>>,
+    failure: &'scope Mutex<Option<WorkspaceError>>,
+) {
+    match read_folder(&dir, &prefix) {
+        Ok((found, folders)) => {
+            files
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(found);
+            for (dir, prefix) in folders {
+                scope.spawn(move |scope| scan_folder(scope, dir, prefix, files, failure));
+            }
+        }
+        Err(error) => {
+            failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_or_insert(error);
+        }
+    }
+}
+
+/// The files of one folder, and its sub-folders with their relative paths.
+#[allow(clippy::type_complexity)]
+fn read_folder(
+    dir: &Path,
+    prefix: &BString,
+) -> Result<(Vec<WorktreeFile>, Vec<(PathBuf, BString)>), WorkspaceError> {
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|source| WorkspaceError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| WorkspaceError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name();
+        let name_bytes: Cow<'_, [u8]> = match gix::path::os_str_into_bstr(&name) {
+            Ok(bytes) => Cow::Borrowed(bytes.as_bytes()),
+            Err(_) => Cow::Owned(name.to_string_lossy().into_owned().into_bytes()),
+        };
+        if &name_bytes[..] == b".git" || (prefix.is_empty() && is_excluded_top_level(&name_bytes)) {
+            continue;
+        }
+        let full = entry.path();
+        // `DirEntry::metadata` is an `lstat` relative to the open directory (no path walk).
+        let metadata = match entry.metadata() {
+            Ok(metadata) => metadata,
+            // Deleted since the folder was listed: it is simply not there.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(WorkspaceError::Read { path: full, source }),
+        };
+        let mut path = prefix.clone();
+        if !path.is_empty() {
+            path.push_byte(b'/');
+        }
+        path.push_str(&name_bytes[..]);
+        if metadata.is_dir() {
+            folders.push((full, path));
+            continue;
+        }
+        let Some(mode) = FileMode::from_metadata(&metadata) else {
+            continue;
+        };
+        let stat = index_stat(&full, &metadata)?;
+        files.push(WorktreeFile { path, mode, stat });
+    }
+    Ok((files, folders))
 }
 
 /// The bytes git stores for `file`: the content of a file, the target of a symlink.
