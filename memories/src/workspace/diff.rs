@@ -270,6 +270,14 @@ fn display_path(path: &BStr) -> String {
     }
 }
 
+/// `a/path` or `b/path`; for a quoted path the prefix goes inside the quotes, as git writes it.
+pub(crate) fn side_label(prefix: &str, path: &str) -> String {
+    match path.strip_prefix('"') {
+        Some(inner) => format!("\"{prefix}{inner}"),
+        None => format!("{prefix}{path}"),
+    }
+}
+
 /// Whether `content` is to be treated as binary: a NUL byte in its first bytes (git's rule), or
 /// not UTF-8 (the diff file is Markdown).
 fn is_binary(content: &[u8]) -> bool {
@@ -279,8 +287,8 @@ fn is_binary(content: &[u8]) -> bool {
 
 /// The unified diff of one file; `(binary, text)`.
 fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> (bool, String) {
-    let old_label = old.map_or_else(|| "/dev/null".to_string(), |_| format!("a/{path}"));
-    let new_label = new.map_or_else(|| "/dev/null".to_string(), |_| format!("b/{path}"));
+    let old_label = old.map_or_else(|| "/dev/null".to_string(), |_| side_label("a/", path));
+    let new_label = new.map_or_else(|| "/dev/null".to_string(), |_| side_label("b/", path));
     if old.is_some_and(is_binary) || new.is_some_and(is_binary) {
         let verb = match (old, new) {
             (None, _) => "added",

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::DIFF_FILE_NAME;
-use super::diff::{ChangeKind, FileChange, WorkspaceDiff};
+use super::diff::{ChangeKind, FileChange, WorkspaceDiff, side_label};
 use super::error::WorkspaceError;
 
 impl WorkspaceDiff {
@@ -100,8 +100,12 @@ impl WorkspaceDiff {
 
 /// `diff --git a/x b/x` and the mode lines git prints before a file's hunks.
 fn write_git_header(out: &mut String, change: &FileChange) {
-    let path = &change.path;
-    let _ = writeln!(out, "diff --git a/{path} b/{path}");
+    let _ = writeln!(
+        out,
+        "diff --git {} {}",
+        side_label("a/", &change.path),
+        side_label("b/", &change.path)
+    );
     match (change.old_mode, change.new_mode) {
         (None, Some(new)) => {
             let _ = writeln!(out, "new file mode {}", new.octal());
