@@ -614,3 +614,40 @@ fn prepare_on_a_path_that_is_a_file_is_an_error_naming_it() {
         "{error}"
     );
 }
+
+#[test]
+fn a_baseline_tracking_the_diff_file_does_not_report_it() {
+    if !git_installed() {
+        eprintln!("skipped: the git CLI is not installed");
+        return;
+    }
+    let (_dir, workspace) = prepared();
+    let root = workspace.root();
+    write(root, DIFF_FILE_NAME, "old diff\n");
+    for args in [
+        &["add", "-f", DIFF_FILE_NAME][..],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "track it",
+        ][..],
+    ] {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::remove_file(root.join(DIFF_FILE_NAME)).unwrap();
+    assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
+}

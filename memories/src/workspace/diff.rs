@@ -12,7 +12,7 @@ use gix::bstr::{BStr, ByteSlice};
 
 use super::baseline::{Baseline, TreeFile, git_error, read_tree};
 use super::error::WorkspaceError;
-use super::scan::{FileMode, WorktreeFile, read_content, scan};
+use super::scan::{FileMode, WorktreeFile, is_excluded_path, read_content, scan};
 use super::{BINARY_SNIFF_BYTES, UNIFIED_CONTEXT_LINES};
 
 /// Longest time one file's line diff may take before it settles for a coarser (still correct) diff.
@@ -98,8 +98,9 @@ const STAT_OPTIONS: gix::index::entry::stat::Options = gix::index::entry::stat::
 /// Computes the changes of `root` against `baseline`.
 pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff, WorkspaceError> {
     let repo = &baseline.repo;
-    let tree_files =
+    let mut tree_files =
         read_tree(repo, baseline.tree).map_err(git_error(root, "read the baseline tree"))?;
+    tree_files.retain(|file| !is_excluded_path(&file.path));
     // An unreadable or missing index only costs speed: every file is hashed instead.
     let index = gix::index::File::at(
         repo.index_path(),

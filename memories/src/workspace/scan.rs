@@ -149,6 +149,14 @@ pub(crate) fn is_excluded_top_level(name: &[u8]) -> bool {
         || name.starts_with(STAGING_PREFIX.as_bytes())
 }
 
+/// Whether a `/`-separated relative path lies in something `scan` skips, so a baseline that
+/// somehow tracks such a path (a commit made by another tool) does not report it as deleted.
+pub(crate) fn is_excluded_path(path: &[u8]) -> bool {
+    let mut components = path.split(|byte| *byte == b'/');
+    let first = components.next().unwrap_or_default();
+    is_excluded_top_level(first) || components.any(|component| component == b".git")
+}
+
 /// Every file below `root`, sorted by path bytes. Folders are read in parallel: the time goes
 /// into one `lstat` per file, and the kernel serves those from several threads at once.
 pub(crate) fn scan(root: &Path) -> Result<Vec<WorktreeFile>, WorkspaceError> {
