@@ -98,18 +98,31 @@ const STAT_OPTIONS: gix::index::entry::stat::Options = gix::index::entry::stat::
 /// Computes the changes of `root` against `baseline`.
 pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff, WorkspaceError> {
     let repo = &baseline.repo;
-    let mut tree_files =
-        read_tree(repo, baseline.tree).map_err(git_error(root, "read the baseline tree"))?;
+    // The worktree scan (one lstat per file) runs on its own thread while this one reads the
+    // baseline tree and the index; the repository handle stays on this thread.
+    let (tree_files, index, worktree) = std::thread::scope(|threads| {
+        let scanning = threads.spawn(|| scan(root));
+        let tree_files =
+            read_tree(repo, baseline.tree).map_err(git_error(root, "read the baseline tree"));
+        // An unreadable or missing index only costs speed: every file is hashed instead.
+        let index = gix::index::File::at(
+            repo.index_path(),
+            repo.object_hash(),
+            false,
+            gix::index::decode::Options::default(),
+        )
+        .ok();
+        let worktree = scanning.join().unwrap_or_else(|_| {
+            Err(WorkspaceError::Read {
+                path: root.to_path_buf(),
+                source: std::io::Error::other("the folder scan panicked"),
+            })
+        });
+        (tree_files, index, worktree)
+    });
+    let mut tree_files = tree_files?;
     tree_files.retain(|file| !is_excluded_path(&file.path));
-    // An unreadable or missing index only costs speed: every file is hashed instead.
-    let index = gix::index::File::at(
-        repo.index_path(),
-        repo.object_hash(),
-        false,
-        gix::index::decode::Options::default(),
-    )
-    .ok();
-    let worktree = scan(root)?;
+    let worktree = worktree?;
 
     let mut changes = Vec::new();
     let mut index_cursor = IndexCursor::new(index.as_ref());
