@@ -651,3 +651,63 @@ fn a_baseline_tracking_the_diff_file_does_not_report_it() {
     std::fs::remove_file(root.join(DIFF_FILE_NAME)).unwrap();
     assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
 }
+
+/// Rewrites `path` with same-size different content, then makes its index entry claim the new
+/// stat data (as a coarse-timestamp file system would) and sets the index file's mtime to
+/// `index_mtime_offset` seconds after the file's mtime.
+fn stale_entry_with_matching_stat(
+    workspace: &MemoryWorkspace,
+    path: &str,
+    index_mtime_offset: u64,
+) {
+    let root = workspace.root();
+    let file = root.join(path);
+    let old = std::fs::read(&file).unwrap();
+    std::fs::write(&file, vec![b'z'; old.len()]).unwrap();
+    let index_path = root.join(".git/index");
+    let mut index = gix::index::File::at(
+        &index_path,
+        gix::hash::Kind::Sha1,
+        false,
+        gix::index::decode::Options::default(),
+    )
+    .unwrap();
+    let metadata = gix::index::fs::Metadata::from_path_no_follow(&file).unwrap();
+    let stat = gix::index::entry::Stat::from_fs(&metadata).unwrap();
+    let entry = index
+        .entry_mut_by_path_and_stage(path.into(), gix::index::entry::Stage::Unconflicted)
+        .unwrap();
+    entry.stat = stat;
+    index.write(gix::index::write::Options::default()).unwrap();
+    let file_mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&index_path)
+        .unwrap()
+        .set_modified(file_mtime + std::time::Duration::from_secs(index_mtime_offset))
+        .unwrap();
+}
+
+#[test]
+fn a_matching_stat_in_an_index_newer_than_the_file_is_trusted_without_reading() {
+    // Proves the stat cache is used: the content changed, but the index vouches for it, as git's
+    // would (this is the state git itself would be in).
+    let (_dir, workspace) = prepared();
+    stale_entry_with_matching_stat(&workspace, "skills/a/SKILL.md", 10);
+    assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
+}
+
+#[test]
+fn a_racy_entry_is_hashed_even_when_its_stat_matches() {
+    // The file's mtime is not older than the index: git's racy-clean rule says re-read it.
+    let (_dir, workspace) = prepared();
+    stale_entry_with_matching_stat(&workspace, "skills/a/SKILL.md", 0);
+    let diff = workspace.diff().unwrap();
+    assert_eq!(
+        diff.changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.kind))
+            .collect::<Vec<_>>(),
+        vec![("skills/a/SKILL.md", ChangeKind::Modified)]
+    );
+}
