@@ -107,7 +107,6 @@ fn is_executable(metadata: &std::fs::Metadata) -> bool {
 
 /// The stat data the index keeps, from an `lstat` result (git truncates to 32 bits, so do we).
 #[cfg(unix)]
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
     use gix::index::entry::stat::Time;
     use std::os::unix::fs::MetadataExt;
@@ -206,12 +205,14 @@ fn scan_folder<'scope>(
     }
 }
 
+/// Sub-folders still to read: absolute path, and path relative to the root.
+type PendingFolders = Vec<(PathBuf, BString)>;
+
 /// The files of one folder, and its sub-folders with their relative paths.
-#[allow(clippy::type_complexity)]
 fn read_folder(
     dir: &Path,
     prefix: &BString,
-) -> Result<(Vec<WorktreeFile>, Vec<(PathBuf, BString)>), WorkspaceError> {
+) -> Result<(Vec<WorktreeFile>, PendingFolders), WorkspaceError> {
     let mut files = Vec::new();
     let mut folders = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|source| WorkspaceError::Read {
