@@ -500,3 +500,214 @@ fn git_status_shows_a_clean_tree_after_prepare_and_reset() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_diff_stays_right_after_the_git_cli_rewrote_the_index() {
+    if !git_installed() {
+        eprintln!("skipped: the git CLI is not installed");
+        return;
+    }
+    let (_dir, workspace) = prepared();
+    let root = workspace.root();
+    write(root, "MEMORY.md", "# Memory\n\nrewritten\n");
+    write(root, "notes/n.md", "n\n");
+    let expected = workspace.diff().unwrap();
+    let out = Command::new("git")
+        .args(["-c", "safe.directory=*", "status", "--porcelain"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(workspace.diff().unwrap(), expected);
+    assert_eq!(expected.changes.len(), 2);
+}
+
+#[test]
+fn a_missing_index_only_costs_speed() {
+    let (_dir, workspace) = prepared();
+    let root = workspace.root();
+    write(root, "skills/a/SKILL.md", "skill a, revised\n");
+    std::fs::remove_file(root.join(".git/index")).unwrap();
+    let diff = workspace.diff().unwrap();
+    assert_eq!(
+        diff.changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.kind))
+            .collect::<Vec<_>>(),
+        vec![("skills/a/SKILL.md", ChangeKind::Modified)]
+    );
+    // A reset writes it again.
+    workspace.reset_baseline().unwrap();
+    assert!(root.join(".git/index").is_file());
+    assert!(workspace.diff().unwrap().is_empty());
+}
+
+#[test]
+fn non_utf8_content_is_binary_and_odd_names_are_quoted() {
+    let (_dir, workspace) = prepared();
+    let root = workspace.root();
+    std::fs::write(root.join("latin1.txt"), b"caf\xe9\n").unwrap();
+    write(root, "two\nlines.md", "x\n");
+    let diff = workspace.diff().unwrap();
+    let summary: Vec<_> = diff
+        .changes
+        .iter()
+        .map(|c| (c.path.as_str(), c.binary, c.unified.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("latin1.txt", true, "Binary file latin1.txt added\n"),
+            (
+                "\"two\\nlines.md\"",
+                false,
+                "--- /dev/null\n+++ \"b/two\\nlines.md\"\n@@ -0,0 +1 @@\n+x\n"
+            ),
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_executable_file_added_shows_its_mode() {
+    let (_dir, workspace) = prepared();
+    let root = workspace.root();
+    write(root, "tools/go.sh", "#!/bin/sh\n");
+    set_executable(root, "tools/go.sh", true);
+    let diff = workspace.diff().unwrap();
+    assert_eq!(diff.changes[0].new_mode, Some(FileMode::Executable));
+    assert!(
+        diff.render_markdown(1 << 20)
+            .contains("diff --git a/tools/go.sh b/tools/go.sh\nnew file mode 100755\n")
+    );
+    workspace.reset_baseline().unwrap();
+    assert!(workspace.diff().unwrap().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn prepare_moves_aside_a_git_symlink_without_touching_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    let (_other, _) = MemoryWorkspace::prepare(&elsewhere).unwrap();
+    let root = dir.path().join("memories");
+    write(&root, "MEMORY.md", "m\n");
+    std::os::unix::fs::symlink(elsewhere.join(".git"), root.join(".git")).unwrap();
+    let (workspace, report) = MemoryWorkspace::prepare(&root).unwrap();
+    assert_eq!(
+        report.recovered.as_deref(),
+        Some("`.git` is not a directory")
+    );
+    assert!(root.join(".git").is_dir());
+    assert!(elsewhere.join(".git/HEAD").is_file());
+    assert!(workspace.diff().unwrap().is_empty());
+}
+
+#[test]
+fn prepare_on_a_path_that_is_a_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("memories");
+    std::fs::write(&root, "not a folder").unwrap();
+    let error = MemoryWorkspace::prepare(&root).unwrap_err();
+    assert!(
+        error.to_string().contains(&root.display().to_string()),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_baseline_tracking_the_diff_file_does_not_report_it() {
+    if !git_installed() {
+        eprintln!("skipped: the git CLI is not installed");
+        return;
+    }
+    let (_dir, workspace) = prepared();
+    let root = workspace.root();
+    write(root, DIFF_FILE_NAME, "old diff\n");
+    for args in [
+        &["add", "-f", DIFF_FILE_NAME][..],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "track it",
+        ][..],
+    ] {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::remove_file(root.join(DIFF_FILE_NAME)).unwrap();
+    assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
+}
+
+/// Rewrites `path` with same-size different content, then makes its index entry claim the new
+/// stat data (as a coarse-timestamp file system would) and sets the index file's mtime to
+/// `index_mtime_offset` seconds after the file's mtime.
+fn stale_entry_with_matching_stat(
+    workspace: &MemoryWorkspace,
+    path: &str,
+    index_mtime_offset: u64,
+) {
+    let root = workspace.root();
+    let file = root.join(path);
+    let old = std::fs::read(&file).unwrap();
+    std::fs::write(&file, vec![b'z'; old.len()]).unwrap();
+    let index_path = root.join(".git/index");
+    let mut index = gix::index::File::at(
+        &index_path,
+        gix::hash::Kind::Sha1,
+        false,
+        gix::index::decode::Options::default(),
+    )
+    .unwrap();
+    let metadata = gix::index::fs::Metadata::from_path_no_follow(&file).unwrap();
+    let stat = gix::index::entry::Stat::from_fs(&metadata).unwrap();
+    let entry = index
+        .entry_mut_by_path_and_stage(path.into(), gix::index::entry::Stage::Unconflicted)
+        .unwrap();
+    entry.stat = stat;
+    index.write(gix::index::write::Options::default()).unwrap();
+    let file_mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&index_path)
+        .unwrap()
+        .set_modified(file_mtime + std::time::Duration::from_secs(index_mtime_offset))
+        .unwrap();
+}
+
+#[test]
+fn a_matching_stat_in_an_index_newer_than_the_file_is_trusted_without_reading() {
+    // Proves the stat cache is used: the content changed, but the index vouches for it, as git's
+    // would (this is the state git itself would be in).
+    let (_dir, workspace) = prepared();
+    stale_entry_with_matching_stat(&workspace, "skills/a/SKILL.md", 10);
+    assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
+}
+
+#[test]
+fn a_racy_entry_is_hashed_even_when_its_stat_matches() {
+    // The file's mtime is not older than the index: git's racy-clean rule says re-read it.
+    let (_dir, workspace) = prepared();
+    stale_entry_with_matching_stat(&workspace, "skills/a/SKILL.md", 0);
+    let diff = workspace.diff().unwrap();
+    assert_eq!(
+        diff.changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.kind))
+            .collect::<Vec<_>>(),
+        vec![("skills/a/SKILL.md", ChangeKind::Modified)]
+    );
+}

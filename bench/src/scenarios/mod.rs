@@ -7,6 +7,7 @@ mod index;
 mod logs;
 mod read;
 mod redact;
+mod workspace;
 
 use crate::report::Row;
 
@@ -53,6 +54,11 @@ pub const ALL: &[Scenario] = &[
         name: "logs",
         about: "tracing events into the logs DB beside a one-transaction bulk insert; drops; call latency",
         run: logs::run,
+    },
+    Scenario {
+        name: "workspace",
+        about: "memory workspace diff (10 000 files, 1 changed) beside git status + git diff",
+        run: workspace::run,
     },
 ];
 

@@ -12,7 +12,7 @@ use gix::bstr::{BStr, ByteSlice};
 
 use super::baseline::{Baseline, TreeFile, git_error, read_tree};
 use super::error::WorkspaceError;
-use super::scan::{FileMode, WorktreeFile, read_content, scan};
+use super::scan::{FileMode, WorktreeFile, is_excluded_path, read_content, scan};
 use super::{BINARY_SNIFF_BYTES, UNIFIED_CONTEXT_LINES};
 
 /// Longest time one file's line diff may take before it settles for a coarser (still correct) diff.
@@ -98,19 +98,34 @@ const STAT_OPTIONS: gix::index::entry::stat::Options = gix::index::entry::stat::
 /// Computes the changes of `root` against `baseline`.
 pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff, WorkspaceError> {
     let repo = &baseline.repo;
-    let tree_files =
-        read_tree(repo, baseline.tree).map_err(git_error(root, "read the baseline tree"))?;
-    // An unreadable or missing index only costs speed: every file is hashed instead.
-    let index = gix::index::File::at(
-        repo.index_path(),
-        repo.object_hash(),
-        false,
-        gix::index::decode::Options::default(),
-    )
-    .ok();
-    let worktree = scan(root)?;
+    // The worktree scan (one lstat per file) runs on its own thread while this one reads the
+    // baseline tree and the index; the repository handle stays on this thread.
+    let (tree_files, index, worktree) = std::thread::scope(|threads| {
+        let scanning = threads.spawn(|| scan(root));
+        let tree_files =
+            read_tree(repo, baseline.tree).map_err(git_error(root, "read the baseline tree"));
+        // An unreadable or missing index only costs speed: every file is hashed instead.
+        let index = gix::index::File::at(
+            repo.index_path(),
+            repo.object_hash(),
+            false,
+            gix::index::decode::Options::default(),
+        )
+        .ok();
+        let worktree = scanning.join().unwrap_or_else(|_| {
+            Err(WorkspaceError::Read {
+                path: root.to_path_buf(),
+                source: std::io::Error::other("the folder scan panicked"),
+            })
+        });
+        (tree_files, index, worktree)
+    });
+    let mut tree_files = tree_files?;
+    tree_files.retain(|file| !is_excluded_path(&file.path));
+    let worktree = worktree?;
 
     let mut changes = Vec::new();
+    let mut index_cursor = IndexCursor::new(index.as_ref());
     let mut tree_iter = tree_files.iter().peekable();
     let mut work_iter = worktree.iter().peekable();
     loop {
@@ -133,7 +148,7 @@ pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff,
             }
             Ordering::Equal => {
                 if let (Some(old), Some(new)) = (tree_iter.next(), work_iter.next())
-                    && let Some(change) = compared(root, baseline, index.as_ref(), old, new)?
+                    && let Some(change) = compared(root, baseline, &mut index_cursor, old, new)?
                 {
                     changes.push(change);
                 }
@@ -178,11 +193,11 @@ fn deleted(root: &Path, baseline: &Baseline, old: &TreeFile) -> Result<FileChang
 fn compared(
     root: &Path,
     baseline: &Baseline,
-    index: Option<&gix::index::File>,
+    index: &mut IndexCursor<'_>,
     old: &TreeFile,
     new: &WorktreeFile,
 ) -> Result<Option<FileChange>, WorkspaceError> {
-    if index.is_some_and(|index| stat_says_unchanged(index, old, new)) {
+    if index.says_unchanged(old, new) {
         return Ok(None);
     }
     let content = read_content(root, new)?;
@@ -217,16 +232,42 @@ fn compared(
     }))
 }
 
-/// Whether the index proves `new` still holds the baseline's `old` without reading it.
-fn stat_says_unchanged(index: &gix::index::File, old: &TreeFile, new: &WorktreeFile) -> bool {
-    let Some(entry) = index.entry_by_path(new.path.as_ref()) else {
-        return false;
-    };
-    entry.id == old.id
-        && old.mode == new.mode
-        && entry.mode == new.mode.index_mode()
-        && entry.stat.matches(&new.stat, STAT_OPTIONS)
-        && !entry.stat.is_racy(index.timestamp(), STAT_OPTIONS)
+/// Walks the index entries in step with the sorted paths asked about (the index is sorted by
+/// path bytes too), so each lookup is a short forward move rather than a binary search.
+struct IndexCursor<'a> {
+    index: Option<&'a gix::index::File>,
+    next: usize,
+}
+
+impl<'a> IndexCursor<'a> {
+    fn new(index: Option<&'a gix::index::File>) -> Self {
+        Self { index, next: 0 }
+    }
+
+    /// Whether the index proves `new` still holds the baseline's `old` without reading it.
+    /// Paths must be asked about in increasing order.
+    fn says_unchanged(&mut self, old: &TreeFile, new: &WorktreeFile) -> bool {
+        let Some(index) = self.index else {
+            return false;
+        };
+        let entries = index.entries();
+        let backing = index.path_backing();
+        while let Some(entry) = entries.get(self.next) {
+            match entry.path_in(backing).cmp(new.path.as_bstr()) {
+                Ordering::Less => self.next += 1,
+                Ordering::Greater => return false,
+                Ordering::Equal => {
+                    return entry.stage_raw() == 0
+                        && entry.id == old.id
+                        && old.mode == new.mode
+                        && entry.mode == new.mode.index_mode()
+                        && entry.stat.matches(&new.stat, STAT_OPTIONS)
+                        && !entry.stat.is_racy(index.timestamp(), STAT_OPTIONS);
+                }
+            }
+        }
+        false
+    }
 }
 
 /// A path as it appears in the status list and diff headers: as is, unless it holds characters
@@ -243,6 +284,14 @@ fn display_path(path: &BStr) -> String {
     }
 }
 
+/// `a/path` or `b/path`; for a quoted path the prefix goes inside the quotes, as git writes it.
+pub(crate) fn side_label(prefix: &str, path: &str) -> String {
+    match path.strip_prefix('"') {
+        Some(inner) => format!("\"{prefix}{inner}"),
+        None => format!("{prefix}{path}"),
+    }
+}
+
 /// Whether `content` is to be treated as binary: a NUL byte in its first bytes (git's rule), or
 /// not UTF-8 (the diff file is Markdown).
 fn is_binary(content: &[u8]) -> bool {
@@ -252,8 +301,8 @@ fn is_binary(content: &[u8]) -> bool {
 
 /// The unified diff of one file; `(binary, text)`.
 fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> (bool, String) {
-    let old_label = old.map_or_else(|| "/dev/null".to_string(), |_| format!("a/{path}"));
-    let new_label = new.map_or_else(|| "/dev/null".to_string(), |_| format!("b/{path}"));
+    let old_label = old.map_or_else(|| "/dev/null".to_string(), |_| side_label("a/", path));
+    let new_label = new.map_or_else(|| "/dev/null".to_string(), |_| side_label("b/", path));
     if old.is_some_and(is_binary) || new.is_some_and(is_binary) {
         let verb = match (old, new) {
             (None, _) => "added",

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::DIFF_FILE_NAME;
-use super::diff::{ChangeKind, FileChange, WorkspaceDiff};
+use super::diff::{ChangeKind, FileChange, WorkspaceDiff, side_label};
 use super::error::WorkspaceError;
 
 impl WorkspaceDiff {
@@ -15,7 +15,7 @@ impl WorkspaceDiff {
     pub fn render_markdown(&self, max_bytes: usize) -> String {
         let head = self.render_head();
         let body = self.render_body();
-        let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
+        let fence = fence_for(&body);
         let open = format!("{fence}diff\n");
         let close = format!("{fence}\n");
         let full_len = head.len() + open.len() + body.len() + close.len();
@@ -60,23 +60,14 @@ impl WorkspaceDiff {
 
     fn render_head(&self) -> String {
         let count = |kind: ChangeKind| self.changes.iter().filter(|c| c.kind == kind).count();
-        let mut head = String::from("# Workspace changes since the last consolidation\n\n");
-        let _ = writeln!(
-            head,
-            "{} added, {} modified, {} deleted, {} mode changes.\n",
-            count(ChangeKind::Added),
-            count(ChangeKind::Modified),
-            count(ChangeKind::Deleted),
-            count(ChangeKind::ModeChanged),
-        );
-        head.push_str("```text\n");
+        let mut list = String::new();
         for change in &self.changes {
             if change.kind != ChangeKind::ModeChanged {
-                let _ = writeln!(head, "{} {}", change.kind.status(), change.path);
+                let _ = writeln!(list, "{} {}", change.kind.status(), change.path);
             }
             if let Some((old, new)) = change.mode_change() {
                 let _ = writeln!(
-                    head,
+                    list,
                     "mode {} {} -> {}",
                     change.path,
                     old.octal(),
@@ -84,8 +75,16 @@ impl WorkspaceDiff {
                 );
             }
         }
-        head.push_str("```\n\n");
-        head
+        let fence = fence_for(&list);
+        format!(
+            "# Workspace changes since the last consolidation\n\n\
+             {} added, {} modified, {} deleted, {} mode changes.\n\n\
+             {fence}text\n{list}{fence}\n\n",
+            count(ChangeKind::Added),
+            count(ChangeKind::Modified),
+            count(ChangeKind::Deleted),
+            count(ChangeKind::ModeChanged),
+        )
     }
 
     fn render_body(&self) -> String {
@@ -100,8 +99,12 @@ impl WorkspaceDiff {
 
 /// `diff --git a/x b/x` and the mode lines git prints before a file's hunks.
 fn write_git_header(out: &mut String, change: &FileChange) {
-    let path = &change.path;
-    let _ = writeln!(out, "diff --git a/{path} b/{path}");
+    let _ = writeln!(
+        out,
+        "diff --git {} {}",
+        side_label("a/", &change.path),
+        side_label("b/", &change.path)
+    );
     match (change.old_mode, change.new_mode) {
         (None, Some(new)) => {
             let _ = writeln!(out, "new file mode {}", new.octal());
@@ -116,7 +119,12 @@ fn write_git_header(out: &mut String, change: &FileChange) {
     }
 }
 
-/// The longest run of backticks in `text`, so the fence can be longer than any of them.
+/// A backtick fence longer than any run of backticks in `text` (at least three).
+fn fence_for(text: &str) -> String {
+    "`".repeat(longest_backtick_run(text).max(2) + 1)
+}
+
+/// The longest run of backticks in `text`.
 fn longest_backtick_run(text: &str) -> usize {
     let mut longest = 0;
     let mut run = 0;
@@ -207,6 +215,15 @@ mod tests {
         let text = diff.render_markdown(1 << 20);
         assert!(text.contains("`````diff\n"), "{text}");
         assert!(text.ends_with("\n`````\n"), "{text}");
+    }
+
+    #[test]
+    fn a_path_holding_a_fence_gets_a_longer_fence_in_the_list() {
+        let diff = WorkspaceDiff {
+            changes: vec![change("a```b.md", ChangeKind::Added, "")],
+        };
+        let text = diff.render_markdown(1 << 20);
+        assert!(text.contains("````text\nA a```b.md\n````\n"), "{text}");
     }
 
     #[test]

@@ -6,10 +6,10 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use gix::bstr::{BString, ByteSlice, ByteVec};
 use gix::index::entry::Stat;
-use gix::index::fs::Metadata;
 
 use super::error::WorkspaceError;
 use super::{CORRUPT_PREFIX, DIFF_FILE_NAME, STAGING_PREFIX};
@@ -64,11 +64,12 @@ impl FileMode {
         }
     }
 
-    fn from_metadata(metadata: &Metadata) -> Option<Self> {
-        if metadata.is_symlink() {
+    fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
+        let file_type = metadata.file_type();
+        if file_type.is_symlink() {
             Some(FileMode::Symlink)
-        } else if metadata.is_file() {
-            Some(if metadata.is_executable() {
+        } else if file_type.is_file() {
+            Some(if is_executable(metadata) {
                 FileMode::Executable
             } else {
                 FileMode::Regular
@@ -90,6 +91,55 @@ pub(crate) struct WorktreeFile {
     pub stat: Stat,
 }
 
+/// Whether the owner may execute the file (git's rule); never on platforms without the bit.
+fn is_executable(metadata: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.permissions().mode() & 0o100 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
+}
+
+/// The stat data the index keeps, from an `lstat` result (git truncates to 32 bits, so do we).
+#[cfg(unix)]
+fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+    use gix::index::entry::stat::Time;
+    use std::os::unix::fs::MetadataExt;
+    Ok(Stat {
+        mtime: Time {
+            secs: metadata.mtime() as u32,
+            nsecs: metadata.mtime_nsec() as u32,
+        },
+        ctime: Time {
+            secs: metadata.ctime() as u32,
+            nsecs: metadata.ctime_nsec() as u32,
+        },
+        dev: metadata.dev() as u32,
+        ino: metadata.ino() as u32,
+        uid: metadata.uid(),
+        gid: metadata.gid(),
+        size: metadata.size() as u32,
+    })
+}
+
+/// The stat data the index keeps, read the way gix reads it on this platform.
+#[cfg(not(unix))]
+fn index_stat(path: &Path, _metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+    let metadata = gix::index::fs::Metadata::from_path_no_follow(path).map_err(|source| {
+        WorkspaceError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    // A clock before 1970 gives a zero stat, which only costs a re-hash later.
+    Ok(Stat::from_fs(&metadata).unwrap_or_default())
+}
+
 /// Whether a top-level name is the workspace's own bookkeeping rather than memory.
 pub(crate) fn is_excluded_top_level(name: &[u8]) -> bool {
     name == b".git"
@@ -98,55 +148,114 @@ pub(crate) fn is_excluded_top_level(name: &[u8]) -> bool {
         || name.starts_with(STAGING_PREFIX.as_bytes())
 }
 
-/// Every file below `root`, sorted by path bytes.
+/// Whether a `/`-separated relative path lies in something `scan` skips, so a baseline that
+/// somehow tracks such a path (a commit made by another tool) does not report it as deleted.
+pub(crate) fn is_excluded_path(path: &[u8]) -> bool {
+    let mut components = path.split(|byte| *byte == b'/');
+    let first = components.next().unwrap_or_default();
+    is_excluded_top_level(first) || components.any(|component| component == b".git")
+}
+
+/// Every file below `root`, sorted by path bytes. Folders are read in parallel: the time goes
+/// into one `lstat` per file, and the kernel serves those from several threads at once.
 pub(crate) fn scan(root: &Path) -> Result<Vec<WorktreeFile>, WorkspaceError> {
-    let mut files = Vec::new();
-    let mut pending: Vec<(PathBuf, BString)> = vec![(root.to_path_buf(), BString::default())];
-    while let Some((dir, prefix)) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| WorkspaceError::Read {
-            path: dir.clone(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| WorkspaceError::Read {
-                path: dir.clone(),
-                source,
-            })?;
-            let name = entry.file_name();
-            let name_bytes: Cow<'_, [u8]> = match gix::path::os_str_into_bstr(&name) {
-                Ok(bytes) => Cow::Borrowed(bytes.as_bytes()),
-                Err(_) => Cow::Owned(name.to_string_lossy().into_owned().into_bytes()),
-            };
-            if &name_bytes[..] == b".git"
-                || (prefix.is_empty() && is_excluded_top_level(&name_bytes[..]))
-            {
-                continue;
-            }
-            let full = entry.path();
-            let metadata =
-                Metadata::from_path_no_follow(&full).map_err(|source| WorkspaceError::Read {
-                    path: full.clone(),
-                    source,
-                })?;
-            let mut path = prefix.clone();
-            if !path.is_empty() {
-                path.push_byte(b'/');
-            }
-            path.push_str(&name_bytes[..]);
-            if metadata.is_dir() {
-                pending.push((full, path));
-                continue;
-            }
-            let Some(mode) = FileMode::from_metadata(&metadata) else {
-                continue;
-            };
-            // A clock before 1970 gives a zero stat, which only costs a re-hash later.
-            let stat = Stat::from_fs(&metadata).unwrap_or_default();
-            files.push(WorktreeFile { path, mode, stat });
-        }
+    let files = Mutex::new(Vec::new());
+    let failure = Mutex::new(None);
+    rayon::scope(|scope| {
+        scan_folder(
+            scope,
+            root.to_path_buf(),
+            BString::default(),
+            &files,
+            &failure,
+        );
+    });
+    if let Some(error) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(error);
     }
+    let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Reads one folder into `files` and spawns a task per sub-folder; the first error wins.
+fn scan_folder<'scope>(
+    scope: &rayon::Scope<'scope>,
+    dir: PathBuf,
+    prefix: BString,
+    files: &'scope Mutex<Vec<WorktreeFile>>,
+    failure: &'scope Mutex<Option<WorkspaceError>>,
+) {
+    match read_folder(&dir, &prefix) {
+        Ok((found, folders)) => {
+            files
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(found);
+            for (dir, prefix) in folders {
+                scope.spawn(move |scope| scan_folder(scope, dir, prefix, files, failure));
+            }
+        }
+        Err(error) => {
+            failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_or_insert(error);
+        }
+    }
+}
+
+/// Sub-folders still to read: absolute path, and path relative to the root.
+type PendingFolders = Vec<(PathBuf, BString)>;
+
+/// The files of one folder, and its sub-folders with their relative paths.
+fn read_folder(
+    dir: &Path,
+    prefix: &BString,
+) -> Result<(Vec<WorktreeFile>, PendingFolders), WorkspaceError> {
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|source| WorkspaceError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| WorkspaceError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name();
+        let name_bytes: Cow<'_, [u8]> = match gix::path::os_str_into_bstr(&name) {
+            Ok(bytes) => Cow::Borrowed(bytes.as_bytes()),
+            Err(_) => Cow::Owned(name.to_string_lossy().into_owned().into_bytes()),
+        };
+        if &name_bytes[..] == b".git" || (prefix.is_empty() && is_excluded_top_level(&name_bytes)) {
+            continue;
+        }
+        let full = entry.path();
+        // `DirEntry::metadata` is an `lstat` relative to the open directory (no path walk).
+        let metadata = match entry.metadata() {
+            Ok(metadata) => metadata,
+            // Deleted since the folder was listed: it is simply not there.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(WorkspaceError::Read { path: full, source }),
+        };
+        let mut path = prefix.clone();
+        if !path.is_empty() {
+            path.push_byte(b'/');
+        }
+        path.push_str(&name_bytes[..]);
+        if metadata.is_dir() {
+            folders.push((full, path));
+            continue;
+        }
+        let Some(mode) = FileMode::from_metadata(&metadata) else {
+            continue;
+        };
+        let stat = index_stat(&full, &metadata)?;
+        files.push(WorktreeFile { path, mode, stat });
+    }
+    Ok((files, folders))
 }
 
 /// The bytes git stores for `file`: the content of a file, the target of a symlink.
