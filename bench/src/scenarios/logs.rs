@@ -76,7 +76,7 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
     } else {
         FULL_PACED_SECONDS
     };
-    let (dropped, p99_micros) = paced(seconds)?;
+    let (dropped, p50_micros, p99_micros) = paced(seconds)?;
     rows.push(
         Row::new(
             format!("logs: events dropped at {PACED_EVENTS_PER_SECOND} events/s for {seconds} s"),
@@ -85,6 +85,11 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
         )
         .target(0.0, Better::Lower),
     );
+    rows.push(Row::new(
+        format!("logs: p50 latency of the tracing call at {PACED_EVENTS_PER_SECOND} events/s"),
+        p50_micros,
+        "µs",
+    ));
     rows.push(
         Row::new(
             format!("logs: p99 latency of the tracing call at {PACED_EVENTS_PER_SECOND} events/s"),
@@ -161,8 +166,9 @@ fn wait_for_room(writer: &LogWriter) {
     }
 }
 
-/// Emits at a fixed rate for `seconds`: the events dropped and the p99 of each call, in µs.
-fn paced(seconds: u64) -> anyhow::Result<(u64, f64)> {
+/// Emits at a fixed rate for `seconds`: the events dropped, and the p50 and p99 of each call
+/// in µs.
+fn paced(seconds: u64) -> anyhow::Result<(u64, f64, f64)> {
     let dir = tempfile::tempdir()?;
     let (dispatch, guard) = start(&dir)?;
     let total = (PACED_EVENTS_PER_SECOND * seconds) as usize;
@@ -188,13 +194,18 @@ fn paced(seconds: u64) -> anyhow::Result<(u64, f64)> {
     let stats = guard.writer().stats();
     drop(guard);
     latencies.sort_unstable();
-    let p99 = latencies
-        .get(latencies.len() * 99 / 100)
-        .copied()
-        .unwrap_or_default();
+    let percentile_micros = |percent: usize| {
+        latencies
+            .get(latencies.len() * percent / 100)
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e6
+    };
     Ok((
         stats.dropped_queue_full + stats.lost_write_failed,
-        p99.as_secs_f64() * 1e6,
+        percentile_micros(50),
+        percentile_micros(99),
     ))
 }
 
@@ -203,7 +214,8 @@ fn same_rows(events: usize) -> Vec<LogEntry> {
     let now = chrono::Utc::now();
     (0..events)
         .map(|n| {
-            let thread_id = (n.is_multiple_of(2)).then(|| THREAD_IDS[n / 2 % THREAD_IDS.len()].to_string());
+            let thread_id =
+                (n.is_multiple_of(2)).then(|| THREAD_IDS[n / 2 % THREAD_IDS.len()].to_string());
             let body = match &thread_id {
                 Some(id) => {
                     format!("phase1{{thread_id={id}}}: claimed stage-1 job n={n} kind=bench")

@@ -189,8 +189,13 @@ where
         match self.sender.try_send(Message::Row(entry)) {
             Ok(()) => {
                 self.counters.enqueued.fetch_add(1, Ordering::Relaxed);
+                let queued = self.sender.max_capacity() - self.sender.capacity();
+                if queued >= self.counters.wake_at_queued {
+                    self.counters.wake.notify_one();
+                }
             }
             Err(TrySendError::Full(_)) => {
+                self.counters.wake.notify_one();
                 self.counters
                     .dropped_queue_full
                     .fetch_add(1, Ordering::Relaxed);

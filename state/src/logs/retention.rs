@@ -188,15 +188,18 @@ async fn trim(
         Scope::Thread(_) => "thread_id = ?1",
         Scope::Process(_) => "process_uuid = ?1 AND thread_id IS NULL",
     };
-    // Walking newest first, the first row past either cap and every older one go.
-    let boundary_sql = format!(
-        "SELECT MAX(id) FROM (SELECT id, \
+    // Walking newest first, the first row past either cap and every older one go; the rows
+    // before it are what stays, so one scan (of the covering index) yields the new totals too.
+    let scan_sql = format!(
+        "SELECT MAX(CASE WHEN over THEN id END), \
+         COALESCE(MAX(CASE WHEN over THEN NULL ELSE n END), 0), \
+         COALESCE(MAX(CASE WHEN over THEN NULL ELSE total END), 0) \
+         FROM (SELECT id, n, total, (n > ?2 OR total > ?3) AS over FROM (SELECT id, \
          ROW_NUMBER() OVER newest AS n, SUM(estimated_bytes) OVER newest AS total \
          FROM logs WHERE {filter} \
-         WINDOW newest AS (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) \
-         WHERE n > ?2 OR total > ?3"
+         WINDOW newest AS (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)))"
     );
-    let (boundary,): (Option<i64>,) = sqlx::query_as(&boundary_sql)
+    let (boundary, kept_rows, kept_bytes): (Option<i64>, i64, i64) = sqlx::query_as(&scan_sql)
         .bind(key)
         .bind(keep_rows)
         .bind(keep_bytes)
@@ -211,18 +214,11 @@ async fn trim(
             .await
             .map_err(|source| query_error("trim logs", path, source))?;
     }
-    let (rows, bytes): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), COALESCE(SUM(estimated_bytes), 0) FROM logs WHERE {filter}"
-    ))
-    .bind(key)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|source| query_error("count logs", path, source))?;
     sqlx::query("UPDATE log_usage SET rows = ?3, bytes = ?4 WHERE scope = ?1 AND key = ?2")
         .bind(kind)
         .bind(key)
-        .bind(rows)
-        .bind(bytes)
+        .bind(kept_rows)
+        .bind(kept_bytes)
         .execute(&mut *conn)
         .await
         .map_err(|source| query_error("update log usage", path, source))?;

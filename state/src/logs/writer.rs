@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::Clock;
 use crate::logs::retention::query_error;
@@ -77,7 +77,7 @@ impl Ack {
 }
 
 /// Counters shared by the layer, the writer and the handles.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Counters {
     pub(crate) enqueued: AtomicU64,
     pub(crate) written: AtomicU64,
@@ -85,6 +85,10 @@ pub(crate) struct Counters {
     pub(crate) queue_full_unreported: AtomicU64,
     pub(crate) lost_write_failed: AtomicU64,
     pub(crate) dropped_writer_stopped: AtomicU64,
+    /// Wakes a writer that holds rows: a batch's worth is queued, or a flush or shutdown is.
+    pub(crate) wake: Notify,
+    /// Queued rows at which the layer wakes the writer.
+    pub(crate) wake_at_queued: usize,
 }
 
 /// What the layer and writer have done so far (monotonic totals).
@@ -149,6 +153,7 @@ impl LogWriter {
             .send(Message::Flush(Ack::Async(ack)))
             .await
             .map_err(|_| self.stopped())?;
+        self.counters.wake.notify_one();
         let result = answer.await.map_err(|_| self.stopped())?;
         result.map_err(|reason| LogsError::Write {
             path: self.path.clone(),
@@ -205,7 +210,10 @@ impl LogWriter {
         let mut message = message(Ack::Blocking(ack));
         loop {
             match self.sender.try_send(message) {
-                Ok(()) => break,
+                Ok(()) => {
+                    self.counters.wake.notify_one();
+                    break;
+                }
                 Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.stopped()),
                 Err(mpsc::error::TrySendError::Full(returned)) => {
                     if Instant::now() >= deadline {
@@ -276,6 +284,7 @@ impl LogGuard {
             .send(Message::Execute(statement, Ack::Async(ack)))
             .await;
         assert!(sent.is_ok(), "writer stopped");
+        self.writer.counters.wake.notify_one();
         assert_eq!(answer.await.ok(), Some(Ok(())));
     }
 }
@@ -295,7 +304,18 @@ pub fn start_log_writer(
     clock: Arc<dyn Clock>,
 ) -> Result<(LogLayer, LogGuard), LogsError> {
     let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
-    let counters = Arc::new(Counters::default());
+    let counters = Arc::new(Counters {
+        enqueued: AtomicU64::new(0),
+        written: AtomicU64::new(0),
+        dropped_queue_full: AtomicU64::new(0),
+        queue_full_unreported: AtomicU64::new(0),
+        lost_write_failed: AtomicU64::new(0),
+        dropped_writer_stopped: AtomicU64::new(0),
+        wake: Notify::new(),
+        wake_at_queued: config
+            .flush_batch_rows
+            .clamp(1, config.queue_capacity.max(1)),
+    });
     let process_uuid: Arc<str> = Arc::from(config.process_uuid.as_str());
     let (opened_sender, opened) = std::sync::mpsc::sync_channel(1);
     let state = WriterState {
@@ -407,49 +427,42 @@ impl WriterState {
     ) {
         let batch_rows = self.config.flush_batch_rows.max(1);
         let mut incoming = Vec::with_capacity(batch_rows);
-        let mut deadline: Option<tokio::time::Instant> = None;
+        let mut deadline = tokio::time::Instant::now();
         loop {
-            let received = match deadline {
-                None => receiver.recv_many(&mut incoming, batch_rows).await,
-                Some(at) => {
-                    match tokio::time::timeout_at(at, receiver.recv_many(&mut incoming, batch_rows))
-                        .await
-                    {
-                        Ok(received) => received,
-                        Err(_) => {
-                            let _ = self.commit(&mut conn).await;
-                            deadline = None;
-                            continue;
-                        }
-                    }
+            if self.batch.is_empty() {
+                // Idle: the first message wakes us.
+                if receiver.recv_many(&mut incoming, batch_rows).await == 0 {
+                    let _ = self.commit(&mut conn).await;
+                    return;
                 }
-            };
-            if received == 0 {
-                // Every sender is gone: commit what is left and stop.
-                let _ = self.commit(&mut conn).await;
-                return;
+            } else {
+                // Rows are waiting. Waiting on the queue here would wake this thread for every
+                // event (a futex wake inside each logging call); instead sleep until the batch
+                // is due or a producer signals a full batch, a flush or a shutdown.
+                tokio::select! {
+                    () = self.counters.wake.notified() => {}
+                    () = tokio::time::sleep_until(deadline) => {}
+                }
+                let closed = take_available(&mut receiver, &mut incoming, batch_rows);
+                if closed && incoming.is_empty() {
+                    let _ = self.commit(&mut conn).await;
+                    return;
+                }
             }
             for message in incoming.drain(..) {
                 match message {
                     Message::Row(entry) => {
                         if self.batch.is_empty() {
-                            deadline =
-                                Some(tokio::time::Instant::now() + self.config.flush_interval);
+                            deadline = tokio::time::Instant::now() + self.config.flush_interval;
                         }
                         self.batch.push(entry);
                         if self.batch.len() >= batch_rows {
                             let _ = self.commit(&mut conn).await;
-                            deadline = None;
                         }
                     }
                     Message::Flush(ack) => {
                         let result = self.commit(&mut conn).await;
-                        deadline = None;
-                        let earlier = self.failure_since_flush.take();
-                        ack.send(match earlier {
-                            Some(reason) => Err(reason),
-                            None => result,
-                        });
+                        ack.send(self.flush_result(result));
                     }
                     #[cfg(test)]
                     Message::Execute(statement, ack) => {
@@ -462,15 +475,22 @@ impl WriterState {
                     }
                     Message::Shutdown(ack) => {
                         let result = self.commit(&mut conn).await;
-                        let earlier = self.failure_since_flush.take();
-                        ack.send(match earlier {
-                            Some(reason) => Err(reason),
-                            None => result,
-                        });
+                        ack.send(self.flush_result(result));
                         return;
                     }
                 }
             }
+            if !self.batch.is_empty() && tokio::time::Instant::now() >= deadline {
+                let _ = self.commit(&mut conn).await;
+            }
+        }
+    }
+
+    /// What a flush reports: the first failure since the previous flush, else this commit's.
+    fn flush_result(&mut self, commit: Result<(), String>) -> Result<(), String> {
+        match self.failure_since_flush.take() {
+            Some(reason) => Err(reason),
+            None => commit,
         }
     }
 
@@ -547,6 +567,23 @@ impl WriterState {
             line: None,
         }
     }
+}
+
+/// Moves up to `limit` queued messages into `incoming` without waiting; true when every sender
+/// is gone.
+fn take_available(
+    receiver: &mut mpsc::Receiver<Message>,
+    incoming: &mut Vec<Message>,
+    limit: usize,
+) -> bool {
+    while incoming.len() < limit {
+        match receiver.try_recv() {
+            Ok(message) => incoming.push(message),
+            Err(mpsc::error::TryRecvError::Empty) => return false,
+            Err(mpsc::error::TryRecvError::Disconnected) => return true,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
