@@ -36,6 +36,9 @@ pub const LOG_QUEUE_CAPACITY: usize = 16 * 1024;
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// A batch is committed as soon as it holds this many rows.
 pub const FLUSH_BATCH_ROWS: usize = 256;
+/// The most rows one commit takes when more are already queued: under a backlog, batches grow
+/// to amortise the commit (and retention) cost instead of falling behind.
+pub const MAX_BATCH_ROWS: usize = 4_096;
 /// How long the writer waits for another connection's lock before giving up on a batch (and
 /// counting its rows as lost). Shorter than the state DBs' timeout: logs must not pile up.
 pub const LOG_WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(2);

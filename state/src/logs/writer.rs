@@ -21,7 +21,7 @@ use crate::logs::retention::query_error;
 use crate::logs::store::insert_batch;
 use crate::logs::{
     FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY, LOG_WRITER_BUSY_TIMEOUT, LogEntry,
-    LogLayer, LogLevel, LogRetention, LogStore, LogsError, SHUTDOWN_FLUSH_WAIT,
+    LogLayer, LogLevel, LogRetention, LogStore, LogsError, MAX_BATCH_ROWS, SHUTDOWN_FLUSH_WAIT,
 };
 
 /// How often a blocking flush retries handing its marker to a full queue.
@@ -426,12 +426,13 @@ impl WriterState {
         mut conn: PoolConnection<Sqlite>,
     ) {
         let batch_rows = self.config.flush_batch_rows.max(1);
-        let mut incoming = Vec::with_capacity(batch_rows);
+        let take_rows = batch_rows.max(MAX_BATCH_ROWS);
+        let mut incoming = Vec::with_capacity(take_rows);
         let mut deadline = tokio::time::Instant::now();
         loop {
             if self.batch.is_empty() {
                 // Idle: the first message wakes us.
-                if receiver.recv_many(&mut incoming, batch_rows).await == 0 {
+                if receiver.recv_many(&mut incoming, take_rows).await == 0 {
                     let _ = self.commit(&mut conn).await;
                     return;
                 }
@@ -443,7 +444,7 @@ impl WriterState {
                     () = self.counters.wake.notified() => {}
                     () = tokio::time::sleep_until(deadline) => {}
                 }
-                let closed = take_available(&mut receiver, &mut incoming, batch_rows);
+                let closed = take_available(&mut receiver, &mut incoming, take_rows);
                 if closed && incoming.is_empty() {
                     let _ = self.commit(&mut conn).await;
                     return;
@@ -456,9 +457,6 @@ impl WriterState {
                             deadline = tokio::time::Instant::now() + self.config.flush_interval;
                         }
                         self.batch.push(entry);
-                        if self.batch.len() >= batch_rows {
-                            let _ = self.commit(&mut conn).await;
-                        }
                     }
                     Message::Flush(ack) => {
                         let result = self.commit(&mut conn).await;
@@ -480,7 +478,11 @@ impl WriterState {
                     }
                 }
             }
-            if !self.batch.is_empty() && tokio::time::Instant::now() >= deadline {
+            // Everything that was queued is in the batch: under a backlog one commit takes it
+            // all (up to MAX_BATCH_ROWS), which is what keeps the writer ahead of the producers.
+            if self.batch.len() >= batch_rows
+                || (!self.batch.is_empty() && tokio::time::Instant::now() >= deadline)
+            {
                 let _ = self.commit(&mut conn).await;
             }
         }
