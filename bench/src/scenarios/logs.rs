@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use codex_state::SystemClock;
 use codex_state::logs::{
-    LogEntry, LogLevel, LogStore, LogWriter, LogWriterConfig, start_log_writer,
+    LogEntry, LogLevel, LogRetention, LogStore, LogWriter, LogWriterConfig, start_log_writer,
 };
 use sqlx::{QueryBuilder, Sqlite};
 use tracing_subscriber::layer::SubscriberExt;
@@ -126,13 +126,17 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Starts a writer with the default configuration on a fresh DB in `dir`.
+/// Starts a writer with the default configuration (and `retention`) on a fresh DB in `dir`.
 fn start(
     dir: &tempfile::TempDir,
+    retention: LogRetention,
 ) -> anyhow::Result<(tracing::Dispatch, codex_state::logs::LogGuard)> {
     let (layer, guard) = start_log_writer(
         &dir.path().join("logs_1.sqlite"),
-        LogWriterConfig::default(),
+        LogWriterConfig {
+            retention,
+            ..LogWriterConfig::default()
+        },
         Arc::new(SystemClock),
     )?;
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
