@@ -37,12 +37,12 @@ fn entry(level: LogLevel, thread_id: Option<&str>, body: &str) -> LogEntry {
         ts: now.timestamp(),
         ts_nanos: i64::from(now.timestamp_subsec_nanos()),
         level,
-        target: "codex_memories::phase1".to_string(),
+        target: "codex_memories::phase1".into(),
         body: body.to_string(),
         thread_id: thread_id.map(str::to_string),
-        process_uuid: "test-process".to_string(),
-        module_path: Some("codex_memories::phase1".to_string()),
-        file: Some("memories/src/phase1.rs".to_string()),
+        process_uuid: "test-process".into(),
+        module_path: Some("codex_memories::phase1".into()),
+        file: Some("memories/src/phase1.rs".into()),
         line: Some(1),
     }
 }

@@ -259,12 +259,12 @@ fn same_rows(events: usize) -> Vec<LogEntry> {
                 ts: now.timestamp(),
                 ts_nanos: i64::from(now.timestamp_subsec_nanos()),
                 level: LogLevel::Info,
-                target: module_path!().to_string(),
+                target: module_path!().into(),
                 body,
                 thread_id,
-                process_uuid: codex_state::logs::process_uuid().to_string(),
-                module_path: Some(module_path!().to_string()),
-                file: Some(file!().to_string()),
+                process_uuid: codex_state::logs::process_uuid().into(),
+                module_path: Some(module_path!().into()),
+                file: Some(file!().into()),
                 line: Some(line!()),
             }
         })
@@ -297,10 +297,10 @@ fn bulk_insert_rate(events: usize) -> anyhow::Result<f64> {
                 row.push_bind(entry.ts)
                     .push_bind(entry.ts_nanos)
                     .push_bind(entry.level.as_str())
-                    .push_bind(entry.target.as_str())
+                    .push_bind(entry.target.as_ref())
                     .push_bind(entry.body.as_str())
                     .push_bind(entry.thread_id.as_deref())
-                    .push_bind(entry.process_uuid.as_str())
+                    .push_bind(entry.process_uuid.as_ref())
                     .push_bind(entry.module_path.as_deref())
                     .push_bind(entry.file.as_deref())
                     .push_bind(entry.line)

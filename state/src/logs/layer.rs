@@ -4,6 +4,7 @@
 //! never waits: a full queue drops the event and counts it. Events from the writer's own thread
 //! and from the SQL driver are ignored, so logging can never feed back into itself.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -58,7 +59,8 @@ struct SpanFields {
     thread_id: Option<String>,
 }
 
-/// Writes fields as `name=value` separated by spaces, keeping `message` and `thread_id` apart.
+/// Writes fields as `name=value` separated by spaces; `message` (when `message` is given) is
+/// appended there instead, after a space, and `thread_id` is also captured.
 struct FieldWriter<'a> {
     fields: &'a mut String,
     message: Option<&'a mut String>,
@@ -73,6 +75,9 @@ impl FieldWriter<'_> {
         if field.name() == "message"
             && let Some(message) = self.message.as_deref_mut()
         {
+            if !message.is_empty() {
+                message.push(' ');
+            }
             let _ = message.write_fmt(value);
             return;
         }
@@ -155,22 +160,19 @@ where
                 body.push(':');
             }
         }
-        let mut message = String::new();
+        // The message goes straight after the span chain; other fields follow it.
         let mut fields = String::new();
         let mut event_thread_id = None;
         event.record(&mut FieldWriter {
             fields: &mut fields,
-            message: Some(&mut message),
+            message: Some(&mut body),
             thread_id: &mut event_thread_id,
         });
-        for part in [message, fields] {
-            if part.is_empty() {
-                continue;
-            }
+        if !fields.is_empty() {
             if !body.is_empty() {
                 body.push(' ');
             }
-            body.push_str(&part);
+            body.push_str(&fields);
         }
         truncate_body(&mut body);
         let now = self.clock.now();
@@ -178,12 +180,12 @@ where
             ts: now.timestamp(),
             ts_nanos: i64::from(now.timestamp_subsec_nanos()),
             level: LogLevel::from(*metadata.level()),
-            target: metadata.target().to_string(),
+            target: Cow::Borrowed(metadata.target()),
             body,
             thread_id: event_thread_id.or(thread_id),
-            process_uuid: self.process_uuid.to_string(),
-            module_path: metadata.module_path().map(str::to_string),
-            file: metadata.file().map(str::to_string),
+            process_uuid: self.process_uuid.clone(),
+            module_path: metadata.module_path().map(Cow::Borrowed),
+            file: metadata.file().map(Cow::Borrowed),
             line: metadata.line(),
         };
         match self.sender.try_send(Message::Row(entry)) {

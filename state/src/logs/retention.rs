@@ -48,20 +48,20 @@ impl Default for LogRetention {
 
 /// A retention scope: a thread, or a process's thread-less rows.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Scope {
-    Thread(String),
-    Process(String),
+pub(crate) enum Scope<'a> {
+    Thread(&'a str),
+    Process(&'a str),
 }
 
-impl Scope {
-    pub(crate) fn of(entry: &LogEntry) -> Self {
+impl<'a> Scope<'a> {
+    pub(crate) fn of(entry: &'a LogEntry) -> Self {
         match &entry.thread_id {
-            Some(thread_id) => Scope::Thread(thread_id.clone()),
-            None => Scope::Process(entry.process_uuid.clone()),
+            Some(thread_id) => Scope::Thread(thread_id),
+            None => Scope::Process(&entry.process_uuid),
         }
     }
 
-    fn parts(&self) -> (&'static str, &str) {
+    fn parts(&self) -> (&'static str, &'a str) {
         match self {
             Scope::Thread(key) => ("thread", key),
             Scope::Process(key) => ("process", key),
@@ -70,14 +70,14 @@ impl Scope {
 }
 
 /// Rows and bytes added to each scope by one batch.
-pub(crate) type ScopeTotals = BTreeMap<Scope, (i64, i64)>;
+pub(crate) type ScopeTotals<'a> = BTreeMap<Scope<'a>, (i64, i64)>;
 
 /// Deletes rows past the age limit, then adds `added` to the running totals and trims every
 /// touched scope that is now over a cap. Runs on the insert transaction's connection.
 pub(crate) async fn enforce(
     conn: &mut SqliteConnection,
     path: &Path,
-    added: &ScopeTotals,
+    added: &ScopeTotals<'_>,
     retention: &LogRetention,
     now_unix_seconds: i64,
 ) -> Result<(), LogsError> {
@@ -105,7 +105,7 @@ pub(crate) async fn enforce(
     Ok(())
 }
 
-fn caps(scope: &Scope, retention: &LogRetention) -> (i64, i64) {
+fn caps(scope: &Scope<'_>, retention: &LogRetention) -> (i64, i64) {
     match scope {
         Scope::Thread(_) => (
             retention.max_rows_per_thread,
@@ -176,7 +176,7 @@ async fn delete_expired(
 async fn trim(
     conn: &mut SqliteConnection,
     path: &Path,
-    scope: &Scope,
+    scope: &Scope<'_>,
     retention: &LogRetention,
 ) -> Result<(), LogsError> {
     let (max_rows, max_bytes) = caps(scope, retention);

@@ -28,7 +28,7 @@ fn manual_config() -> LogWriterConfig {
     LogWriterConfig {
         flush_interval: Duration::from_secs(3600),
         flush_batch_rows: 100_000,
-        process_uuid: PROCESS.to_string(),
+        process_uuid: PROCESS.into(),
         ..LogWriterConfig::default()
     }
 }
