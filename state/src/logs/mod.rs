@@ -32,7 +32,8 @@ pub(crate) static LOGS_MIGRATOR: Migrator = sqlx::migrate!("./logs_migrations");
 /// How many rows may wait between the logging call and the writer; past it events are dropped
 /// (and counted).
 pub const LOG_QUEUE_CAPACITY: usize = 16 * 1024;
-/// How long a row may wait in the writer before its batch is committed.
+/// The writer's tick: queued rows are committed at least this often (a row waits at most one
+/// tick), and an idle writer wakes only this often.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// A batch is committed as soon as it holds this many rows.
 pub const FLUSH_BATCH_ROWS: usize = 256;

@@ -430,36 +430,23 @@ impl WriterState {
         let batch_rows = self.config.flush_batch_rows.max(1);
         let take_rows = batch_rows.max(MAX_BATCH_ROWS);
         let mut incoming = Vec::with_capacity(take_rows);
-        let mut deadline = tokio::time::Instant::now();
+        let mut tick = tokio::time::Instant::now() + self.config.flush_interval;
+        let mut backlog = false;
         loop {
-            if self.batch.is_empty() {
-                // Idle: the first message wakes us.
-                if receiver.recv_many(&mut incoming, take_rows).await == 0 {
-                    let _ = self.commit(&mut conn).await;
-                    return;
-                }
-            } else {
-                // Rows are waiting. Waiting on the queue here would wake this thread for every
-                // event (a futex wake inside each logging call); instead sleep until the batch
-                // is due or a producer signals a full batch, a flush or a shutdown.
+            // Never wait on the queue itself: a receiver parked there makes the next logging
+            // call wake this thread (a futex wake, and often a context switch, inside the
+            // caller's event). Sleep until the next tick instead, unless a producer signals a
+            // batch's worth of rows, a flush, a shutdown or a full queue.
+            if !backlog {
                 tokio::select! {
                     () = self.counters.wake.notified() => {}
-                    () = tokio::time::sleep_until(deadline) => {}
-                }
-                let closed = take_available(&mut receiver, &mut incoming, take_rows);
-                if closed && incoming.is_empty() {
-                    let _ = self.commit(&mut conn).await;
-                    return;
+                    () = tokio::time::sleep_until(tick) => {}
                 }
             }
+            let closed = take_available(&mut receiver, &mut incoming, take_rows);
             for message in incoming.drain(..) {
                 match message {
-                    Message::Row(entry) => {
-                        if self.batch.is_empty() {
-                            deadline = tokio::time::Instant::now() + self.config.flush_interval;
-                        }
-                        self.batch.push(entry);
-                    }
+                    Message::Row(entry) => self.batch.push(entry),
                     Message::Flush(ack) => {
                         let result = self.commit(&mut conn).await;
                         ack.send(self.flush_result(result));
@@ -480,13 +467,21 @@ impl WriterState {
                     }
                 }
             }
+            let now = tokio::time::Instant::now();
+            let due = now >= tick;
+            if due {
+                tick = now + self.config.flush_interval;
+            }
             // Everything that was queued is in the batch: under a backlog one commit takes it
             // all (up to MAX_BATCH_ROWS), which is what keeps the writer ahead of the producers.
-            if self.batch.len() >= batch_rows
-                || (!self.batch.is_empty() && tokio::time::Instant::now() >= deadline)
-            {
+            // A row waits at most one tick.
+            if closed || due || self.batch.len() >= batch_rows {
                 let _ = self.commit(&mut conn).await;
             }
+            if closed {
+                return;
+            }
+            backlog = receiver.len() >= batch_rows;
         }
     }
 
