@@ -150,13 +150,18 @@ fn start(
 }
 
 /// One event as an instrumented program would emit it: every other one inside a thread span.
-fn emit(n: usize) {
+/// Returns how long the event macro itself took (span creation and entry excluded).
+fn emit(n: usize) -> Duration {
     if n.is_multiple_of(2) {
         let span = tracing::info_span!("phase1", thread_id = THREAD_IDS[n / 2 % THREAD_IDS.len()]);
         let _entered = span.enter();
+        let before = Instant::now();
         tracing::info!(n, kind = "bench", "claimed stage-1 job");
+        before.elapsed()
     } else {
+        let before = Instant::now();
         tracing::info!(n, kind = "bench", "scanned rollouts");
+        before.elapsed()
     }
 }
 
@@ -180,7 +185,7 @@ fn layer_rate(
                 tracing::dispatcher::with_default(&dispatch, || {
                     for n in 0..per_thread {
                         wait_for_room(&writer);
-                        emit(thread * per_thread + n);
+                        let _ = emit(thread * per_thread + n);
                     }
                 });
             });
@@ -221,9 +226,7 @@ fn paced(seconds: u64) -> anyhow::Result<(u64, f64, f64)> {
             while Instant::now() < due {
                 std::hint::spin_loop();
             }
-            let before = Instant::now();
-            emit(n);
-            latencies.push(before.elapsed());
+            latencies.push(emit(n));
         }
     });
     guard
