@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use codex_state::SystemClock;
-use codex_state::logs::{LogLevel, LogOrder, LogQuery, LogRow, LogStore};
+use codex_state::logs::{LogLevel, LogOrder, LogQuery, LogRow, LogStore, logs_db_path};
 
 use crate::commands::HomeArgs;
 
@@ -57,7 +57,7 @@ pub fn run(args: LogsArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let path = homes.logs_db_path();
+        let path = logs_db_path(&homes)?;
         let store = LogStore::open(&path, Arc::new(SystemClock))
             .await
             .with_context(|| format!("cannot open the logs database {}", path.display()))?;

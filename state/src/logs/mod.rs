@@ -14,9 +14,12 @@ mod retention;
 mod store;
 mod writer;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+
+use crate::{Homes, StateError};
 
 pub use entry::{LogEntry, LogLevel, ROW_OVERHEAD_BYTES, UnknownLogLevel};
 pub use error::LogsError;
@@ -25,6 +28,13 @@ pub use query::{LogOrder, LogQuery, LogRow};
 pub use retention::LogRetention;
 pub use store::LogStore;
 pub use writer::{LogGuard, LogStats, LogWriter, LogWriterConfig, process_uuid, start_log_writer};
+
+/// `<sqlite_home>/logs_1.sqlite`, refusing a sqlite home at the Codex home root, where Codex keeps
+/// its own `logs_*.sqlite` that we must never open.
+pub fn logs_db_path(homes: &Homes) -> Result<PathBuf, StateError> {
+    crate::runtime::refuse_codex_home_root(homes)?;
+    Ok(homes.logs_db_path())
+}
 
 /// The logs DB's schema, embedded at build time from `state/logs_migrations/`.
 pub(crate) static LOGS_MIGRATOR: Migrator = sqlx::migrate!("./logs_migrations");

@@ -350,3 +350,17 @@ async fn the_nearest_span_with_a_thread_id_wins_and_long_bodies_are_cut() {
         &rows[1].body[..80]
     );
 }
+
+#[test]
+fn the_logs_db_is_never_put_at_the_codex_home_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = crate::logs::logs_db_path(&crate::Homes::new(dir.path(), dir.path())).unwrap_err();
+    assert!(
+        matches!(error, crate::StateError::SqliteHomeIsCodexHome { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        crate::logs::logs_db_path(&crate::Homes::under_codex_home(dir.path())).unwrap(),
+        dir.path().join("codex-memories/logs_1.sqlite")
+    );
+}
