@@ -17,7 +17,8 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::Clock;
-use crate::logs::writer::{Counters, Message, in_log_writer};
+use crate::logs::writer::{Counters, Message};
+use crate::logs::writer_thread::in_log_writer;
 use crate::logs::{EXCLUDED_TARGET_PREFIXES, LogEntry, LogLevel};
 
 /// Bodies longer than this many bytes are cut (on a character boundary) and marked.

@@ -13,6 +13,7 @@ mod query;
 mod retention;
 mod store;
 mod writer;
+mod writer_thread;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,43 +1,25 @@
-//! The background writer: a dedicated thread with its own current-thread tokio runtime (so it
-//! keeps working while the host's runtime shuts down) that drains the queue in batches and
-//! commits each batch, with retention, in one transaction — on [`FLUSH_BATCH_ROWS`], on
-//! [`FLUSH_INTERVAL`], on [`LogWriter::flush`] and on shutdown. Drops (queue full) and losses
-//! (a batch that could not be written) are counted and reported as a WARN row by the next commit
-//! that succeeds. It never panics on a database error; the rows of a failed batch are lost.
+//! Starting and driving the background writer: its configuration, the queue's messages, the
+//! counters shared with the layer, the [`LogWriter`] handle (flush, stats) and the [`LogGuard`]
+//! that stops it. The thread's own loop lives in `writer_thread.rs`. Flushes and shutdowns wait
+//! for the writer's answer, never longer than the caller allows when it is not async.
 
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sqlx::Sqlite;
-use sqlx::pool::PoolConnection;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::Clock;
-use crate::logs::retention::query_error;
-use crate::logs::store::insert_batch;
+use crate::logs::writer_thread::WriterState;
 use crate::logs::{
     FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY, LOG_WRITER_BUSY_TIMEOUT, LogEntry,
-    LogLayer, LogLevel, LogRetention, LogStore, LogsError, MAX_BATCH_ROWS, SHUTDOWN_FLUSH_WAIT,
+    LogLayer, LogRetention, LogsError, SHUTDOWN_FLUSH_WAIT,
 };
 
 /// How often a blocking flush retries handing its marker to a full queue.
 const FULL_QUEUE_RETRY: Duration = Duration::from_millis(1);
-/// The target of the writer's own report rows.
-const WRITER_TARGET: &str = "codex_state::logs";
-
-thread_local! {
-    static IN_LOG_WRITER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether the current thread is a log writer (whose own events must not be logged).
-pub(crate) fn in_log_writer() -> bool {
-    IN_LOG_WRITER.with(Cell::get)
-}
-
 /// This process's id in the `process_uuid` column, the same for every writer it starts.
 pub fn process_uuid() -> &'static str {
     static PROCESS_UUID: OnceLock<String> = OnceLock::new();
@@ -63,7 +45,7 @@ pub(crate) enum Ack {
 }
 
 impl Ack {
-    fn send(self, result: Result<(), String>) {
+    pub(crate) fn send(self, result: Result<(), String>) {
         // A caller that stopped waiting is not an error.
         match self {
             Ack::Async(sender) => {
@@ -318,17 +300,13 @@ pub fn start_log_writer(
     });
     let process_uuid: Arc<str> = Arc::from(config.process_uuid.as_str());
     let (opened_sender, opened) = std::sync::mpsc::sync_channel(1);
-    let state = WriterState {
-        path: path.to_path_buf(),
+    let state = WriterState::new(
+        path.to_path_buf(),
         config,
-        clock: clock.clone(),
-        counters: counters.clone(),
-        batch: Vec::new(),
-        process_uuid: process_uuid.clone(),
-        lost_unreported: 0,
-        last_failure: None,
-        failure_since_flush: None,
-    };
+        clock.clone(),
+        counters.clone(),
+        process_uuid.clone(),
+    );
     let thread = std::thread::Builder::new()
         .name("codex-log-writer".to_string())
         .spawn(move || state.run(receiver, opened_sender))
@@ -355,234 +333,6 @@ pub fn start_log_writer(
         thread: Some(thread),
     };
     Ok((layer, guard))
-}
-
-/// Everything the writer thread owns.
-struct WriterState {
-    path: PathBuf,
-    config: LogWriterConfig,
-    clock: Arc<dyn Clock>,
-    counters: Arc<Counters>,
-    batch: Vec<LogEntry>,
-    process_uuid: Arc<str>,
-    /// Rows lost to failed batches not yet reported in a WARN row.
-    lost_unreported: u64,
-    last_failure: Option<String>,
-    /// The first failure since the last flush, which that flush reports.
-    failure_since_flush: Option<String>,
-}
-
-impl WriterState {
-    fn run(
-        mut self,
-        receiver: mpsc::Receiver<Message>,
-        opened: std::sync::mpsc::SyncSender<Result<(), LogsError>>,
-    ) {
-        IN_LOG_WRITER.with(|flag| flag.set(true));
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(source) => {
-                let _ = opened.send(Err(LogsError::Spawn {
-                    path: self.path.clone(),
-                    source,
-                }));
-                return;
-            }
-        };
-        runtime.block_on(async move {
-            let (store, conn) = match self.open().await {
-                Ok(opened) => opened,
-                Err(error) => {
-                    let _ = opened.send(Err(error));
-                    return;
-                }
-            };
-            let _ = opened.send(Ok(()));
-            self.drain(receiver, conn).await;
-            store.close().await;
-        });
-    }
-
-    async fn open(&self) -> Result<(LogStore, PoolConnection<Sqlite>), LogsError> {
-        let store = LogStore::open(&self.path, self.clock.clone()).await?;
-        let mut conn = store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|source| query_error("connect", &self.path, source))?;
-        // PRAGMA takes no bound parameters; the value is a number we computed.
-        let busy_ms = self.config.busy_timeout.as_millis().min(i32::MAX as u128);
-        sqlx::query(&format!("PRAGMA busy_timeout = {busy_ms}"))
-            .execute(&mut *conn)
-            .await
-            .map_err(|source| query_error("set busy timeout", &self.path, source))?;
-        Ok((store, conn))
-    }
-
-    async fn drain(
-        &mut self,
-        mut receiver: mpsc::Receiver<Message>,
-        mut conn: PoolConnection<Sqlite>,
-    ) {
-        let batch_rows = self.config.flush_batch_rows.max(1);
-        let take_rows = batch_rows.max(MAX_BATCH_ROWS);
-        let mut incoming = Vec::with_capacity(take_rows);
-        let mut tick = tokio::time::Instant::now() + self.config.flush_interval;
-        let mut backlog = false;
-        loop {
-            // Never wait on the queue itself: a receiver parked there makes the next logging
-            // call wake this thread (a futex wake, and often a context switch, inside the
-            // caller's event). Sleep until the next tick instead, unless a producer signals a
-            // batch's worth of rows, a flush, a shutdown or a full queue.
-            if !backlog {
-                tokio::select! {
-                    () = self.counters.wake.notified() => {}
-                    () = tokio::time::sleep_until(tick) => {}
-                }
-            }
-            let closed = take_available(&mut receiver, &mut incoming, take_rows);
-            for message in incoming.drain(..) {
-                match message {
-                    Message::Row(entry) => self.batch.push(entry),
-                    Message::Flush(ack) => {
-                        let result = self.commit(&mut conn).await;
-                        ack.send(self.flush_result(result));
-                    }
-                    #[cfg(test)]
-                    Message::Execute(statement, ack) => {
-                        let result = sqlx::query(&statement)
-                            .execute(&mut *conn)
-                            .await
-                            .map(|_| ())
-                            .map_err(|error| error.to_string());
-                        ack.send(result);
-                    }
-                    Message::Shutdown(ack) => {
-                        let result = self.commit(&mut conn).await;
-                        ack.send(self.flush_result(result));
-                        return;
-                    }
-                }
-            }
-            let now = tokio::time::Instant::now();
-            let due = now >= tick;
-            if due {
-                tick = now + self.config.flush_interval;
-            }
-            // Everything that was queued is in the batch: under a backlog one commit takes it
-            // all (up to MAX_BATCH_ROWS), which is what keeps the writer ahead of the producers.
-            // A row waits at most one tick.
-            if closed || due || self.batch.len() >= batch_rows {
-                let _ = self.commit(&mut conn).await;
-            }
-            if closed {
-                return;
-            }
-            backlog = receiver.len() >= batch_rows;
-        }
-    }
-
-    /// What a flush reports: the first failure since the previous flush, else this commit's.
-    fn flush_result(&mut self, commit: Result<(), String>) -> Result<(), String> {
-        match self.failure_since_flush.take() {
-            Some(reason) => Err(reason),
-            None => commit,
-        }
-    }
-
-    /// Commits the batch plus a WARN row for any unreported drops or losses.
-    async fn commit(&mut self, conn: &mut PoolConnection<Sqlite>) -> Result<(), String> {
-        let queue_drops = self
-            .counters
-            .queue_full_unreported
-            .swap(0, Ordering::Relaxed);
-        let rows = self.batch.len() as u64;
-        if rows == 0 && queue_drops == 0 && self.lost_unreported == 0 {
-            return Ok(());
-        }
-        if queue_drops > 0 {
-            let report = self.report(format!("dropped {queue_drops} log events: queue full"));
-            self.batch.push(report);
-        }
-        if self.lost_unreported > 0 {
-            let reason = self.last_failure.clone().unwrap_or_default();
-            let report = self.report(format!(
-                "lost {} log events: the logs database could not be written: {reason}",
-                self.lost_unreported
-            ));
-            self.batch.push(report);
-        }
-        let result = insert_batch(
-            conn,
-            &self.path,
-            &self.batch,
-            &self.config.retention,
-            self.clock.now_unix_seconds(),
-        )
-        .await;
-        let committed = self.batch.len() as u64;
-        self.batch.clear();
-        match result {
-            Ok(()) => {
-                self.counters
-                    .written
-                    .fetch_add(committed, Ordering::Relaxed);
-                self.lost_unreported = 0;
-                Ok(())
-            }
-            Err(error) => {
-                let reason = error.to_string();
-                self.counters
-                    .lost_write_failed
-                    .fetch_add(rows, Ordering::Relaxed);
-                self.lost_unreported += rows;
-                // The queue drops were not reported after all; the next commit tries again.
-                self.counters
-                    .queue_full_unreported
-                    .fetch_add(queue_drops, Ordering::Relaxed);
-                self.last_failure = Some(reason.clone());
-                self.failure_since_flush
-                    .get_or_insert_with(|| reason.clone());
-                Err(reason)
-            }
-        }
-    }
-
-    fn report(&self, body: String) -> LogEntry {
-        let now = self.clock.now();
-        LogEntry {
-            ts: now.timestamp(),
-            ts_nanos: i64::from(now.timestamp_subsec_nanos()),
-            level: LogLevel::Warn,
-            target: WRITER_TARGET.into(),
-            body,
-            thread_id: None,
-            process_uuid: self.process_uuid.clone(),
-            module_path: Some(module_path!().into()),
-            file: None,
-            line: None,
-        }
-    }
-}
-
-/// Moves up to `limit` queued messages into `incoming` without waiting; true when every sender
-/// is gone.
-fn take_available(
-    receiver: &mut mpsc::Receiver<Message>,
-    incoming: &mut Vec<Message>,
-    limit: usize,
-) -> bool {
-    while incoming.len() < limit {
-        match receiver.try_recv() {
-            Ok(message) => incoming.push(message),
-            Err(mpsc::error::TryRecvError::Empty) => return false,
-            Err(mpsc::error::TryRecvError::Disconnected) => return true,
-        }
-    }
-    false
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use super::*;
 use crate::ManualClock;
-use crate::logs::{LogOrder, LogQuery, LogRow, MAX_LOG_BODY_BYTES};
+use crate::logs::{LogOrder, LogQuery, LogRow, LogStore, MAX_LOG_BODY_BYTES};
 
 const PROCESS: &str = "process-under-test";
 const THREAD_A: &str = "019a93b9-f380-7600-98ff-940e6b99603c";
