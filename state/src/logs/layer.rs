@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::{SyncSender, TrySendError};
 
-use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -31,7 +31,7 @@ const TRUNCATION_MARKER: &str = " …[truncated]";
 /// The layer feeding the logs DB; build it with [`crate::logs::start_log_writer`].
 #[derive(Debug, Clone)]
 pub struct LogLayer {
-    sender: mpsc::Sender<Message>,
+    sender: SyncSender<Message>,
     counters: Arc<Counters>,
     clock: Arc<dyn Clock>,
     process_uuid: Arc<str>,
@@ -39,7 +39,7 @@ pub struct LogLayer {
 
 impl LogLayer {
     pub(crate) fn new(
-        sender: mpsc::Sender<Message>,
+        sender: SyncSender<Message>,
         counters: Arc<Counters>,
         clock: Arc<dyn Clock>,
         process_uuid: Arc<str>,
@@ -189,10 +189,10 @@ where
             file: metadata.file().map(Cow::Borrowed),
             line: metadata.line(),
         };
-        match self.sender.try_send(Message::Row(entry)) {
+        match self.counters.try_send(&self.sender, Message::Row(entry)) {
             Ok(()) => {
                 self.counters.enqueued.fetch_add(1, Ordering::Relaxed);
-                let queued = self.sender.max_capacity() - self.sender.capacity();
+                let queued = self.counters.queued.load(Ordering::Relaxed);
                 if queued >= self.counters.wake_at_queued {
                     self.counters.wake.notify_one();
                 }
@@ -206,7 +206,7 @@ where
                     .queue_full_unreported
                     .fetch_add(1, Ordering::Relaxed);
             }
-            Err(TrySendError::Closed(_)) => {
+            Err(TrySendError::Disconnected(_)) => {
                 self.counters
                     .dropped_writer_stopped
                     .fetch_add(1, Ordering::Relaxed);

@@ -4,12 +4,14 @@
 //! for the writer's answer, never longer than the caller allows when it is not async.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, mpsc, oneshot};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use tokio::sync::{Notify, oneshot};
 
 use crate::Clock;
 use crate::logs::writer_thread::WriterState;
@@ -71,6 +73,52 @@ pub(crate) struct Counters {
     pub(crate) wake: Notify,
     /// Queued rows at which the layer wakes the writer.
     pub(crate) wake_at_queued: usize,
+    /// Messages in the queue: counted up before each send (down again if it fails) and down by
+    /// the writer as it takes them, since the channel does not say.
+    pub(crate) queued: AtomicUsize,
+    /// The queue's capacity.
+    pub(crate) capacity: usize,
+}
+
+impl Counters {
+    /// Hands `message` to the queue without waiting, keeping `queued` right.
+    // The error gives the message back, as the channel's own `try_send` does.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn try_send(
+        &self,
+        sender: &SyncSender<Message>,
+        message: Message,
+    ) -> Result<(), TrySendError<Message>> {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        let sent = sender.try_send(message);
+        if sent.is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        sent
+    }
+
+    /// Hands `message` to the queue, waiting (asynchronously) while it is full, and wakes the
+    /// writer; gives the message back when the writer has stopped.
+    async fn send(
+        &self,
+        sender: &SyncSender<Message>,
+        mut message: Message,
+    ) -> Result<(), Message> {
+        loop {
+            match self.try_send(sender, message) {
+                Ok(()) => {
+                    self.wake.notify_one();
+                    return Ok(());
+                }
+                Err(TrySendError::Disconnected(returned)) => return Err(returned),
+                Err(TrySendError::Full(returned)) => {
+                    message = returned;
+                    self.wake.notify_one();
+                    tokio::time::sleep(FULL_QUEUE_RETRY).await;
+                }
+            }
+        }
+    }
 }
 
 /// What the layer and writer have done so far (monotonic totals).
@@ -121,7 +169,7 @@ impl Default for LogWriterConfig {
 /// A handle on a running writer: flush it, read its counters.
 #[derive(Debug, Clone)]
 pub struct LogWriter {
-    sender: mpsc::Sender<Message>,
+    sender: SyncSender<Message>,
     counters: Arc<Counters>,
     path: PathBuf,
 }
@@ -131,11 +179,10 @@ impl LogWriter {
     /// could not be written (they are counted as lost) or the writer has stopped.
     pub async fn flush(&self) -> Result<(), LogsError> {
         let (ack, answer) = oneshot::channel();
-        self.sender
-            .send(Message::Flush(Ack::Async(ack)))
+        self.counters
+            .send(&self.sender, Message::Flush(Ack::Async(ack)))
             .await
             .map_err(|_| self.stopped())?;
-        self.counters.wake.notify_one();
         let result = answer.await.map_err(|_| self.stopped())?;
         result.map_err(|reason| LogsError::Write {
             path: self.path.clone(),
@@ -163,12 +210,12 @@ impl LogWriter {
 
     /// Rows waiting in the queue right now.
     pub fn queued(&self) -> usize {
-        self.sender.max_capacity() - self.sender.capacity()
+        self.counters.queued.load(Ordering::Relaxed)
     }
 
     /// The queue's capacity, in rows.
     pub fn queue_capacity(&self) -> usize {
-        self.sender.max_capacity()
+        self.counters.capacity
     }
 
     /// The database file.
@@ -188,16 +235,17 @@ impl LogWriter {
         wait: Duration,
     ) -> Result<(), LogsError> {
         let deadline = Instant::now() + wait;
-        let (ack, answer) = std::sync::mpsc::sync_channel(1);
+        let (ack, answer) = sync_channel(1);
         let mut message = message(Ack::Blocking(ack));
         loop {
-            match self.sender.try_send(message) {
+            match self.counters.try_send(&self.sender, message) {
                 Ok(()) => {
                     self.counters.wake.notify_one();
                     break;
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.stopped()),
-                Err(mpsc::error::TrySendError::Full(returned)) => {
+                Err(TrySendError::Disconnected(_)) => return Err(self.stopped()),
+                Err(TrySendError::Full(returned)) => {
+                    self.counters.wake.notify_one();
                     if Instant::now() >= deadline {
                         return Err(self.timed_out(wait));
                     }
@@ -262,11 +310,13 @@ impl LogGuard {
         let statement = format!("PRAGMA max_page_count = {pages}");
         let sent = self
             .writer
-            .sender
-            .send(Message::Execute(statement, Ack::Async(ack)))
+            .counters
+            .send(
+                &self.writer.sender,
+                Message::Execute(statement, Ack::Async(ack)),
+            )
             .await;
         assert!(sent.is_ok(), "writer stopped");
-        self.writer.counters.wake.notify_one();
         assert_eq!(answer.await.ok(), Some(Ok(())));
     }
 }
@@ -285,7 +335,8 @@ pub fn start_log_writer(
     config: LogWriterConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<(LogLayer, LogGuard), LogsError> {
-    let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+    let capacity = config.queue_capacity.max(1);
+    let (sender, receiver): (SyncSender<Message>, Receiver<Message>) = sync_channel(capacity);
     let counters = Arc::new(Counters {
         enqueued: AtomicU64::new(0),
         written: AtomicU64::new(0),
@@ -294,12 +345,12 @@ pub fn start_log_writer(
         lost_write_failed: AtomicU64::new(0),
         dropped_writer_stopped: AtomicU64::new(0),
         wake: Notify::new(),
-        wake_at_queued: config
-            .flush_batch_rows
-            .clamp(1, config.queue_capacity.max(1)),
+        wake_at_queued: config.flush_batch_rows.clamp(1, capacity),
+        queued: AtomicUsize::new(0),
+        capacity,
     });
     let process_uuid: Arc<str> = Arc::from(config.process_uuid.as_str());
-    let (opened_sender, opened) = std::sync::mpsc::sync_channel(1);
+    let (opened_sender, opened) = sync_channel(1);
     let state = WriterState::new(
         path.to_path_buf(),
         config,

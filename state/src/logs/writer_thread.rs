@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
-use tokio::sync::mpsc;
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::Clock;
 use crate::logs::retention::query_error;
@@ -71,7 +71,7 @@ impl WriterState {
     /// The thread's body: open the database, report the outcome on `opened`, then drain.
     pub(crate) fn run(
         mut self,
-        receiver: mpsc::Receiver<Message>,
+        receiver: Receiver<Message>,
         opened: std::sync::mpsc::SyncSender<Result<(), LogsError>>,
     ) {
         IN_LOG_WRITER.with(|flag| flag.set(true));
@@ -118,11 +118,7 @@ impl WriterState {
         Ok((store, conn))
     }
 
-    async fn drain(
-        &mut self,
-        mut receiver: mpsc::Receiver<Message>,
-        mut conn: PoolConnection<Sqlite>,
-    ) {
+    async fn drain(&mut self, receiver: Receiver<Message>, mut conn: PoolConnection<Sqlite>) {
         let batch_rows = self.config.flush_batch_rows.max(1);
         let take_rows = batch_rows.max(MAX_BATCH_ROWS);
         let mut incoming = Vec::with_capacity(take_rows);
@@ -139,7 +135,10 @@ impl WriterState {
                     () = tokio::time::sleep_until(tick) => {}
                 }
             }
-            let closed = take_available(&mut receiver, &mut incoming, take_rows);
+            let closed = take_available(&receiver, &mut incoming, take_rows);
+            self.counters
+                .queued
+                .fetch_sub(incoming.len(), Ordering::Relaxed);
             for message in incoming.drain(..) {
                 match message {
                     Message::Row(entry) => self.batch.push(entry),
@@ -177,7 +176,7 @@ impl WriterState {
             if closed {
                 return;
             }
-            backlog = receiver.len() >= batch_rows;
+            backlog = self.counters.queued.load(Ordering::Relaxed) >= batch_rows;
         }
     }
 
@@ -266,16 +265,12 @@ impl WriterState {
 
 /// Moves up to `limit` queued messages into `incoming` without waiting; true when every sender
 /// is gone.
-fn take_available(
-    receiver: &mut mpsc::Receiver<Message>,
-    incoming: &mut Vec<Message>,
-    limit: usize,
-) -> bool {
+fn take_available(receiver: &Receiver<Message>, incoming: &mut Vec<Message>, limit: usize) -> bool {
     while incoming.len() < limit {
         match receiver.try_recv() {
             Ok(message) => incoming.push(message),
-            Err(mpsc::error::TryRecvError::Empty) => return false,
-            Err(mpsc::error::TryRecvError::Disconnected) => return true,
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => return true,
         }
     }
     false
