@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use codex_state::SystemClock;
-use codex_state::logs::{LogGuard, LogWriterConfig, start_log_writer};
+use codex_state::logs::{LogGuard, LogWriterConfig, logs_db_path, start_log_writer};
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{EnvFilter, Targets};
@@ -65,7 +65,7 @@ pub fn init_stderr_only() {
 fn open_logs_db(home: &HomeArgs) -> anyhow::Result<(codex_state::logs::LogLayer, LogGuard)> {
     let homes = home.resolve()?;
     let layer_and_guard = start_log_writer(
-        &homes.logs_db_path(),
+        &logs_db_path(&homes)?,
         LogWriterConfig::default(),
         Arc::new(SystemClock),
     )?;

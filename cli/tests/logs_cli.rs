@@ -37,12 +37,12 @@ fn entry(level: LogLevel, thread_id: Option<&str>, body: &str) -> LogEntry {
         ts: now.timestamp(),
         ts_nanos: i64::from(now.timestamp_subsec_nanos()),
         level,
-        target: "codex_memories::phase1".to_string(),
+        target: "codex_memories::phase1".into(),
         body: body.to_string(),
         thread_id: thread_id.map(str::to_string),
-        process_uuid: "test-process".to_string(),
-        module_path: Some("codex_memories::phase1".to_string()),
-        file: Some("memories/src/phase1.rs".to_string()),
+        process_uuid: "test-process".into(),
+        module_path: Some("codex_memories::phase1".into()),
+        file: Some("memories/src/phase1.rs".into()),
         line: Some(1),
     }
 }
@@ -220,4 +220,50 @@ fn follow_prints_a_row_written_after_it_started_and_ctrl_c_exits_zero() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn a_logs_db_that_cannot_be_opened_costs_one_warning_not_the_command() {
+    let home = tempfile::tempdir().unwrap();
+    let blocker = home.path().join("db-is-a-file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../examples/codex-home/sessions/2026/05/04/rollout-2026-05-04T09-12-03-019df1d4-69b8-78f7-9da1-494c73cf256d.jsonl",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+        .env_remove("RUST_LOG")
+        .arg("--sqlite-home")
+        .arg(&blocker)
+        .args(["inspect", "--json"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("warning: not recording logs").count(),
+        1,
+        "{stderr}"
+    );
+    let _: Value = serde_json::from_slice(&output.stdout).unwrap();
+}
+
+#[test]
+fn stdout_stays_clean_json_whatever_rust_log_says() {
+    let home = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../examples/codex-home/sessions/2026/05/04/rollout-2026-05-04T09-12-03-019df1d4-69b8-78f7-9da1-494c73cf256d.jsonl",
+    );
+    let output = bin(home.path())
+        .env("RUST_LOG", "trace")
+        .args(["inspect", "--json"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let _: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("codex-memories started"),
+        "the started event should reach stderr at RUST_LOG=trace"
+    );
 }

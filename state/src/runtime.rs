@@ -63,7 +63,7 @@ impl StateRuntime {
 }
 
 /// Our databases must not sit at the Codex home root, beside Codex's own `state_*.sqlite`.
-fn refuse_codex_home_root(homes: &Homes) -> Result<(), StateError> {
+pub(crate) fn refuse_codex_home_root(homes: &Homes) -> Result<(), StateError> {
     if same_folder(&homes.sqlite_home, &homes.codex_home) {
         return Err(StateError::SqliteHomeIsCodexHome {
             path: homes.sqlite_home.clone(),

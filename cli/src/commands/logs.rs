@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use codex_state::SystemClock;
-use codex_state::logs::{LogLevel, LogOrder, LogQuery, LogRow, LogStore};
+use codex_state::logs::{LogLevel, LogOrder, LogQuery, LogRow, LogStore, logs_db_path};
 
 use crate::commands::HomeArgs;
 
@@ -52,7 +52,7 @@ pub struct LogsArgs {
 /// Runs `logs`.
 pub async fn run(args: LogsArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let homes = home.resolve()?;
-    let path = homes.logs_db_path();
+    let path = logs_db_path(&homes)?;
     let store = LogStore::open(&path, Arc::new(SystemClock))
         .await
         .with_context(|| format!("cannot open the logs database {}", path.display()))?;

@@ -2,8 +2,10 @@
 //! entry is what the layer builds and the writer inserts; its `estimated_bytes` is the cost the
 //! retention caps count, computed once here so every writer agrees on it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -101,18 +103,18 @@ pub struct LogEntry {
     pub ts_nanos: i64,
     /// The event's level.
     pub level: LogLevel,
-    /// The event's target (usually its module path).
-    pub target: String,
+    /// The event's target (usually its module path); borrowed from the callsite when it can be.
+    pub target: Cow<'static, str>,
     /// The span chain then the event's message and fields.
     pub body: String,
     /// The Codex thread the event belongs to, if any.
     pub thread_id: Option<String>,
-    /// The process that wrote the row.
-    pub process_uuid: String,
+    /// The process that wrote the row (shared, not copied, by every row of a writer).
+    pub process_uuid: Arc<str>,
     /// The module the event came from.
-    pub module_path: Option<String>,
+    pub module_path: Option<Cow<'static, str>>,
     /// The source file the event came from.
-    pub file: Option<String>,
+    pub file: Option<Cow<'static, str>>,
     /// The source line the event came from.
     pub line: Option<u32>,
 }
@@ -124,8 +126,8 @@ impl LogEntry {
             + self.body.len()
             + self.thread_id.as_ref().map_or(0, String::len)
             + self.process_uuid.len()
-            + self.module_path.as_ref().map_or(0, String::len)
-            + self.file.as_ref().map_or(0, String::len);
+            + self.module_path.as_ref().map_or(0, |text| text.len())
+            + self.file.as_ref().map_or(0, |text| text.len());
         i64::try_from(text)
             .unwrap_or(i64::MAX)
             .saturating_add(ROW_OVERHEAD_BYTES)

@@ -4,11 +4,12 @@
 //! never waits: a full queue drops the event and counts it. Events from the writer's own thread
 //! and from the SQL driver are ignored, so logging can never feed back into itself.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::{SyncSender, TrySendError};
 
-use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -16,7 +17,8 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::Clock;
-use crate::logs::writer::{Counters, Message, in_log_writer};
+use crate::logs::writer::{Counters, Message};
+use crate::logs::writer_thread::in_log_writer;
 use crate::logs::{EXCLUDED_TARGET_PREFIXES, LogEntry, LogLevel};
 
 /// Bodies longer than this many bytes are cut (on a character boundary) and marked.
@@ -29,7 +31,7 @@ const TRUNCATION_MARKER: &str = " …[truncated]";
 /// The layer feeding the logs DB; build it with [`crate::logs::start_log_writer`].
 #[derive(Debug, Clone)]
 pub struct LogLayer {
-    sender: mpsc::Sender<Message>,
+    sender: SyncSender<Message>,
     counters: Arc<Counters>,
     clock: Arc<dyn Clock>,
     process_uuid: Arc<str>,
@@ -37,7 +39,7 @@ pub struct LogLayer {
 
 impl LogLayer {
     pub(crate) fn new(
-        sender: mpsc::Sender<Message>,
+        sender: SyncSender<Message>,
         counters: Arc<Counters>,
         clock: Arc<dyn Clock>,
         process_uuid: Arc<str>,
@@ -58,7 +60,8 @@ struct SpanFields {
     thread_id: Option<String>,
 }
 
-/// Writes fields as `name=value` separated by spaces, keeping `message` and `thread_id` apart.
+/// Writes fields as `name=value` separated by spaces; `message` (when `message` is given) is
+/// appended there instead, after a space, and `thread_id` is also captured.
 struct FieldWriter<'a> {
     fields: &'a mut String,
     message: Option<&'a mut String>,
@@ -73,6 +76,9 @@ impl FieldWriter<'_> {
         if field.name() == "message"
             && let Some(message) = self.message.as_deref_mut()
         {
+            if !message.is_empty() {
+                message.push(' ');
+            }
             let _ = message.write_fmt(value);
             return;
         }
@@ -155,22 +161,19 @@ where
                 body.push(':');
             }
         }
-        let mut message = String::new();
+        // The message goes straight after the span chain; other fields follow it.
         let mut fields = String::new();
         let mut event_thread_id = None;
         event.record(&mut FieldWriter {
             fields: &mut fields,
-            message: Some(&mut message),
+            message: Some(&mut body),
             thread_id: &mut event_thread_id,
         });
-        for part in [message, fields] {
-            if part.is_empty() {
-                continue;
-            }
+        if !fields.is_empty() {
             if !body.is_empty() {
                 body.push(' ');
             }
-            body.push_str(&part);
+            body.push_str(&fields);
         }
         truncate_body(&mut body);
         let now = self.clock.now();
@@ -178,19 +181,24 @@ where
             ts: now.timestamp(),
             ts_nanos: i64::from(now.timestamp_subsec_nanos()),
             level: LogLevel::from(*metadata.level()),
-            target: metadata.target().to_string(),
+            target: Cow::Borrowed(metadata.target()),
             body,
             thread_id: event_thread_id.or(thread_id),
-            process_uuid: self.process_uuid.to_string(),
-            module_path: metadata.module_path().map(str::to_string),
-            file: metadata.file().map(str::to_string),
+            process_uuid: self.process_uuid.clone(),
+            module_path: metadata.module_path().map(Cow::Borrowed),
+            file: metadata.file().map(Cow::Borrowed),
             line: metadata.line(),
         };
-        match self.sender.try_send(Message::Row(entry)) {
+        match self.counters.try_send(&self.sender, Message::Row(entry)) {
             Ok(()) => {
                 self.counters.enqueued.fetch_add(1, Ordering::Relaxed);
+                let queued = self.counters.queued.load(Ordering::Relaxed);
+                if queued >= self.counters.wake_at_queued {
+                    self.counters.wake.notify_one();
+                }
             }
             Err(TrySendError::Full(_)) => {
+                self.counters.wake.notify_one();
                 self.counters
                     .dropped_queue_full
                     .fetch_add(1, Ordering::Relaxed);
@@ -198,7 +206,7 @@ where
                     .queue_full_unreported
                     .fetch_add(1, Ordering::Relaxed);
             }
-            Err(TrySendError::Closed(_)) => {
+            Err(TrySendError::Disconnected(_)) => {
                 self.counters
                     .dropped_writer_stopped
                     .fetch_add(1, Ordering::Relaxed);

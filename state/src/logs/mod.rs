@@ -13,10 +13,14 @@ mod query;
 mod retention;
 mod store;
 mod writer;
+mod writer_thread;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+
+use crate::{Homes, StateError};
 
 pub use entry::{LogEntry, LogLevel, ROW_OVERHEAD_BYTES, UnknownLogLevel};
 pub use error::LogsError;
@@ -26,16 +30,27 @@ pub use retention::LogRetention;
 pub use store::LogStore;
 pub use writer::{LogGuard, LogStats, LogWriter, LogWriterConfig, process_uuid, start_log_writer};
 
+/// `<sqlite_home>/logs_1.sqlite`, refusing a sqlite home at the Codex home root, where Codex keeps
+/// its own `logs_*.sqlite` that we must never open.
+pub fn logs_db_path(homes: &Homes) -> Result<PathBuf, StateError> {
+    crate::runtime::refuse_codex_home_root(homes)?;
+    Ok(homes.logs_db_path())
+}
+
 /// The logs DB's schema, embedded at build time from `state/logs_migrations/`.
 pub(crate) static LOGS_MIGRATOR: Migrator = sqlx::migrate!("./logs_migrations");
 
 /// How many rows may wait between the logging call and the writer; past it events are dropped
 /// (and counted).
 pub const LOG_QUEUE_CAPACITY: usize = 16 * 1024;
-/// How long a row may wait in the writer before its batch is committed.
+/// The writer's tick: queued rows are committed at least this often (a row waits at most one
+/// tick), and an idle writer wakes only this often.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// A batch is committed as soon as it holds this many rows.
 pub const FLUSH_BATCH_ROWS: usize = 256;
+/// The most rows one commit takes when more are already queued: under a backlog, batches grow
+/// to amortise the commit (and retention) cost instead of falling behind.
+pub const MAX_BATCH_ROWS: usize = 4_096;
 /// How long the writer waits for another connection's lock before giving up on a batch (and
 /// counting its rows as lost). Shorter than the state DBs' timeout: logs must not pile up.
 pub const LOG_WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(2);

@@ -16,12 +16,12 @@ fn entry(ts: i64, level: LogLevel, thread_id: Option<&str>, body: &str, file: &s
         ts,
         ts_nanos: 500,
         level,
-        target: "codex_memories::phase1".to_string(),
+        target: "codex_memories::phase1".into(),
         body: body.to_string(),
         thread_id: thread_id.map(str::to_string),
-        process_uuid: "p".to_string(),
-        module_path: Some(format!("codex_memories::{}", file.trim_end_matches(".rs"))),
-        file: Some(format!("memories/src/{file}")),
+        process_uuid: "p".into(),
+        module_path: Some(format!("codex_memories::{}", file.trim_end_matches(".rs")).into()),
+        file: Some(format!("memories/src/{file}").into()),
         line: Some(7),
     }
 }
@@ -157,7 +157,7 @@ async fn every_filter_selects_exactly_its_rows() {
         (
             "module or file",
             LogQuery {
-                module_or_file: Some("client".to_string()),
+                module_or_file: Some("client".into()),
                 ..oldest_first.clone()
             },
             vec![3],
@@ -221,12 +221,12 @@ async fn a_row_comes_back_whole() {
             ts: NOW - 200,
             ts_nanos: 500,
             level: "INFO".to_string(),
-            target: "codex_memories::phase1".to_string(),
+            target: "codex_memories::phase1".into(),
             body: "claimed job".to_string(),
             thread_id: Some("t1".to_string()),
-            process_uuid: "p".to_string(),
-            module_path: Some("codex_memories::phase1".to_string()),
-            file: Some("memories/src/phase1.rs".to_string()),
+            process_uuid: "p".into(),
+            module_path: Some("codex_memories::phase1".into()),
+            file: Some("memories/src/phase1.rs".into()),
             line: Some(7),
             estimated_bytes: written.estimated_bytes(),
         }]

@@ -48,20 +48,20 @@ impl Default for LogRetention {
 
 /// A retention scope: a thread, or a process's thread-less rows.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Scope {
-    Thread(String),
-    Process(String),
+pub(crate) enum Scope<'a> {
+    Thread(&'a str),
+    Process(&'a str),
 }
 
-impl Scope {
-    pub(crate) fn of(entry: &LogEntry) -> Self {
+impl<'a> Scope<'a> {
+    pub(crate) fn of(entry: &'a LogEntry) -> Self {
         match &entry.thread_id {
-            Some(thread_id) => Scope::Thread(thread_id.clone()),
-            None => Scope::Process(entry.process_uuid.clone()),
+            Some(thread_id) => Scope::Thread(thread_id),
+            None => Scope::Process(&entry.process_uuid),
         }
     }
 
-    fn parts(&self) -> (&'static str, &str) {
+    fn parts(&self) -> (&'static str, &'a str) {
         match self {
             Scope::Thread(key) => ("thread", key),
             Scope::Process(key) => ("process", key),
@@ -70,14 +70,14 @@ impl Scope {
 }
 
 /// Rows and bytes added to each scope by one batch.
-pub(crate) type ScopeTotals = BTreeMap<Scope, (i64, i64)>;
+pub(crate) type ScopeTotals<'a> = BTreeMap<Scope<'a>, (i64, i64)>;
 
 /// Deletes rows past the age limit, then adds `added` to the running totals and trims every
 /// touched scope that is now over a cap. Runs on the insert transaction's connection.
 pub(crate) async fn enforce(
     conn: &mut SqliteConnection,
     path: &Path,
-    added: &ScopeTotals,
+    added: &ScopeTotals<'_>,
     retention: &LogRetention,
     now_unix_seconds: i64,
 ) -> Result<(), LogsError> {
@@ -105,7 +105,7 @@ pub(crate) async fn enforce(
     Ok(())
 }
 
-fn caps(scope: &Scope, retention: &LogRetention) -> (i64, i64) {
+fn caps(scope: &Scope<'_>, retention: &LogRetention) -> (i64, i64) {
     match scope {
         Scope::Thread(_) => (
             retention.max_rows_per_thread,
@@ -176,7 +176,7 @@ async fn delete_expired(
 async fn trim(
     conn: &mut SqliteConnection,
     path: &Path,
-    scope: &Scope,
+    scope: &Scope<'_>,
     retention: &LogRetention,
 ) -> Result<(), LogsError> {
     let (max_rows, max_bytes) = caps(scope, retention);
@@ -188,15 +188,18 @@ async fn trim(
         Scope::Thread(_) => "thread_id = ?1",
         Scope::Process(_) => "process_uuid = ?1 AND thread_id IS NULL",
     };
-    // Walking newest first, the first row past either cap and every older one go.
-    let boundary_sql = format!(
-        "SELECT MAX(id) FROM (SELECT id, \
+    // Walking newest first, the first row past either cap and every older one go; the rows
+    // before it are what stays, so one scan (of the covering index) yields the new totals too.
+    let scan_sql = format!(
+        "SELECT MAX(CASE WHEN over THEN id END), \
+         COALESCE(MAX(CASE WHEN over THEN NULL ELSE n END), 0), \
+         COALESCE(MAX(CASE WHEN over THEN NULL ELSE total END), 0) \
+         FROM (SELECT id, n, total, (n > ?2 OR total > ?3) AS over FROM (SELECT id, \
          ROW_NUMBER() OVER newest AS n, SUM(estimated_bytes) OVER newest AS total \
          FROM logs WHERE {filter} \
-         WINDOW newest AS (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) \
-         WHERE n > ?2 OR total > ?3"
+         WINDOW newest AS (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)))"
     );
-    let (boundary,): (Option<i64>,) = sqlx::query_as(&boundary_sql)
+    let (boundary, kept_rows, kept_bytes): (Option<i64>, i64, i64) = sqlx::query_as(&scan_sql)
         .bind(key)
         .bind(keep_rows)
         .bind(keep_bytes)
@@ -211,18 +214,11 @@ async fn trim(
             .await
             .map_err(|source| query_error("trim logs", path, source))?;
     }
-    let (rows, bytes): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), COALESCE(SUM(estimated_bytes), 0) FROM logs WHERE {filter}"
-    ))
-    .bind(key)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|source| query_error("count logs", path, source))?;
     sqlx::query("UPDATE log_usage SET rows = ?3, bytes = ?4 WHERE scope = ?1 AND key = ?2")
         .bind(kind)
         .bind(key)
-        .bind(rows)
-        .bind(bytes)
+        .bind(kept_rows)
+        .bind(kept_bytes)
         .execute(&mut *conn)
         .await
         .map_err(|source| query_error("update log usage", path, source))?;

@@ -19,10 +19,10 @@ fn entry(thread_id: Option<&str>, ts: i64, body: &str) -> LogEntry {
         ts,
         ts_nanos: 0,
         level: LogLevel::Info,
-        target: "t".to_string(),
+        target: "t".into(),
         body: body.to_string(),
         thread_id: thread_id.map(str::to_string),
-        process_uuid: PROCESS.to_string(),
+        process_uuid: PROCESS.into(),
         module_path: None,
         file: None,
         line: None,
@@ -177,7 +177,7 @@ async fn thread_less_rows_are_capped_per_process_and_thread_rows_do_not_count() 
     )
     .await;
     let mut other_process = entry(None, NOW, "other process");
-    other_process.process_uuid = "process-b".to_string();
+    other_process.process_uuid = "process-b".into();
     store
         .insert(&[
             other_process,

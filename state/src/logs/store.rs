@@ -112,10 +112,10 @@ pub(crate) async fn insert_batch(
             row.push_bind(entry.ts)
                 .push_bind(entry.ts_nanos)
                 .push_bind(entry.level.as_str())
-                .push_bind(entry.target.as_str())
+                .push_bind(entry.target.as_ref())
                 .push_bind(entry.body.as_str())
                 .push_bind(entry.thread_id.as_deref())
-                .push_bind(entry.process_uuid.as_str())
+                .push_bind(entry.process_uuid.as_ref())
                 .push_bind(entry.module_path.as_deref())
                 .push_bind(entry.file.as_deref())
                 .push_bind(entry.line)
@@ -132,4 +132,59 @@ pub(crate) async fn insert_batch(
         .await
         .map_err(|source| query_error("commit logs", path, source))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::{ManualClock, StateError};
+
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(ManualClock::new(
+            DateTime::from_timestamp(1_763_000_000, 0).unwrap(),
+        ))
+    }
+
+    #[tokio::test]
+    async fn opening_creates_the_logs_schema_and_a_newer_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codex-memories/logs_1.sqlite");
+        let store = LogStore::open(&path, clock()).await.unwrap();
+        let names: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let names: Vec<String> = names.into_iter().map(|(name,)| name).collect();
+        assert_eq!(
+            names,
+            vec![
+                "_sqlx_migrations",
+                "log_usage",
+                "logs",
+                "logs_by_level",
+                "logs_by_process_uuid",
+                "logs_by_thread_id",
+                "logs_by_ts",
+            ]
+        );
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+             execution_time) VALUES (9001, 'from the future', 1, x'00', 0)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+        let error = LogStore::open(&path, clock()).await.unwrap_err();
+        assert!(
+            matches!(error, LogsError::Open(StateError::NewerSchema { .. })),
+            "{error:?}"
+        );
+    }
 }

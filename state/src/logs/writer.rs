@@ -1,43 +1,27 @@
-//! The background writer: a dedicated thread with its own current-thread tokio runtime (so it
-//! keeps working while the host's runtime shuts down) that drains the queue in batches and
-//! commits each batch, with retention, in one transaction — on [`FLUSH_BATCH_ROWS`], on
-//! [`FLUSH_INTERVAL`], on [`LogWriter::flush`] and on shutdown. Drops (queue full) and losses
-//! (a batch that could not be written) are counted and reported as a WARN row by the next commit
-//! that succeeds. It never panics on a database error; the rows of a failed batch are lost.
+//! Starting and driving the background writer: its configuration, the queue's messages, the
+//! counters shared with the layer, the [`LogWriter`] handle (flush, stats) and the [`LogGuard`]
+//! that stops it. The thread's own loop lives in `writer_thread.rs`. Flushes and shutdowns wait
+//! for the writer's answer, never longer than the caller allows when it is not async.
 
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sqlx::Sqlite;
-use sqlx::pool::PoolConnection;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use tokio::sync::{Notify, oneshot};
 
 use crate::Clock;
-use crate::logs::retention::query_error;
-use crate::logs::store::insert_batch;
+use crate::logs::writer_thread::WriterState;
 use crate::logs::{
     FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY, LOG_WRITER_BUSY_TIMEOUT, LogEntry,
-    LogLayer, LogLevel, LogRetention, LogStore, LogsError, SHUTDOWN_FLUSH_WAIT,
+    LogLayer, LogRetention, LogsError, SHUTDOWN_FLUSH_WAIT,
 };
 
 /// How often a blocking flush retries handing its marker to a full queue.
 const FULL_QUEUE_RETRY: Duration = Duration::from_millis(1);
-/// The target of the writer's own report rows.
-const WRITER_TARGET: &str = "codex_state::logs";
-
-thread_local! {
-    static IN_LOG_WRITER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether the current thread is a log writer (whose own events must not be logged).
-pub(crate) fn in_log_writer() -> bool {
-    IN_LOG_WRITER.with(Cell::get)
-}
-
 /// This process's id in the `process_uuid` column, the same for every writer it starts.
 pub fn process_uuid() -> &'static str {
     static PROCESS_UUID: OnceLock<String> = OnceLock::new();
@@ -63,7 +47,7 @@ pub(crate) enum Ack {
 }
 
 impl Ack {
-    fn send(self, result: Result<(), String>) {
+    pub(crate) fn send(self, result: Result<(), String>) {
         // A caller that stopped waiting is not an error.
         match self {
             Ack::Async(sender) => {
@@ -77,7 +61,7 @@ impl Ack {
 }
 
 /// Counters shared by the layer, the writer and the handles.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Counters {
     pub(crate) enqueued: AtomicU64,
     pub(crate) written: AtomicU64,
@@ -85,6 +69,56 @@ pub(crate) struct Counters {
     pub(crate) queue_full_unreported: AtomicU64,
     pub(crate) lost_write_failed: AtomicU64,
     pub(crate) dropped_writer_stopped: AtomicU64,
+    /// Wakes a writer that holds rows: a batch's worth is queued, or a flush or shutdown is.
+    pub(crate) wake: Notify,
+    /// Queued rows at which the layer wakes the writer.
+    pub(crate) wake_at_queued: usize,
+    /// Messages in the queue: counted up before each send (down again if it fails) and down by
+    /// the writer as it takes them, since the channel does not say.
+    pub(crate) queued: AtomicUsize,
+    /// The queue's capacity.
+    pub(crate) capacity: usize,
+}
+
+impl Counters {
+    /// Hands `message` to the queue without waiting, keeping `queued` right.
+    // The error gives the message back, as the channel's own `try_send` does.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn try_send(
+        &self,
+        sender: &SyncSender<Message>,
+        message: Message,
+    ) -> Result<(), TrySendError<Message>> {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        let sent = sender.try_send(message);
+        if sent.is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        sent
+    }
+
+    /// Hands `message` to the queue, waiting (asynchronously) while it is full, and wakes the
+    /// writer; gives the message back when the writer has stopped.
+    async fn send(
+        &self,
+        sender: &SyncSender<Message>,
+        mut message: Message,
+    ) -> Result<(), Message> {
+        loop {
+            match self.try_send(sender, message) {
+                Ok(()) => {
+                    self.wake.notify_one();
+                    return Ok(());
+                }
+                Err(TrySendError::Disconnected(returned)) => return Err(returned),
+                Err(TrySendError::Full(returned)) => {
+                    message = returned;
+                    self.wake.notify_one();
+                    tokio::time::sleep(FULL_QUEUE_RETRY).await;
+                }
+            }
+        }
+    }
 }
 
 /// What the layer and writer have done so far (monotonic totals).
@@ -135,7 +169,7 @@ impl Default for LogWriterConfig {
 /// A handle on a running writer: flush it, read its counters.
 #[derive(Debug, Clone)]
 pub struct LogWriter {
-    sender: mpsc::Sender<Message>,
+    sender: SyncSender<Message>,
     counters: Arc<Counters>,
     path: PathBuf,
 }
@@ -145,8 +179,8 @@ impl LogWriter {
     /// could not be written (they are counted as lost) or the writer has stopped.
     pub async fn flush(&self) -> Result<(), LogsError> {
         let (ack, answer) = oneshot::channel();
-        self.sender
-            .send(Message::Flush(Ack::Async(ack)))
+        self.counters
+            .send(&self.sender, Message::Flush(Ack::Async(ack)))
             .await
             .map_err(|_| self.stopped())?;
         let result = answer.await.map_err(|_| self.stopped())?;
@@ -176,12 +210,12 @@ impl LogWriter {
 
     /// Rows waiting in the queue right now.
     pub fn queued(&self) -> usize {
-        self.sender.max_capacity() - self.sender.capacity()
+        self.counters.queued.load(Ordering::Relaxed)
     }
 
     /// The queue's capacity, in rows.
     pub fn queue_capacity(&self) -> usize {
-        self.sender.max_capacity()
+        self.counters.capacity
     }
 
     /// The database file.
@@ -201,13 +235,17 @@ impl LogWriter {
         wait: Duration,
     ) -> Result<(), LogsError> {
         let deadline = Instant::now() + wait;
-        let (ack, answer) = std::sync::mpsc::sync_channel(1);
+        let (ack, answer) = sync_channel(1);
         let mut message = message(Ack::Blocking(ack));
         loop {
-            match self.sender.try_send(message) {
-                Ok(()) => break,
-                Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.stopped()),
-                Err(mpsc::error::TrySendError::Full(returned)) => {
+            match self.counters.try_send(&self.sender, message) {
+                Ok(()) => {
+                    self.counters.wake.notify_one();
+                    break;
+                }
+                Err(TrySendError::Disconnected(_)) => return Err(self.stopped()),
+                Err(TrySendError::Full(returned)) => {
+                    self.counters.wake.notify_one();
                     if Instant::now() >= deadline {
                         return Err(self.timed_out(wait));
                     }
@@ -272,8 +310,11 @@ impl LogGuard {
         let statement = format!("PRAGMA max_page_count = {pages}");
         let sent = self
             .writer
-            .sender
-            .send(Message::Execute(statement, Ack::Async(ack)))
+            .counters
+            .send(
+                &self.writer.sender,
+                Message::Execute(statement, Ack::Async(ack)),
+            )
             .await;
         assert!(sent.is_ok(), "writer stopped");
         assert_eq!(answer.await.ok(), Some(Ok(())));
@@ -294,20 +335,29 @@ pub fn start_log_writer(
     config: LogWriterConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<(LogLayer, LogGuard), LogsError> {
-    let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
-    let counters = Arc::new(Counters::default());
+    let capacity = config.queue_capacity.max(1);
+    let (sender, receiver): (SyncSender<Message>, Receiver<Message>) = sync_channel(capacity);
+    let counters = Arc::new(Counters {
+        enqueued: AtomicU64::new(0),
+        written: AtomicU64::new(0),
+        dropped_queue_full: AtomicU64::new(0),
+        queue_full_unreported: AtomicU64::new(0),
+        lost_write_failed: AtomicU64::new(0),
+        dropped_writer_stopped: AtomicU64::new(0),
+        wake: Notify::new(),
+        wake_at_queued: config.flush_batch_rows.clamp(1, capacity),
+        queued: AtomicUsize::new(0),
+        capacity,
+    });
     let process_uuid: Arc<str> = Arc::from(config.process_uuid.as_str());
-    let (opened_sender, opened) = std::sync::mpsc::sync_channel(1);
-    let state = WriterState {
-        path: path.to_path_buf(),
+    let (opened_sender, opened) = sync_channel(1);
+    let state = WriterState::new(
+        path.to_path_buf(),
         config,
-        clock: clock.clone(),
-        counters: counters.clone(),
-        batch: Vec::new(),
-        lost_unreported: 0,
-        last_failure: None,
-        failure_since_flush: None,
-    };
+        clock.clone(),
+        counters.clone(),
+        process_uuid.clone(),
+    );
     let thread = std::thread::Builder::new()
         .name("codex-log-writer".to_string())
         .spawn(move || state.run(receiver, opened_sender))
@@ -334,219 +384,6 @@ pub fn start_log_writer(
         thread: Some(thread),
     };
     Ok((layer, guard))
-}
-
-/// Everything the writer thread owns.
-struct WriterState {
-    path: PathBuf,
-    config: LogWriterConfig,
-    clock: Arc<dyn Clock>,
-    counters: Arc<Counters>,
-    batch: Vec<LogEntry>,
-    /// Rows lost to failed batches not yet reported in a WARN row.
-    lost_unreported: u64,
-    last_failure: Option<String>,
-    /// The first failure since the last flush, which that flush reports.
-    failure_since_flush: Option<String>,
-}
-
-impl WriterState {
-    fn run(
-        mut self,
-        receiver: mpsc::Receiver<Message>,
-        opened: std::sync::mpsc::SyncSender<Result<(), LogsError>>,
-    ) {
-        IN_LOG_WRITER.with(|flag| flag.set(true));
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(source) => {
-                let _ = opened.send(Err(LogsError::Spawn {
-                    path: self.path.clone(),
-                    source,
-                }));
-                return;
-            }
-        };
-        runtime.block_on(async move {
-            let (store, conn) = match self.open().await {
-                Ok(opened) => opened,
-                Err(error) => {
-                    let _ = opened.send(Err(error));
-                    return;
-                }
-            };
-            let _ = opened.send(Ok(()));
-            self.drain(receiver, conn).await;
-            store.close().await;
-        });
-    }
-
-    async fn open(&self) -> Result<(LogStore, PoolConnection<Sqlite>), LogsError> {
-        let store = LogStore::open(&self.path, self.clock.clone()).await?;
-        let mut conn = store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|source| query_error("connect", &self.path, source))?;
-        // PRAGMA takes no bound parameters; the value is a number we computed.
-        let busy_ms = self.config.busy_timeout.as_millis().min(i32::MAX as u128);
-        sqlx::query(&format!("PRAGMA busy_timeout = {busy_ms}"))
-            .execute(&mut *conn)
-            .await
-            .map_err(|source| query_error("set busy timeout", &self.path, source))?;
-        Ok((store, conn))
-    }
-
-    async fn drain(
-        &mut self,
-        mut receiver: mpsc::Receiver<Message>,
-        mut conn: PoolConnection<Sqlite>,
-    ) {
-        let batch_rows = self.config.flush_batch_rows.max(1);
-        let mut incoming = Vec::with_capacity(batch_rows);
-        let mut deadline: Option<tokio::time::Instant> = None;
-        loop {
-            let received = match deadline {
-                None => receiver.recv_many(&mut incoming, batch_rows).await,
-                Some(at) => {
-                    match tokio::time::timeout_at(at, receiver.recv_many(&mut incoming, batch_rows))
-                        .await
-                    {
-                        Ok(received) => received,
-                        Err(_) => {
-                            let _ = self.commit(&mut conn).await;
-                            deadline = None;
-                            continue;
-                        }
-                    }
-                }
-            };
-            if received == 0 {
-                // Every sender is gone: commit what is left and stop.
-                let _ = self.commit(&mut conn).await;
-                return;
-            }
-            for message in incoming.drain(..) {
-                match message {
-                    Message::Row(entry) => {
-                        if self.batch.is_empty() {
-                            deadline =
-                                Some(tokio::time::Instant::now() + self.config.flush_interval);
-                        }
-                        self.batch.push(entry);
-                        if self.batch.len() >= batch_rows {
-                            let _ = self.commit(&mut conn).await;
-                            deadline = None;
-                        }
-                    }
-                    Message::Flush(ack) => {
-                        let result = self.commit(&mut conn).await;
-                        deadline = None;
-                        let earlier = self.failure_since_flush.take();
-                        ack.send(match earlier {
-                            Some(reason) => Err(reason),
-                            None => result,
-                        });
-                    }
-                    #[cfg(test)]
-                    Message::Execute(statement, ack) => {
-                        let result = sqlx::query(&statement)
-                            .execute(&mut *conn)
-                            .await
-                            .map(|_| ())
-                            .map_err(|error| error.to_string());
-                        ack.send(result);
-                    }
-                    Message::Shutdown(ack) => {
-                        let result = self.commit(&mut conn).await;
-                        let earlier = self.failure_since_flush.take();
-                        ack.send(match earlier {
-                            Some(reason) => Err(reason),
-                            None => result,
-                        });
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Commits the batch plus a WARN row for any unreported drops or losses.
-    async fn commit(&mut self, conn: &mut PoolConnection<Sqlite>) -> Result<(), String> {
-        let queue_drops = self
-            .counters
-            .queue_full_unreported
-            .swap(0, Ordering::Relaxed);
-        let rows = self.batch.len() as u64;
-        if rows == 0 && queue_drops == 0 && self.lost_unreported == 0 {
-            return Ok(());
-        }
-        if queue_drops > 0 {
-            let report = self.report(format!("dropped {queue_drops} log events: queue full"));
-            self.batch.push(report);
-        }
-        if self.lost_unreported > 0 {
-            let reason = self.last_failure.clone().unwrap_or_default();
-            let report = self.report(format!(
-                "lost {} log events: the logs database could not be written: {reason}",
-                self.lost_unreported
-            ));
-            self.batch.push(report);
-        }
-        let result = insert_batch(
-            conn,
-            &self.path,
-            &self.batch,
-            &self.config.retention,
-            self.clock.now_unix_seconds(),
-        )
-        .await;
-        let committed = self.batch.len() as u64;
-        self.batch.clear();
-        match result {
-            Ok(()) => {
-                self.counters
-                    .written
-                    .fetch_add(committed, Ordering::Relaxed);
-                self.lost_unreported = 0;
-                Ok(())
-            }
-            Err(error) => {
-                let reason = error.to_string();
-                self.counters
-                    .lost_write_failed
-                    .fetch_add(rows, Ordering::Relaxed);
-                self.lost_unreported += rows;
-                // The queue drops were not reported after all; the next commit tries again.
-                self.counters
-                    .queue_full_unreported
-                    .fetch_add(queue_drops, Ordering::Relaxed);
-                self.last_failure = Some(reason.clone());
-                self.failure_since_flush
-                    .get_or_insert_with(|| reason.clone());
-                Err(reason)
-            }
-        }
-    }
-
-    fn report(&self, body: String) -> LogEntry {
-        let now = self.clock.now();
-        LogEntry {
-            ts: now.timestamp(),
-            ts_nanos: i64::from(now.timestamp_subsec_nanos()),
-            level: LogLevel::Warn,
-            target: WRITER_TARGET.to_string(),
-            body,
-            thread_id: None,
-            process_uuid: self.config.process_uuid.clone(),
-            module_path: Some(module_path!().to_string()),
-            file: None,
-            line: None,
-        }
-    }
 }
 
 #[cfg(test)]

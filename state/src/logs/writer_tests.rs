@@ -11,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use super::*;
 use crate::ManualClock;
-use crate::logs::{LogOrder, LogQuery, LogRow};
+use crate::logs::{LogOrder, LogQuery, LogRow, LogStore, MAX_LOG_BODY_BYTES};
 
 const PROCESS: &str = "process-under-test";
 const THREAD_A: &str = "019a93b9-f380-7600-98ff-940e6b99603c";
@@ -28,7 +28,7 @@ fn manual_config() -> LogWriterConfig {
     LogWriterConfig {
         flush_interval: Duration::from_secs(3600),
         flush_batch_rows: 100_000,
-        process_uuid: PROCESS.to_string(),
+        process_uuid: PROCESS.into(),
         ..LogWriterConfig::default()
     }
 }
@@ -315,4 +315,52 @@ async fn a_full_database_costs_counted_losses_not_a_panic() {
         "expected a disk-full error, got {error}"
     );
     assert_eq!(guard.writer().stats().lost_write_failed, 8);
+}
+
+#[tokio::test]
+async fn the_nearest_span_with_a_thread_id_wins_and_long_bodies_are_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(&path, manual_config());
+    {
+        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+        let outer = tracing::info_span!("run", thread_id = THREAD_A);
+        let _outer = outer.enter();
+        let inner = tracing::info_span!("subagent", thread_id = THREAD_B);
+        let _inner = inner.enter();
+        let plain = tracing::info_span!("step");
+        let _plain = plain.enter();
+        tracing::info!("nested");
+        tracing::info!(payload = "é".repeat(MAX_LOG_BODY_BYTES).as_str(), "huge");
+    }
+    guard.writer().flush().await.unwrap();
+    let rows = rows(&path).await;
+    assert_eq!(
+        (rows[0].thread_id.as_deref(), rows[0].body.as_str()),
+        (
+            Some(THREAD_B),
+            format!("run{{thread_id={THREAD_A}}}:subagent{{thread_id={THREAD_B}}}:step: nested")
+                .as_str()
+        )
+    );
+    assert!(rows[1].body.len() <= MAX_LOG_BODY_BYTES);
+    assert!(
+        rows[1].body.ends_with(" …[truncated]"),
+        "{}",
+        &rows[1].body[..80]
+    );
+}
+
+#[test]
+fn the_logs_db_is_never_put_at_the_codex_home_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = crate::logs::logs_db_path(&crate::Homes::new(dir.path(), dir.path())).unwrap_err();
+    assert!(
+        matches!(error, crate::StateError::SqliteHomeIsCodexHome { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        crate::logs::logs_db_path(&crate::Homes::under_codex_home(dir.path())).unwrap(),
+        dir.path().join("codex-memories/logs_1.sqlite")
+    );
 }
