@@ -10,7 +10,11 @@ const SAMPLE: &str = "user: deploy it\nexport DB_PASSWORD=Zq7mR2vL9x\nurl = post
 const REDACTED_SAMPLE: &str = "user: deploy it\nexport DB_PASSWORD=[REDACTED_SECRET]\nurl = postgres://app:[REDACTED_SECRET]@db:5432/app\nnothing here\n";
 
 fn codex_memories(args: &[&str], stdin: Option<&str>) -> std::io::Result<Output> {
+    // Every command records its logs under the Codex home; keep them out of the real one.
+    let home = tempfile::tempdir()?;
     let mut child = Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+        .env("CODEX_HOME", home.path())
+        .env_remove("CODEX_MEMORIES_SQLITE_HOME")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

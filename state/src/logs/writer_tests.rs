@@ -208,18 +208,28 @@ async fn queue_overflow_is_counted_and_reported_as_a_warning_row() {
             ..manual_config()
         },
     );
-    // With the writer stuck behind this lock, at most one row is in its hands and two in the
-    // queue; the rest of the ten must be dropped and counted.
     let mut locker = hold_write_lock(&path, "BEGIN IMMEDIATE").await;
-    {
-        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
-        for n in 0..10 {
-            tracing::info!(n, "burst");
-        }
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    tracing::info!("first");
+    // Once the writer has taken `first` off the queue it is committing it, stuck behind our
+    // lock, and takes nothing more: of the next ten, two fit the queue and eight are dropped.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while guard.writer().queued() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer never took a row"
+        );
+        std::thread::yield_now();
+    }
+    for n in 0..10 {
+        tracing::info!(n, "burst");
     }
     let stats = guard.writer().stats();
-    assert_eq!(stats.enqueued + stats.dropped_queue_full, 10);
-    assert!(stats.dropped_queue_full >= 7, "{stats:?}");
+    assert_eq!(
+        (stats.enqueued, stats.dropped_queue_full),
+        (3, 8),
+        "{stats:?}"
+    );
     sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
     guard.writer().flush().await.unwrap();
     let rows = rows(&path).await;
