@@ -658,3 +658,53 @@ async fn success_marks_the_consumed_snapshot_but_not_a_row_refreshed_mid_run() {
         Some(T0 - 60)
     );
 }
+
+/// A consolidator that writes to the memories DB many times while the heartbeat ticks.
+struct StoreWriter {
+    store: MemoryStore,
+}
+
+#[async_trait::async_trait]
+impl Consolidator for StoreWriter {
+    fn name(&self) -> &str {
+        "store-writer"
+    }
+
+    async fn consolidate(
+        &self,
+        job: &ConsolidationJob,
+    ) -> Result<ConsolidationReport, ConsolidatorError> {
+        for _ in 0..200 {
+            self.store.enqueue_phase2().await.unwrap();
+        }
+        OfflineConsolidator.consolidate(job).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_consolidator_writing_to_the_store_does_not_deadlock_with_its_heartbeat() {
+    let fixture = Fixture::new().await;
+    fixture.thread("alpha").await;
+    let consolidator = StoreWriter {
+        store: fixture.store.clone(),
+    };
+    let mut options = options("worker-1");
+    // A renewal at nearly every write: each one finds the write gate held by the consolidator.
+    options.heartbeat = Duration::from_millis(1);
+
+    let root = fixture.root();
+    let run = run_phase2(
+        &fixture.store,
+        &root,
+        &consolidator,
+        &options,
+        fixture.clock.now(),
+    );
+    let report = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the heartbeat never stops the consolidator from finishing")
+        .unwrap();
+
+    assert_eq!(outcome_name(&report.outcome), "consolidated");
+    assert_eq!(fixture.phase2_job().await.status, JobStatus::Done);
+}
