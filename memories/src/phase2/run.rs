@@ -386,26 +386,29 @@ async fn failed(
 }
 
 /// Drives `work` while renewing the lease every `interval`; `None` when a renewal finds the job
-/// owned by someone else (the work is dropped, which cancels it).
+/// owned by someone else (the work is dropped, which cancels it). The renewals run beside the
+/// work, never instead of it: a renewal waiting for the database's write gate must not stop the
+/// work from being polled, or a consolidator holding that gate would deadlock with it.
 async fn with_heartbeat<T>(
     store: &MemoryStore,
     claim: &Phase2Claim,
     interval: Duration,
     work: impl std::future::Future<Output = T>,
 ) -> Result<Option<T>, StateError> {
-    tokio::pin!(work);
-    let mut ticker = tokio::time::interval(interval);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            result = &mut work => return Ok(Some(result)),
-            _ = ticker.tick() => {
-                match store.heartbeat_phase2(claim).await {
-                    Ok(true) => {}
-                    Ok(false) => return Ok(None),
-                    Err(error) => tracing::warn!(%error, "phase 2 heartbeat failed; will retry"),
-                }
+    let renewals = async {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            match store.heartbeat_phase2(claim).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(error) => tracing::warn!(%error, "phase 2 heartbeat failed; will retry"),
             }
         }
+    };
+    tokio::select! {
+        result = work => Ok(Some(result)),
+        () = renewals => Ok(None),
     }
 }
