@@ -1,17 +1,24 @@
 //! The subcommands, one module each, and the dispatch from parsed arguments to them.
 
+mod cite;
+mod clear;
 mod consolidate;
 mod demo;
+mod enable;
 mod extract;
+mod forget;
 mod home;
 mod index;
 mod inspect;
 mod logs;
 mod mcp;
 mod pipeline;
+mod prompt;
 mod redact;
 mod report_text;
 mod run;
+mod show;
+mod status;
 mod threads;
 
 use std::process::ExitCode;
@@ -23,12 +30,20 @@ pub use home::HomeArgs;
 /// Every `codex-memories` subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Record usage of the memories a saved answer cites, and print it without the citation block.
+    Cite(cite::CiteArgs),
+    /// Delete every stored memory and the memory folder's contents (asks first; --yes to skip).
+    Clear(clear::ClearArgs),
     /// Phase 2 only: consolidate the retained memories into the memory folder.
     Consolidate(consolidate::ConsolidateArgs),
     /// The whole pipeline, offline, on built-in example sessions in a temporary home.
     Demo(demo::DemoArgs),
+    /// Let a forgotten (disabled) thread be extracted again.
+    Enable(enable::EnableArgs),
     /// Phase 1 only: extract one raw memory per finished session (indexes first).
     Extract(extract::ExtractArgs),
+    /// Remove one thread from memory (its memory, summary, raw block and git history) and disable it.
+    Forget(forget::ForgetArgs),
     /// Bring the thread index up to date with the rollout files under the Codex home.
     Index(index::IndexArgs),
     /// Read rollout files and report their thread id, format, item counts and bad lines.
@@ -37,10 +52,16 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Serve the memory folder to MCP clients over stdio (tools: list, read, search, add_note).
     Mcp(mcp::McpArgs),
+    /// Print the developer instructions (memory summary within a token budget) for a new session.
+    Prompt(prompt::PromptArgs),
     /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
     Redact(redact::RedactArgs),
     /// The whole pipeline: index → prune → extract → consolidate, under one budget.
     Run(run::RunArgs),
+    /// Show everything stored about one thread: index row, memory mode, memory, extraction job.
+    Show(show::ShowArgs),
+    /// Where the pipeline stands, and in plain words why a run does nothing when it does nothing.
+    Status(status::StatusArgs),
     /// List indexed threads, most recently updated first.
     Threads(threads::ThreadsArgs),
 }
@@ -49,7 +70,14 @@ impl Command {
     /// The subcommand's name, for the log row each run starts with.
     pub fn name(&self) -> &'static str {
         match self {
+            Command::Cite(_) => "cite",
+            Command::Clear(_) => "clear",
             Command::Consolidate(_) => "consolidate",
+            Command::Enable(_) => "enable",
+            Command::Forget(_) => "forget",
+            Command::Prompt(_) => "prompt",
+            Command::Show(_) => "show",
+            Command::Status(_) => "status",
             Command::Demo(_) => "demo",
             Command::Extract(_) => "extract",
             Command::Run(_) => "run",
@@ -66,7 +94,14 @@ impl Command {
 /// Runs one subcommand and returns the process exit code.
 pub async fn run(command: Command, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Cite(args) => cite::run(args, home).await,
+        Command::Clear(args) => clear::run(args, home).await,
         Command::Consolidate(args) => consolidate::run(args, home).await,
+        Command::Enable(args) => enable::run(args, home).await,
+        Command::Forget(args) => forget::run(args, home).await,
+        Command::Prompt(args) => prompt::run(args, home).await,
+        Command::Show(args) => show::run(args, home).await,
+        Command::Status(args) => status::run(args, home).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Extract(args) => extract::run(args, home).await,
         Command::Run(args) => run::run(args, home).await,
