@@ -29,13 +29,15 @@ impl MemoryStore {
     /// so the text of deleted rows survives in no free page and no WAL frame.
     pub async fn scrub_deleted_text(&self) -> Result<(), StateError> {
         self.retry_busy(|| async {
-            const OPERATION: &str = "scrub deleted memory text";
-            let (_gate, mut connection) = self.write_connection(OPERATION).await?;
-            for statement in ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
+            let (_gate, mut connection) = self.write_connection("vacuum").await?;
+            for (operation, statement) in [
+                ("vacuum the memories DB", "VACUUM"),
+                ("empty the memories WAL", "PRAGMA wal_checkpoint(TRUNCATE)"),
+            ] {
                 sqlx::query(statement)
                     .execute(&mut *connection)
                     .await
-                    .map_err(|source| self.query_error(OPERATION, source))?;
+                    .map_err(|source| self.query_error(operation, source))?;
             }
             Ok(())
         })
