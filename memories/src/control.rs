@@ -100,7 +100,7 @@ pub async fn forget_thread(
         }
         None => None,
     };
-    scrub(store).await?;
+    store.scrub_deleted_text().await?;
     Ok(ForgetReport {
         thread_id,
         output,
@@ -109,16 +109,6 @@ pub async fn forget_thread(
         raw_memories_block_removed,
         consolidation,
     })
-}
-
-/// Rewrites the memories DB so deleted text leaves no free page; tried twice, as a transient
-/// I/O error of the rewrite must not leave the text behind when a second attempt would succeed.
-async fn scrub(store: &MemoryStore) -> Result<(), ControlError> {
-    if let Err(error) = store.scrub_deleted_text().await {
-        tracing::warn!(%error, "scrubbing the memories DB failed; trying once more");
-        store.scrub_deleted_text().await?;
-    }
-    Ok(())
 }
 
 /// Removes every `rollout_summaries/*.md` whose first line is `thread_id: <id>`; returns their
@@ -195,7 +185,7 @@ pub async fn clear_all(
 ) -> Result<ClearReport, ControlError> {
     check_root(memory_root)?;
     store.clear_all_memory_data().await?;
-    scrub(store).await?;
+    store.scrub_deleted_text().await?;
     let root = memory_root.to_path_buf();
     let entries_removed = tokio::task::spawn_blocking(move || clear_folder(&root))
         .await

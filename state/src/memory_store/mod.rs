@@ -281,6 +281,9 @@ fn days_before(now: i64, days: u32) -> i64 {
 }
 
 #[cfg(test)]
+#[path = "eligibility_tests.rs"]
+mod eligibility_tests;
+#[cfg(test)]
 #[path = "phase2_tests.rs"]
 mod phase2_tests;
 #[cfg(test)]

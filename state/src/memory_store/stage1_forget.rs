@@ -25,14 +25,18 @@ impl MemoryStore {
 }
 
 impl MemoryStore {
-    /// Rewrites the memories DB file (`VACUUM`) and empties its WAL (`wal_checkpoint(TRUNCATE)`),
-    /// so the text of deleted rows survives in no free page and no WAL frame.
+    /// Rewrites the memories DB file (`VACUUM`) and empties its WAL, so the text of deleted rows
+    /// survives in no free page and no WAL frame. The checkpoint names `main`: unqualified, it
+    /// would also try to checkpoint the attached state DB, which is read-only (an I/O error).
     pub async fn scrub_deleted_text(&self) -> Result<(), StateError> {
         self.retry_busy(|| async {
             let (_gate, mut connection) = self.write_connection("vacuum").await?;
             for (operation, statement) in [
                 ("vacuum the memories DB", "VACUUM"),
-                ("empty the memories WAL", "PRAGMA wal_checkpoint(TRUNCATE)"),
+                (
+                    "empty the memories WAL",
+                    "PRAGMA main.wal_checkpoint(TRUNCATE)",
+                ),
             ] {
                 sqlx::query(statement)
                     .execute(&mut *connection)
