@@ -9,6 +9,7 @@ pub mod citations;
 pub mod config;
 pub mod confine;
 pub mod consolidator;
+pub mod control;
 mod fsutil;
 pub mod layout;
 pub mod memory_tools;

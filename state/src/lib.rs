@@ -27,8 +27,8 @@ pub use codex_protocol::ThreadId;
 pub use error::StateError;
 pub use indexer::{BATCH_ROWS, FailedFile, IndexProgress, IndexReport};
 pub use memory_store::{
-    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, JobKind, JobRow, JobStatus, MemoryStatus,
-    MemoryStore, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,
+    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, JobKind, JobRow, JobStatus,
+    MemoryStatus, MemoryStore, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,
     PHASE2_RETRY_DELAY_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome,
     Phase2ClaimParams, Phase2Input, RETRIES_PER_JOB_VERSION, SELECTION_PAGE_SIZE,
     STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS, STARTUP_THREAD_SCAN_LIMIT,

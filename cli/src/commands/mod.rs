@@ -1,17 +1,24 @@
 //! The subcommands, one module each, and the dispatch from parsed arguments to them.
 
+mod cite;
+mod clear;
 mod consolidate;
 mod demo;
+mod enable;
 mod extract;
+mod forget;
 mod home;
 mod index;
 mod inspect;
 mod logs;
 mod mcp;
 mod pipeline;
+mod prompt;
 mod redact;
 mod report_text;
 mod run;
+mod show;
+mod status;
 mod threads;
 
 use std::process::ExitCode;
@@ -23,12 +30,38 @@ pub use home::HomeArgs;
 /// Every `codex-memories` subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Record usage of the memories a saved answer cites, and print it without the citation block.
+    ///
+    /// Read a saved answer, parse its <oai-mem-citation> blocks (<citation_entries> lines
+    /// `path:start-end|note=[...]`, <rollout_ids> or legacy <thread_ids>), record one use of each
+    /// cited thread's memory, and print the answer without the blocks. Malformed lines are skipped
+    /// with a warning.
+    Cite(cite::CiteArgs),
+    /// Delete every stored memory and the memory folder's contents (asks first; --yes to skip).
+    ///
+    /// Delete every stored memory and extraction job (per-thread memory modes are kept) and
+    /// everything inside the memory folder, .git included; the folder itself is kept. Asks for
+    /// confirmation on a terminal; without one, --yes is required (exit 2 otherwise). A memory
+    /// folder that is a symbolic link is refused.
+    Clear(clear::ClearArgs),
     /// Phase 2 only: consolidate the retained memories into the memory folder.
     Consolidate(consolidate::ConsolidateArgs),
     /// The whole pipeline, offline, on built-in example sessions in a temporary home.
     Demo(demo::DemoArgs),
+    /// Let a forgotten (disabled) thread be extracted again.
+    Enable(enable::EnableArgs),
     /// Phase 1 only: extract one raw memory per finished session (indexes first).
     Extract(extract::ExtractArgs),
+    /// Remove one thread from memory (its memory, summary, raw block and git history) and disable it.
+    ///
+    /// Remove one thread from memory. Its memory mode becomes `disabled` (undo with `codex-memories
+    /// enable`), its stored memory and extraction job are deleted, its rollout summary file and its
+    /// block in raw_memories.md are removed, and a consolidation runs at once (ignoring the
+    /// cooldown) so MEMORY.md drops what only it supported and memories/.git is replaced by a fresh
+    /// baseline holding no object with its text. With --no-consolidate only the inputs are removed:
+    /// MEMORY.md and memories/.git keep its text until the next consolidation. The session's
+    /// rollout file is left alone.
+    Forget(forget::ForgetArgs),
     /// Bring the thread index up to date with the rollout files under the Codex home.
     Index(index::IndexArgs),
     /// Read rollout files and report their thread id, format, item counts and bad lines.
@@ -37,10 +70,32 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Serve the memory folder to MCP clients over stdio (tools: list, read, search, add_note).
     Mcp(mcp::McpArgs),
+    /// Print the developer instructions (memory summary within a token budget) for a new session.
+    ///
+    /// Print the developer instructions a host gives a new session: when and how to consult the
+    /// memory folder and how to cite it, with memory_summary.md cut to --budget tokens between
+    /// <memory_summary> markers. Prints nothing (exit 0, reason on stderr) when the summary is
+    /// missing or blank or use_memories = false.
+    Prompt(prompt::PromptArgs),
     /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
     Redact(redact::RedactArgs),
     /// The whole pipeline: index → prune → extract → consolidate, under one budget.
     Run(run::RunArgs),
+    /// Show everything stored about one thread: index row, memory mode, memory, extraction job.
+    ///
+    /// Show everything stored about one thread: its index row, its effective memory mode, its
+    /// memory (raw memory, rollout summary, slug, usage, whether consolidated) and its extraction
+    /// job (status, retries left, retry time, last error). Says `not indexed` or `no memory yet`
+    /// when so; exits 1 when nothing at all is stored about the id.
+    Show(show::ShowArgs),
+    /// Where the pipeline stands, and in plain words why a run does nothing when it does nothing.
+    ///
+    /// Where the pipeline stands: indexed sessions, extraction jobs by state with the latest
+    /// errors, sessions waiting (too fresh, with the time the next becomes eligible, or too old),
+    /// the consolidation job (cooldown end, backoff, last error), the memory folder's git baseline
+    /// and uncommitted edits, and in plain words why a run does nothing when it does nothing. Reads
+    /// only.
+    Status(status::StatusArgs),
     /// List indexed threads, most recently updated first.
     Threads(threads::ThreadsArgs),
 }
@@ -49,7 +104,14 @@ impl Command {
     /// The subcommand's name, for the log row each run starts with.
     pub fn name(&self) -> &'static str {
         match self {
+            Command::Cite(_) => "cite",
+            Command::Clear(_) => "clear",
             Command::Consolidate(_) => "consolidate",
+            Command::Enable(_) => "enable",
+            Command::Forget(_) => "forget",
+            Command::Prompt(_) => "prompt",
+            Command::Show(_) => "show",
+            Command::Status(_) => "status",
             Command::Demo(_) => "demo",
             Command::Extract(_) => "extract",
             Command::Run(_) => "run",
@@ -66,7 +128,14 @@ impl Command {
 /// Runs one subcommand and returns the process exit code.
 pub async fn run(command: Command, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Cite(args) => cite::run(args, home).await,
+        Command::Clear(args) => clear::run(args, home).await,
         Command::Consolidate(args) => consolidate::run(args, home).await,
+        Command::Enable(args) => enable::run(args, home).await,
+        Command::Forget(args) => forget::run(args, home).await,
+        Command::Prompt(args) => prompt::run(args, home).await,
+        Command::Show(args) => show::run(args, home).await,
+        Command::Status(args) => status::run(args, home).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Extract(args) => extract::run(args, home).await,
         Command::Run(args) => run::run(args, home).await,

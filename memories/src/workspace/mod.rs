@@ -82,6 +82,14 @@ impl MemoryWorkspace {
         Ok((workspace, report))
     }
 
+    /// The workspace of `root` when it already holds a usable repository; `None` otherwise.
+    /// Reads only: unlike [`MemoryWorkspace::prepare`] it creates and repairs nothing.
+    pub fn open_existing(root: &Path) -> Option<MemoryWorkspace> {
+        baseline::open(root).ok().map(|_| MemoryWorkspace {
+            root: root.to_path_buf(),
+        })
+    }
+
     /// The memory folder.
     pub fn root(&self) -> &Path {
         &self.root

@@ -6,12 +6,14 @@
 //! ownership token. All times are unix seconds from the injected [`Clock`].
 
 mod control;
+mod eligibility;
 mod phase2;
 mod rows;
 mod selection;
 pub(super) mod stage1_claim;
 mod stage1_fast_claim;
 mod stage1_finish;
+mod stage1_forget;
 mod stage1_release;
 mod stage1_startup;
 mod status;
@@ -30,6 +32,7 @@ use crate::sqlite::{Attachment, open_sqlite_attached};
 use crate::{Clock, StateError, StateRuntime};
 
 pub use control::DeleteOutcome;
+pub use eligibility::EligibilityFacts;
 pub use phase2::{Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
 pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
@@ -277,6 +280,9 @@ fn days_before(now: i64, days: u32) -> i64 {
     now.saturating_sub(i64::from(days).saturating_mul(SECONDS_PER_DAY))
 }
 
+#[cfg(test)]
+#[path = "eligibility_tests.rs"]
+mod eligibility_tests;
 #[cfg(test)]
 #[path = "phase2_tests.rs"]
 mod phase2_tests;

@@ -1,0 +1,76 @@
+//! `codex-memories clear`: deletes every stored memory (outputs and jobs; per-thread memory modes
+//! are kept) and everything inside the memory folder, `.git` included — the folder itself stays.
+//! Asks first on a terminal; without one it needs `--yes`. A symlinked memory folder is refused.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use codex_memories::control::{check_root, clear_all};
+
+use crate::commands::HomeArgs;
+use crate::commands::pipeline::Context;
+
+/// Exit code when confirmation is needed but cannot be asked for (a usage error).
+const EXIT_NEEDS_YES: u8 = 2;
+
+/// Arguments of `clear`.
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    /// Do not ask for confirmation (required when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print what was removed as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `clear`.
+pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let homes = home.resolve()?;
+    let memory_root = homes
+        .codex_home
+        .join(codex_memories::layout::MEMORY_DIR_NAME);
+    check_root(&memory_root)?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!(
+                "error: `clear` deletes every stored memory and everything in {}; standard input is not a terminal, so pass --yes to confirm",
+                memory_root.display()
+            );
+            return Ok(ExitCode::from(EXIT_NEEDS_YES));
+        }
+        eprint!(
+            "Delete every stored memory and everything in {} (including .git)? [y/N] ",
+            memory_root.display()
+        );
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            eprintln!("nothing deleted");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let context = Context::open(home).await?;
+    let report = clear_all(&context.store, &context.memory_root).await?;
+    context.close().await;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(
+            stdout,
+            "cleared: every stored memory and extraction job deleted (memory modes kept); {} entr{} removed from {} (the folder is kept)",
+            report.entries_removed.len(),
+            if report.entries_removed.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            report.memory_root.display()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,128 @@
+//! `codex-memories forget <thread-id>`: removes one thread from memory — its stored memory and
+//! job, its rollout summary and its block in raw_memories.md — disables it so it is not extracted
+//! again, and (unless `--no-consolidate`) consolidates at once so MEMORY.md drops what only it
+//! supported and the git baseline is reset with no object holding its text.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+use codex_memories::control::{ForgetReport, forget_thread};
+use codex_memories::phase2::run::Phase2Outcome;
+use codex_state::{JobKind, ThreadId};
+
+use crate::commands::HomeArgs;
+use crate::commands::pipeline::{Context, ProviderArgs};
+use crate::commands::report_text::phase2_lines;
+
+/// Arguments of `forget`.
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// The thread (session) id, a UUID as listed by `codex-memories threads`.
+    #[arg(value_name = "THREAD_ID")]
+    pub thread_id: ThreadId,
+    /// Remove the inputs only; MEMORY.md, memory_summary.md and memories/.git keep the thread's
+    /// text until the next consolidation.
+    #[arg(long)]
+    pub no_consolidate: bool,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// agent or offline, for the consolidation that follows [default: [memories]
+    /// consolidator; agent with a model provider, else offline]
+    #[arg(long, value_name = "KIND")]
+    pub consolidator: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `forget`.
+pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::open(home).await?;
+    let id = args.thread_id;
+    let known = context.state.get_thread(id).await?.is_some()
+        || context.store.stage1_output(id).await?.is_some()
+        || context
+            .store
+            .job(JobKind::Stage1, &id.to_string())
+            .await?
+            .is_some();
+    if !known {
+        context.close().await;
+        bail!(
+            "thread {id} is not indexed and has no memory; check the id with `codex-memories threads`"
+        );
+    }
+    let consolidator = if args.no_consolidate {
+        None
+    } else {
+        let budget = context.budget(&args.provider);
+        Some(context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?)
+    };
+    let options = context.phase2_options();
+    let now = context.state.clock().now();
+    let report = forget_thread(
+        &context.store,
+        &context.memory_root,
+        id,
+        consolidator.as_deref().map(|c| (c, &options)),
+        now,
+    )
+    .await?;
+    context.close().await;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        for line in report_lines(&report) {
+            writeln!(stdout, "{line}")?;
+        }
+    }
+    let failed = report
+        .consolidation
+        .as_ref()
+        .is_some_and(|c| matches!(c.outcome, Phase2Outcome::Failed { .. }));
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn report_lines(report: &ForgetReport) -> Vec<String> {
+    let id = report.thread_id;
+    let mut lines = vec![format!(
+        "forget {id}: memory mode set to disabled, so it is not extracted again (undo with `codex-memories enable {id}`)"
+    )];
+    lines.push(if report.output.deleted {
+        "  deleted its stored memory and extraction job".to_string()
+    } else {
+        "  it had no stored memory".to_string()
+    });
+    for file in &report.summaries_removed {
+        lines.push(format!("  deleted {file}"));
+    }
+    if report.raw_memories_block_removed {
+        lines.push("  removed its block from raw_memories.md".to_string());
+    }
+    let keeps = "MEMORY.md, memory_summary.md and the git history in memories/.git may still hold its text until the next consolidation (`codex-memories consolidate --force`)";
+    match &report.consolidation {
+        None => lines.push(format!("  not consolidated (--no-consolidate): {keeps}")),
+        Some(phase2) => {
+            lines.extend(phase2_lines(phase2).into_iter().map(|l| format!("  {l}")));
+            match phase2.outcome {
+                Phase2Outcome::Consolidated { .. } => lines.push(
+                    "  MEMORY.md was rebuilt without it and memories/.git was replaced by a fresh baseline: no file or git object holds its text"
+                        .to_string(),
+                ),
+                Phase2Outcome::NoChanges => lines.push(
+                    "  the memory folder held nothing of it; nothing else to remove".to_string(),
+                ),
+                _ => lines.push(format!("  WARNING: {keeps}")),
+            }
+        }
+    }
+    lines
+}

@@ -1,0 +1,327 @@
+//! `codex-memories status`: the state of the whole pipeline — the index, stage-1 jobs by state
+//! with the latest errors, sessions waiting (too fresh, with the next eligible time, or too old),
+//! the consolidation job (cooldown, backoff, last error), the memory folder's git baseline and
+//! uncommitted edits — and, in plain words, why a run does nothing when it does nothing. It reads
+//! only: a memory folder without a repository is reported, not created.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use codex_memories::config::MemoriesConfig;
+use codex_memories::workspace::MemoryWorkspace;
+use codex_state::{EligibilityFacts, JobStatus, MemoryStatus};
+use serde::Serialize;
+
+use crate::commands::HomeArgs;
+use crate::commands::pipeline::Context;
+use crate::commands::report_text::when;
+
+/// Arguments of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print the status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The memory folder's repository.
+#[derive(Debug, Serialize)]
+struct WorkspaceStatus {
+    memory_root: PathBuf,
+    /// Whether the folder exists.
+    exists: bool,
+    /// The baseline commit, when the folder is a usable repository.
+    baseline_commit: Option<String>,
+    /// When the baseline was committed (unix seconds): the last successful consolidation.
+    baseline_time: Option<i64>,
+    /// Files that differ from the baseline (added, modified or deleted since).
+    uncommitted_changes: Vec<String>,
+    /// Why the folder could not be read, when it could not.
+    error: Option<String>,
+}
+
+/// Everything `status` reports.
+#[derive(Debug, Serialize)]
+struct StatusReport {
+    config: MemoriesConfig,
+    /// Index size, newest activity, waiting sessions.
+    eligibility: EligibilityFacts,
+    /// Jobs and outputs.
+    memory: MemoryStatus,
+    workspace: WorkspaceStatus,
+    /// Why a run would do nothing (or what it would do), in plain words.
+    reasons: Vec<String>,
+}
+
+/// Runs `status`.
+pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
+    let context = Context::open(home).await?;
+    let eligibility = context
+        .store
+        .eligibility(
+            context.config.min_rollout_idle_hours,
+            context.config.max_rollout_age_days,
+        )
+        .await?;
+    let memory = context.store.status().await?;
+    let root = context.memory_root.clone();
+    let workspace = tokio::task::spawn_blocking(move || workspace_status(&root)).await?;
+    let config = context.config.clone();
+    context.close().await;
+    let reasons = reasons(&config, &eligibility, &memory);
+    let report = StatusReport {
+        config,
+        eligibility,
+        memory,
+        workspace,
+        reasons,
+    };
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        for line in report_lines(&report) {
+            writeln!(stdout, "{line}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn workspace_status(root: &Path) -> WorkspaceStatus {
+    let mut status = WorkspaceStatus {
+        memory_root: root.to_path_buf(),
+        exists: root.is_dir(),
+        baseline_commit: None,
+        baseline_time: None,
+        uncommitted_changes: Vec::new(),
+        error: None,
+    };
+    if !status.exists {
+        return status;
+    }
+    let Some(workspace) = MemoryWorkspace::open_existing(root) else {
+        return status;
+    };
+    match workspace.baseline() {
+        Ok(Some(baseline)) => {
+            status.baseline_commit = Some(baseline.commit);
+            status.baseline_time = Some(baseline.time_unix_seconds);
+        }
+        Ok(None) => {}
+        Err(error) => status.error = Some(error.to_string()),
+    }
+    match workspace.diff() {
+        Ok(diff) => {
+            status.uncommitted_changes = diff
+                .changes
+                .iter()
+                .map(|change| format!("{} {}", change.kind.status(), change.path))
+                .collect();
+        }
+        Err(error) => status.error = Some(error.to_string()),
+    }
+    status
+}
+
+/// Why a run does nothing, or what it would do, in plain words.
+fn reasons(
+    config: &MemoriesConfig,
+    facts: &EligibilityFacts,
+    memory: &MemoryStatus,
+) -> Vec<String> {
+    let now = memory.now;
+    let mut reasons = Vec::new();
+    if !config.generate_memories {
+        reasons.push(
+            "generate_memories = false in config.toml: runs neither extract nor consolidate"
+                .to_string(),
+        );
+    }
+    if !config.use_memories {
+        reasons.push(
+            "use_memories = false in config.toml: `codex-memories prompt` injects nothing"
+                .to_string(),
+        );
+    }
+    if facts.threads == 0 {
+        reasons.push(
+            "no sessions are indexed yet: `codex-memories run` indexes the Codex home first"
+                .to_string(),
+        );
+    }
+    if facts.eligible_now > 0 {
+        reasons.push(format!(
+            "{} session(s) are ready to extract on the next run",
+            facts.eligible_now
+        ));
+    }
+    if facts.too_fresh > 0 {
+        let next = facts
+            .next_eligible_at
+            .map_or_else(|| "soon".to_string(), when);
+        reasons.push(format!(
+            "{} session(s) are still too fresh: the next becomes eligible at {next} (min_rollout_idle_hours = {})",
+            facts.too_fresh, config.min_rollout_idle_hours
+        ));
+    }
+    if facts.too_old > 0 {
+        reasons.push(format!(
+            "{} session(s) are too old to extract: not updated in the last {} days (max_rollout_age_days = {})",
+            facts.too_old, config.max_rollout_age_days, config.max_rollout_age_days
+        ));
+    }
+    if memory.stage1.error > 0 {
+        let next = memory.next_retry_at.map_or_else(|| "now".to_string(), when);
+        reasons.push(format!(
+            "{} extraction(s) failed and wait for a retry (next at {next})",
+            memory.stage1.error
+        ));
+    }
+    if memory.stage1.retries_exhausted > 0 {
+        reasons.push(format!(
+            "{} extraction(s) failed 3 times at their version; retried when the session changes",
+            memory.stage1.retries_exhausted
+        ));
+    }
+    if memory.stage1.running > 0 {
+        reasons.push(format!(
+            "{} extraction(s) are running in another process",
+            memory.stage1.running
+        ));
+    }
+    match &memory.phase2 {
+        None => {
+            if memory.outputs == 0 {
+                reasons
+                    .push("nothing to consolidate yet: no session has a stored memory".to_string());
+            }
+        }
+        Some(job) => match job.status {
+            JobStatus::Running if job.lease_until.is_some_and(|until| until > now) => {
+                reasons.push(format!(
+                    "a consolidation is running in another process (its lease ends {})",
+                    when(job.lease_until.unwrap_or(now))
+                ));
+            }
+            JobStatus::Error => {
+                let retry = job.retry_at.filter(|at| *at > now).map_or_else(
+                    || "it is retried on the next run".to_string(),
+                    |at| format!("retried after {}", when(at)),
+                );
+                reasons.push(format!(
+                    "the last consolidation failed: {}; {retry}",
+                    job.last_error.as_deref().unwrap_or("no reason recorded")
+                ));
+            }
+            JobStatus::Pending => reasons.push(
+                "a consolidation is pending: the next run consolidates the new memories"
+                    .to_string(),
+            ),
+            _ => {
+                if let Some(until) = memory.phase2_cooldown_until {
+                    reasons.push(format!(
+                        "consolidation is cooling down until {} (6 h after the last success); `codex-memories consolidate --force` runs it now",
+                        when(until)
+                    ));
+                }
+            }
+        },
+    }
+    reasons
+}
+
+fn report_lines(report: &StatusReport) -> Vec<String> {
+    let facts = &report.eligibility;
+    let memory = &report.memory;
+    let mut lines = vec![format!(
+        "index: {} session(s); newest session activity {}",
+        facts.threads,
+        facts
+            .newest_thread_updated_at
+            .map_or_else(|| "none".to_string(), when)
+    )];
+    let s = &memory.stage1;
+    lines.push(format!(
+        "extraction jobs: {} done, {} running, {} expired, {} failed (retrying), {} failed (no retries left), {} pending",
+        s.done, s.running, s.expired, s.error, s.retries_exhausted, s.pending
+    ));
+    lines.push(format!(
+        "memories: {} stored, {} in the consolidated memory",
+        memory.outputs, memory.selected_outputs
+    ));
+    if !memory.recent_errors.is_empty() {
+        lines.push("recent extraction errors:".to_string());
+        for error in &memory.recent_errors {
+            lines.push(format!(
+                "  {}: {}{}",
+                error.thread_id,
+                error.last_error.as_deref().unwrap_or("no reason recorded"),
+                error
+                    .retry_at
+                    .filter(|_| error.retry_remaining > 0)
+                    .map_or_else(String::new, |at| format!(" (retry after {})", when(at)))
+            ));
+        }
+    }
+    match &memory.phase2 {
+        None => lines.push("consolidation: never run".to_string()),
+        Some(job) => {
+            let mut line = format!(
+                "consolidation: {}",
+                format!("{:?}", job.status).to_lowercase()
+            );
+            if let Some(finished) = job.finished_at {
+                line.push_str(&format!(", last finished {}", when(finished)));
+            }
+            if let Some(until) = memory.phase2_cooldown_until {
+                line.push_str(&format!(", cooling down until {}", when(until)));
+            }
+            lines.push(line);
+            if let Some(error) = &job.last_error {
+                lines.push(format!("  last error: {error}"));
+            }
+        }
+    }
+    let workspace = &report.workspace;
+    let folder = workspace.memory_root.display();
+    if !workspace.exists {
+        lines.push(format!("memory folder: {folder} does not exist yet"));
+    } else {
+        match (&workspace.baseline_commit, workspace.baseline_time) {
+            (Some(commit), Some(time)) => lines.push(format!(
+                "memory folder: {folder}; baseline {} committed {}",
+                &commit[..commit.len().min(12)],
+                when(time)
+            )),
+            _ => lines.push(format!(
+                "memory folder: {folder}; no git baseline yet (the next consolidation creates one)"
+            )),
+        }
+        if workspace.uncommitted_changes.is_empty() {
+            if workspace.baseline_commit.is_some() {
+                lines.push("  no uncommitted edits".to_string());
+            }
+        } else {
+            lines.push(format!(
+                "  {} uncommitted edit(s) since the baseline (the next consolidation takes them in):",
+                workspace.uncommitted_changes.len()
+            ));
+            for change in &workspace.uncommitted_changes {
+                lines.push(format!("    {change}"));
+            }
+        }
+        if let Some(error) = &workspace.error {
+            lines.push(format!("  cannot read the repository: {error}"));
+        }
+    }
+    if report.reasons.is_empty() {
+        lines.push("nothing waiting: every session is extracted and consolidated".to_string());
+    } else {
+        lines.push("why a run does (or does not do) something now:".to_string());
+        lines.extend(report.reasons.iter().map(|reason| format!("  - {reason}")));
+    }
+    lines
+}
