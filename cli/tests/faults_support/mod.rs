@@ -178,7 +178,7 @@ pub fn db_path(codex_home: &Path, name: &str) -> PathBuf {
 /// The three databases of a home.
 pub const DB_NAMES: [&str; 3] = ["state_1.sqlite", "memories_1.sqlite", "logs_1.sqlite"];
 
-/// Runs one SQL query on a database through a fresh tokio runtime; rows as JSON arrays of text.
+/// Runs one SQL query on a database through a fresh tokio runtime; each row as text columns.
 pub fn query(db: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
     use sqlx::Row as _;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -186,11 +186,18 @@ pub fn query(db: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
         .build()
         .unwrap();
     runtime.block_on(async {
+        // Read-write (never creating): after a kill -9 the first reader may have to recover the
+        // WAL, which a read-only connection cannot do.
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(db)
-            .read_only(true);
-        let mut conn = sqlx::ConnectOptions::connect(&options).await.unwrap();
-        let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+            .create_if_missing(false);
+        let mut conn = sqlx::ConnectOptions::connect(&options)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.display()));
+        let rows = sqlx::query(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {sql}: {e}", db.display()));
         rows.iter()
             .map(|row| {
                 (0..row.len())
