@@ -42,7 +42,7 @@ pub use paths::{
     LOGS_DB_FILE_NAME, MEMORIES_DB_FILE_NAME, SESSIONS_DIR_NAME, SQLITE_HOME_DIR_NAME,
     SQLITE_HOME_ENV, STATE_DB_FILE_NAME, resolve_codex_home, resolve_sqlite_home,
 };
-pub use runtime::StateRuntime;
+pub use runtime::{StateRuntime, TextFilter};
 pub use sqlite::{
     Attachment, BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, open_sqlite, open_sqlite_attached,
 };

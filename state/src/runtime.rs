@@ -20,6 +20,18 @@ pub struct StateRuntime {
     homes: Homes,
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
+    text_filter: Option<TextFilter>,
+}
+
+/// A rewrite applied to the user text the indexer stores (title, first user message, preview),
+/// e.g. secret redaction; the library above this crate supplies it.
+#[derive(Clone)]
+pub struct TextFilter(pub Arc<dyn Fn(&str) -> String + Send + Sync>);
+
+impl std::fmt::Debug for TextFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TextFilter")
+    }
 }
 
 impl StateRuntime {
@@ -33,7 +45,23 @@ impl StateRuntime {
     pub async fn open_with_clock(homes: Homes, clock: Arc<dyn Clock>) -> Result<Self, StateError> {
         refuse_codex_home_root(&homes)?;
         let pool = open_sqlite(&homes.state_db_path(), &STATE_MIGRATOR, clock.as_ref()).await?;
-        Ok(Self { homes, pool, clock })
+        Ok(Self {
+            homes,
+            pool,
+            clock,
+            text_filter: None,
+        })
+    }
+
+    /// Applies `filter` to the user text the indexer stores from now on.
+    pub fn with_text_filter(mut self, filter: TextFilter) -> Self {
+        self.text_filter = Some(filter);
+        self
+    }
+
+    /// The filter the indexer applies to stored user text, if any.
+    pub fn text_filter(&self) -> Option<&TextFilter> {
+        self.text_filter.as_ref()
     }
 
     /// The resolved homes.

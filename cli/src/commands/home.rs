@@ -4,10 +4,12 @@
 //! with a readable error.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use codex_state::{Homes, StateRuntime};
+use codex_memories::redact::redact;
+use codex_state::{Homes, StateRuntime, TextFilter};
 
 /// Where the rollouts and our databases live.
 #[derive(Debug, Clone, Default, Args)]
@@ -32,12 +34,15 @@ impl HomeArgs {
             .context("cannot decide where the Codex home is")
     }
 
-    /// Opens (creating and migrating if needed) the state database.
+    /// Opens (creating and migrating if needed) the state database, redacting the user text it
+    /// indexes.
     pub async fn open_state(&self) -> anyhow::Result<StateRuntime> {
         let homes = self.resolve()?;
         let path = homes.state_db_path();
-        StateRuntime::open(homes)
+        let runtime = StateRuntime::open(homes)
             .await
-            .with_context(|| format!("cannot open the thread index at {}", path.display()))
+            .with_context(|| format!("cannot open the thread index at {}", path.display()))?;
+        // Titles and previews come from user messages: redact them before they are stored.
+        Ok(runtime.with_text_filter(TextFilter(Arc::new(|text: &str| redact(text).text))))
     }
 }

@@ -14,7 +14,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::metadata::extract_thread;
-use crate::{FileStat, StateError, StateRuntime};
+use crate::threads::ThreadRow;
+use crate::{FileStat, StateError, StateRuntime, TextFilter};
 use store::{Parsed, path_key};
 
 /// Rows written per transaction.
@@ -146,15 +147,18 @@ impl StateRuntime {
         // Biggest first, so one large file does not finish alone at the end.
         files.sort_by_key(|file| std::cmp::Reverse(file.size));
         let (sender, mut receiver) = mpsc::channel::<(FileStat, Parsed)>(PARSED_QUEUE_LEN);
+        let filter = self.text_filter().cloned();
         let parser = tokio::task::spawn_blocking(move || {
             files.into_par_iter().for_each_with(sender, |sender, file| {
                 if sender.is_closed() {
                     return;
                 }
-                let parsed = extract_thread(&file).map_err(|error| FailedFile {
-                    path: file.path.clone(),
-                    reason: error.to_string(),
-                });
+                let parsed = extract_thread(&file)
+                    .map(|row| filter_user_text(row, filter.as_ref()))
+                    .map_err(|error| FailedFile {
+                        path: file.path.clone(),
+                        reason: error.to_string(),
+                    });
                 // A closed channel means the storing side failed; its error is returned there.
                 let _ = sender.blocking_send((file, parsed));
             });
@@ -197,3 +201,13 @@ impl StateRuntime {
 
 #[cfg(test)]
 mod tests;
+
+/// Passes the stored user text of `row` through the runtime's filter (secret redaction).
+fn filter_user_text(mut row: ThreadRow, filter: Option<&TextFilter>) -> ThreadRow {
+    if let Some(TextFilter(filter)) = filter {
+        row.title = filter(&row.title);
+        row.first_user_message = filter(&row.first_user_message);
+        row.preview = filter(&row.preview);
+    }
+    row
+}

@@ -465,3 +465,26 @@ async fn real_codex_rollouts_index_with_their_metadata() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_text_filter_rewrites_titles_and_previews_before_they_are_stored() {
+    let home = Home::new();
+    home.write(false, 1, "deploy with token SECRET-1234 please");
+    let filter = TextFilter(Arc::new(|text: &str| text.replace("SECRET-1234", "[gone]")));
+    let runtime = home.runtime().await.with_text_filter(filter);
+    index(&runtime).await;
+
+    let threads = runtime.list_threads(10).await.unwrap();
+    let stored: Vec<(&str, &str, &str)> = threads
+        .iter()
+        .map(|t| {
+            (
+                t.title.as_str(),
+                t.first_user_message.as_str(),
+                t.preview.as_str(),
+            )
+        })
+        .collect();
+    let expected = "deploy with token [gone] please";
+    assert_eq!(stored, vec![(expected, expected, expected)]);
+}
