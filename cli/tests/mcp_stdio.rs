@@ -434,3 +434,54 @@ fn a_home_without_a_memory_folder_says_so_instead_of_failing() {
     );
     client.finish();
 }
+
+#[test]
+fn a_note_added_over_mcp_is_picked_up_by_the_next_consolidation() {
+    let home = codex_home();
+    let consolidate = || {
+        Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+            .args([
+                "consolidate",
+                "--consolidator",
+                "offline",
+                "--force",
+                "--json",
+                "--codex-home",
+            ])
+            .arg(home.path())
+            .env_remove("CODEX_HOME")
+            .env_remove("CODEX_MEMORIES_SQLITE_HOME")
+            .output()
+            .expect("run consolidate")
+    };
+    // A first consolidation sets the baseline the note will be a change against.
+    let first = consolidate();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    let mut client = Client::start(home.path());
+    let (is_error, written) = client.call(
+        "add_note",
+        json!({"title": "Deploy days", "body": "Deploys happen on Tuesdays only."}),
+    );
+    assert!(!is_error, "{written}");
+    client.finish();
+
+    let second = consolidate();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let report: Value = serde_json::from_slice(&second.stdout).expect("json report");
+    assert_eq!(report["outcome"]["outcome"], "consolidated", "{report}");
+    let memory =
+        std::fs::read_to_string(home.path().join("memories/MEMORY.md")).expect("MEMORY.md");
+    assert!(
+        memory.contains("Deploys happen on Tuesdays only."),
+        "{memory}"
+    );
+}
