@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::provider::{InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Usage};
+use crate::provider::{
+    InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, RetryGate, Usage,
+};
 
 /// Limits of one run; `None` means unbounded.
 #[derive(Debug, Default)]
@@ -64,6 +66,13 @@ impl RunBudget {
             )));
         }
         Ok(())
+    }
+
+    /// A gate that reserves one request (and no tokens) per transport retry, so every HTTP
+    /// attempt counts against `max_requests_per_run`.
+    pub fn retry_gate(self: &Arc<Self>) -> RetryGate {
+        let budget = Arc::clone(self);
+        RetryGate(Arc::new(move || budget.reserve(0).is_ok()))
     }
 
     /// Replaces a reservation's estimate with the usage the provider reported.
@@ -182,6 +191,16 @@ mod tests {
         let refused = budget.reserve(60).unwrap_err();
         assert!(refused.0.contains("max_input_tokens_per_run = 100"));
         assert_eq!(budget.usage().input_tokens, 60);
+    }
+
+    #[test]
+    fn the_retry_gate_spends_requests_from_the_same_budget() {
+        let budget = Arc::new(RunBudget::new(Some(2), None));
+        let gate = budget.retry_gate();
+        budget.reserve(10).unwrap();
+        assert!((gate.0)());
+        assert!(!(gate.0)());
+        assert_eq!(budget.requests(), 2);
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     let index = context.state.index_sessions(&|_| {}).await?;
-    let client = context.extract_client(&args.provider)?;
     let budget = context.budget(&args.provider);
+    let client = context.extract_client(&args.provider, &budget)?;
     let options = context.extract_options(&args.provider, args.max_rollouts);
     let bar = progress_bar(PROGRESS_TEMPLATE);
     let report = run_extraction(

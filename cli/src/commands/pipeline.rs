@@ -17,7 +17,7 @@ use codex_memories::phase1::run::ExtractOptions;
 use codex_memories::phase2::run::Phase2Options;
 use codex_memories::provider::{
     DEFAULT_OPENAI_API_KEY_ENV, ModelClient, OfflineClient, ProviderConfig, ProviderKind,
-    build_client, known_context_window, resolve_kind,
+    build_client_gated, known_context_window, resolve_kind,
 };
 use codex_state::{MemoryStore, StartupScanParams, StateRuntime};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -128,14 +128,18 @@ impl Context {
         Ok(config)
     }
 
-    /// The phase-1 client.
-    pub fn extract_client(&self, args: &ProviderArgs) -> anyhow::Result<Arc<dyn ModelClient>> {
+    /// The phase-1 client; its transport retries spend requests from `budget`.
+    pub fn extract_client(
+        &self,
+        args: &ProviderArgs,
+        budget: &Arc<RunBudget>,
+    ) -> anyhow::Result<Arc<dyn ModelClient>> {
         let model = args
             .model
             .clone()
             .or_else(|| self.config.extract_model.clone());
         let config = self.provider_config(args, model)?;
-        let client = build_client(&config, || Arc::new(OfflineClient))?;
+        let client = build_client_gated(&config, budget.retry_gate(), || Arc::new(OfflineClient))?;
         announce(&config, client.as_ref());
         Ok(client)
     }
@@ -167,7 +171,8 @@ impl Context {
                         "the agent consolidator needs a model provider (--provider openai or chat); use --consolidator offline without one"
                     );
                 }
-                let client = build_client(&config, || Arc::new(OfflineClient))?;
+                let client =
+                    build_client_gated(&config, budget.retry_gate(), || Arc::new(OfflineClient))?;
                 let budgeted = Arc::new(BudgetedClient::new(client, Arc::clone(budget)));
                 Ok(Box::new(AgentConsolidator::new(budgeted, model)))
             }

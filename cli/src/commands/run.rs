@@ -36,7 +36,7 @@ pub struct RunArgs {
 /// Runs `run` and returns its report (used by `demo` too).
 pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<PipelineReport> {
     let budget = context.budget(&args.provider);
-    let client = context.extract_client(&args.provider)?;
+    let client = context.extract_client(&args.provider, &budget)?;
     let consolidator =
         context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
     let options = PipelineOptions {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::config::{MODEL_SETTING_NAMES, ProviderConfig};
 use super::http::{self, ApiKey};
-use super::retry::RetryPolicy;
+use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
 use super::{
     InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Role, ToolCall, Usage,
@@ -31,6 +31,7 @@ pub struct ChatClient {
     context_window: Option<u64>,
     idle_timeout: Duration,
     retry: RetryPolicy,
+    retry_gate: Option<RetryGate>,
 }
 
 impl ChatClient {
@@ -62,12 +63,19 @@ impl ChatClient {
             context_window: config.context_window,
             idle_timeout: config.idle_timeout,
             retry: RetryPolicy::default(),
+            retry_gate: None,
         })
     }
 
     /// Replaces the retry policy (tests use [`RetryPolicy::fast`]).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Asks `gate` before every retry (the run budget counts retries as requests).
+    pub fn with_retry_gate(mut self, gate: RetryGate) -> Self {
+        self.retry_gate = Some(gate);
         self
     }
 
@@ -148,7 +156,7 @@ impl ModelClient for ChatClient {
         let body = self.request_body(request);
         let response = self
             .retry
-            .run(|| {
+            .run_gated(self.retry_gate.as_ref(), || {
                 http::post_for_stream(
                     &self.http,
                     &self.url,

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::chat::ChatClient;
 use super::http::ApiKey;
 use super::openai::OpenAiClient;
+use super::retry::RetryGate;
 use super::{ModelClient, ProviderError};
 
 /// The OpenAI API.
@@ -153,6 +154,28 @@ pub fn build_client(
     offline: impl FnOnce() -> Arc<dyn ModelClient>,
 ) -> Result<Arc<dyn ModelClient>, ProviderError> {
     build_client_with_env(config, |name| std::env::var(name).ok(), offline)
+}
+
+/// Like [`build_client`], with `gate` asked before every transport retry of the network
+/// clients (the run budget passes one so retries count as requests).
+pub fn build_client_gated(
+    config: &ProviderConfig,
+    gate: RetryGate,
+    offline: impl FnOnce() -> Arc<dyn ModelClient>,
+) -> Result<Arc<dyn ModelClient>, ProviderError> {
+    let key = config
+        .api_key_env_name()
+        .and_then(|name| std::env::var(name).ok())
+        .and_then(ApiKey::new);
+    match config.kind {
+        ProviderKind::OpenAi => Ok(Arc::new(
+            OpenAiClient::new(config, key)?.with_retry_gate(gate),
+        )),
+        ProviderKind::Chat => Ok(Arc::new(
+            ChatClient::new(config, key)?.with_retry_gate(gate),
+        )),
+        ProviderKind::Offline => Ok(offline()),
+    }
 }
 
 /// [`build_client`] with the environment lookup injected (tests, hosts with their own secrets).

@@ -18,8 +18,8 @@ mod sse;
 pub use chat::ChatClient;
 pub use config::{
     CONNECT_TIMEOUT, DEFAULT_OPENAI_API_KEY_ENV, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,
-    IDLE_STREAM_TIMEOUT, ProviderConfig, ProviderKind, build_client, build_client_with_env,
-    known_context_window, resolve_kind,
+    IDLE_STREAM_TIMEOUT, ProviderConfig, ProviderKind, build_client, build_client_gated,
+    build_client_with_env, known_context_window, resolve_kind,
 };
 pub use error::ProviderError;
 pub use http::ApiKey;
@@ -28,7 +28,7 @@ pub use openai::OpenAiClient;
 pub use request::{
     InputItem, ModelRequest, ModelResponse, OutputSchema, Role, ToolCall, ToolSpec, Usage,
 };
-pub use retry::{MAX_ATTEMPTS, RETRY_AFTER_CAP, RetryPolicy, parse_retry_after};
+pub use retry::{MAX_ATTEMPTS, RETRY_AFTER_CAP, RetryGate, RetryPolicy, parse_retry_after};
 
 /// A language model that answers one request at a time. Implementations must be cheap to share
 /// (`Arc<dyn ModelClient>`) and safe to call concurrently.

@@ -13,7 +13,7 @@ use super::config::{
     known_context_window,
 };
 use super::http::{self, ApiKey};
-use super::retry::RetryPolicy;
+use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
 use super::{
     InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Role, ToolCall, Usage,
@@ -29,6 +29,7 @@ pub struct OpenAiClient {
     context_window: Option<u64>,
     idle_timeout: Duration,
     retry: RetryPolicy,
+    retry_gate: Option<RetryGate>,
 }
 
 impl OpenAiClient {
@@ -70,12 +71,19 @@ impl OpenAiClient {
             model,
             idle_timeout: config.idle_timeout,
             retry: RetryPolicy::default(),
+            retry_gate: None,
         })
     }
 
     /// Replaces the retry policy (tests use [`RetryPolicy::fast`]).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Asks `gate` before every retry (the run budget counts retries as requests).
+    pub fn with_retry_gate(mut self, gate: RetryGate) -> Self {
+        self.retry_gate = Some(gate);
         self
     }
 
@@ -171,7 +179,7 @@ impl ModelClient for OpenAiClient {
         let body = self.request_body(request);
         let response = self
             .retry
-            .run(|| {
+            .run_gated(self.retry_gate.as_ref(), || {
                 http::post_for_stream(
                     &self.http,
                     &self.url,

@@ -22,6 +22,17 @@ pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 /// Backoffs are multiplied by a random factor in `[1 - JITTER_FRACTION, 1 + JITTER_FRACTION)`.
 pub const JITTER_FRACTION: f64 = 0.25;
 
+/// Asked before every retry (never before the first attempt): `false` means no more requests may
+/// be sent — the run's budget uses it so transport retries count as requests too.
+#[derive(Clone)]
+pub struct RetryGate(pub std::sync::Arc<dyn Fn() -> bool + Send + Sync>);
+
+impl std::fmt::Debug for RetryGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RetryGate(..)")
+    }
+}
+
 /// How often and how patiently a request is retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -74,7 +85,21 @@ impl RetryPolicy {
     /// Runs `send` until it succeeds, fails with an error that may not be retried, or the
     /// attempts are used up; the last error is returned. `send` must return as soon as the
     /// response status is known, before reading a success body.
-    pub async fn run<T, F, Fut>(&self, mut send: F) -> Result<T, ProviderError>
+    pub async fn run<T, F, Fut>(&self, send: F) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        self.run_gated(None, send).await
+    }
+
+    /// Like [`RetryPolicy::run`], asking `gate` before each retry; a refused retry returns the
+    /// last error.
+    pub async fn run_gated<T, F, Fut>(
+        &self,
+        gate: Option<&RetryGate>,
+        mut send: F,
+    ) -> Result<T, ProviderError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
@@ -95,6 +120,10 @@ impl RetryPolicy {
                 "model request failed before streaming, retrying: {error}"
             );
             tokio::time::sleep(delay).await;
+            if gate.is_some_and(|gate| !(gate.0)()) {
+                tracing::debug!(attempt, "retry refused by the run budget");
+                return Err(error);
+            }
             attempt += 1;
         }
     }
