@@ -3,7 +3,9 @@
 //! To add one: write `scenarios/<name>.rs`, add its `mod` line and an entry in [`ALL`].
 
 mod claims;
+mod extract;
 mod index;
+mod input_size;
 mod logs;
 mod read;
 mod redact;
@@ -59,6 +61,16 @@ pub const ALL: &[Scenario] = &[
         name: "workspace",
         about: "memory workspace diff (10 000 files, 1 changed) beside git status + git diff",
         run: workspace::run,
+    },
+    Scenario {
+        name: "extract",
+        about: "phase-1 wall time, 1 000 sessions at concurrency 8 from a 50 ms mock model, beside the ideal",
+        run: extract::run,
+    },
+    Scenario {
+        name: "input_size",
+        about: "bytes and tokens sent per session beside a JSON dump of the same kept items",
+        run: input_size::run,
     },
 ];
 

@@ -19,7 +19,7 @@ use codex_memories::provider::{
     DEFAULT_OPENAI_API_KEY_ENV, ModelClient, OfflineClient, ProviderConfig, ProviderKind,
     build_client_gated, known_context_window, resolve_kind,
 };
-use codex_state::{MemoryStore, StartupScanParams, StateRuntime};
+use codex_state::{DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, StateRuntime};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::commands::HomeArgs;
@@ -186,10 +186,14 @@ impl Context {
         args: &ProviderArgs,
         max_rollouts: Option<u32>,
     ) -> ExtractOptions {
+        let max_claims = max_rollouts.unwrap_or(self.config.max_rollouts_per_startup);
         let scan = StartupScanParams {
             max_rollout_age_days: self.config.max_rollout_age_days,
             min_rollout_idle_hours: self.config.min_rollout_idle_hours,
-            max_claims: max_rollouts.unwrap_or(self.config.max_rollouts_per_startup),
+            max_claims,
+            // One run holds a lease on every thread it claims (only `concurrency` of them are
+            // extracted at once), so a cap below `max_claims` would cut the run short.
+            running_cap: max_claims.max(DEFAULT_STAGE1_RUNNING_CAP),
             ..StartupScanParams::default()
         };
         ExtractOptions {

@@ -137,6 +137,8 @@ pub async fn run_extraction(
             .max_claims
             .min(u32::try_from(remaining).unwrap_or(u32::MAX));
     }
+    // The budget, not the config, decided how many threads this run may claim.
+    let claims_capped_by_budget = scan.max_claims < options.scan.max_claims;
     let mut report = ExtractReport::default();
     if scan.max_claims == 0 {
         report.budget_stopped = Some("max_requests_per_run reached before extraction".to_string());
@@ -205,7 +207,9 @@ pub async fn run_extraction(
         progress(ExtractProgress::Finished { thread_id, outcome });
     }
     report.failed.sort_by_key(|failed| failed.thread_id);
-    if report.not_attempted > 0 || budget.is_exhausted() {
+    let claimed_up_to_budget =
+        claims_capped_by_budget && report.claimed >= scan.max_claims as usize;
+    if report.not_attempted > 0 || budget.is_exhausted() || claimed_up_to_budget {
         report.budget_stopped = Some(budget_reason(&budget));
     }
     tracing::info!(
