@@ -36,7 +36,6 @@ impl Rng {
 const WORDS: &[&str] = &[
     "cargo",
     "build",
-    "error",
     "src/lib.rs",
     "fn",
     "let",
@@ -44,7 +43,6 @@ const WORDS: &[&str] = &[
     "warning",
     "test",
     "passed",
-    "failed",
     "index",
     "thread",
     "session",
@@ -66,11 +64,21 @@ const WORDS: &[&str] = &[
     "tokio",
 ];
 
+/// One line in this many of generated output reports a failure, as in real build and test logs.
+const ERROR_LINE_ONE_IN: u64 = 40;
+
 fn words(rng: &mut Rng, bytes: usize) -> String {
     let mut text = String::with_capacity(bytes + 16);
     while text.len() < bytes {
         text.push_str(WORDS[rng.range(0, WORDS.len() as u64) as usize]);
-        text.push(if rng.range(0, 12) == 0 { '\n' } else { ' ' });
+        if rng.range(0, 12) == 0 {
+            text.push('\n');
+            if rng.range(0, ERROR_LINE_ONE_IN) == 0 {
+                text.push_str("error[E0308]: mismatched types in src/lib.rs; test failed\n");
+            }
+        } else {
+            text.push(' ');
+        }
     }
     text
 }
