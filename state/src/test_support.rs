@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::threads::THREAD_COLUMNS;
+use crate::threads::{THREAD_COLUMNS, bind_thread_columns};
 use crate::{MemoryMode, StateError, StateRuntime, ThreadId, ThreadRow};
 
 /// An enabled, non-archived thread updated at `updated_at_ms` (unix ms), with a rollout path
@@ -40,27 +40,8 @@ pub async fn insert_thread(runtime: &StateRuntime, row: &ThreadRow) -> Result<()
         "INSERT OR REPLACE INTO threads ({THREAD_COLUMNS}) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
-    sqlx::query(&sql)
-        .bind(row.id.to_string())
-        .bind(row.rollout_path.to_string_lossy().into_owned())
-        .bind(row.created_at)
-        .bind(row.updated_at)
-        .bind(&row.source)
-        .bind(&row.model_provider)
-        .bind(&row.model)
-        .bind(&row.cwd)
-        .bind(&row.title)
-        .bind(&row.first_user_message)
-        .bind(&row.preview)
-        .bind(row.tokens_used)
-        .bind(row.archived)
-        .bind(&row.git_sha)
-        .bind(&row.git_branch)
-        .bind(&row.git_origin_url)
-        .bind(&row.cli_version)
-        .bind(row.memory_mode.as_str())
-        .bind(i64::try_from(row.file_size).unwrap_or(i64::MAX))
-        .bind(row.file_mtime_ns)
+    let rollout_path = row.rollout_path.to_string_lossy();
+    bind_thread_columns(sqlx::query(&sql), row, &rollout_path)
         .execute(runtime.pool())
         .await
         .map_err(|source| runtime.query_error("insert thread", source))?;

@@ -94,6 +94,39 @@ pub(crate) const THREAD_COLUMNS: &str = "id, rollout_path, created_at, updated_a
     model_provider, model, cwd, title, first_user_message, preview, tokens_used, archived, \
     git_sha, git_branch, git_origin_url, cli_version, memory_mode, file_size, file_mtime_ns";
 
+/// A statement being bound, as every query in this crate builds it.
+pub(crate) type SqliteQuery<'q> =
+    sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds the values of [`THREAD_COLUMNS`], in order, for `row` stored under `rollout_path`.
+pub(crate) fn bind_thread_columns<'q>(
+    query: SqliteQuery<'q>,
+    row: &'q ThreadRow,
+    rollout_path: &'q str,
+) -> SqliteQuery<'q> {
+    query
+        .bind(row.id.to_string())
+        .bind(rollout_path)
+        .bind(row.created_at)
+        .bind(row.updated_at)
+        .bind(&row.source)
+        .bind(&row.model_provider)
+        .bind(&row.model)
+        .bind(&row.cwd)
+        .bind(&row.title)
+        .bind(&row.first_user_message)
+        .bind(&row.preview)
+        .bind(row.tokens_used)
+        .bind(row.archived)
+        .bind(&row.git_sha)
+        .bind(&row.git_branch)
+        .bind(&row.git_origin_url)
+        .bind(&row.cli_version)
+        .bind(row.memory_mode.as_str())
+        .bind(i64::try_from(row.file_size).unwrap_or(i64::MAX))
+        .bind(row.file_mtime_ns)
+}
+
 impl StateRuntime {
     /// Up to `limit` indexed threads, most recently updated first.
     pub async fn list_threads(&self, limit: u32) -> Result<Vec<ThreadRow>, StateError> {

@@ -9,7 +9,7 @@ use std::path::Path;
 use sqlx::{Sqlite, Transaction};
 
 use crate::indexer::FailedFile;
-use crate::threads::ThreadRow;
+use crate::threads::{ThreadRow, bind_thread_columns};
 use crate::{StateError, StateRuntime};
 
 /// What the database remembers about one rollout file.
@@ -159,27 +159,7 @@ impl StateRuntime {
             .execute(&mut **tx)
             .await
             .map_err(|source| self.query_error("replace thread of a rewritten file", source))?;
-        sqlx::query(UPSERT_THREAD)
-            .bind(&id)
-            .bind(key)
-            .bind(row.created_at)
-            .bind(row.updated_at)
-            .bind(&row.source)
-            .bind(&row.model_provider)
-            .bind(&row.model)
-            .bind(&row.cwd)
-            .bind(&row.title)
-            .bind(&row.first_user_message)
-            .bind(&row.preview)
-            .bind(row.tokens_used)
-            .bind(row.archived)
-            .bind(&row.git_sha)
-            .bind(&row.git_branch)
-            .bind(&row.git_origin_url)
-            .bind(&row.cli_version)
-            .bind(row.memory_mode.as_str())
-            .bind(i64::try_from(row.file_size).unwrap_or(i64::MAX))
-            .bind(row.file_mtime_ns)
+        bind_thread_columns(sqlx::query(UPSERT_THREAD), row, key)
             .execute(&mut **tx)
             .await
             .map_err(|source| self.query_error("upsert thread", source))?;
