@@ -680,3 +680,12 @@ fn a_token_longer_than_the_first_window_is_redacted_whole() {
 fn a_url_option_is_not_a_user_flag() {
     assert_keeps("jfrog rt dl --url=http://localhost:8071/artifactory generic-local/hello.txt");
 }
+
+#[test]
+fn a_random_token_that_happens_to_start_like_a_placeholder_is_still_redacted() {
+    // Found by the benchmark's dense corpus: a bearer token beginning with "yOuR".
+    let input = "curl -H \"Authorization: Bearer yOuR3FAQ9gD9oRIeHzWxr7iHKqQNrNTbXXQaGRxg\" https://api.example.com/v1/items";
+    let redacted = redact(input);
+    assert!(!redacted.text.contains("yOuR3FAQ9gD9"), "{}", redacted.text);
+    assert_keeps("password = \"your-password-here\"\napi_key = \"YOUR_API_KEY\"\n");
+}

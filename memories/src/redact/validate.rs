@@ -158,10 +158,13 @@ pub(super) fn is_placeholder(value: &[u8]) -> bool {
     }
     let normal = &normal[..len];
     let whole = value.iter().filter(|b| b.is_ascii_alphanumeric()).count() == len;
+    // A placeholder prefix only counts on a value that does not itself look machine-made: a
+    // random token may start with "your" by chance (`yOuR3FAQ9gD9…`).
     (whole && PLACEHOLDER_WORDS.iter().any(|w| normal == w.as_bytes()))
-        || PLACEHOLDER_PREFIXES
+        || (PLACEHOLDER_PREFIXES
             .iter()
             .any(|p| normal.starts_with(p.as_bytes()))
+            && !looks_random(value))
 }
 
 /// Whether `value` looks like an opaque machine-made token rather than a word or identifier.
