@@ -6,11 +6,11 @@
 //! a `finish_reason` is a stream error.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::config::{MODEL_SETTING_NAMES, ProviderConfig};
+use super::endpoint::StreamEndpoint;
 use super::http::{self, ApiKey};
 use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
@@ -24,14 +24,9 @@ const DONE_MARKER: &str = "[DONE]";
 /// A client of a Chat-Completions-compatible server.
 #[derive(Debug, Clone)]
 pub struct ChatClient {
-    http: reqwest::Client,
-    url: String,
-    key: Option<ApiKey>,
+    endpoint: StreamEndpoint,
     model: String,
     context_window: Option<u64>,
-    idle_timeout: Duration,
-    retry: RetryPolicy,
-    retry_gate: Option<RetryGate>,
 }
 
 impl ChatClient {
@@ -56,26 +51,25 @@ impl ChatClient {
             )));
         };
         Ok(Self {
-            http: http::client(config.connect_timeout)?,
-            url: http::endpoint(base_url, "chat/completions"),
-            key,
+            endpoint: StreamEndpoint::new(
+                config,
+                http::endpoint(base_url, "chat/completions"),
+                key,
+            )?,
             model: model.to_string(),
             context_window: config.context_window,
-            idle_timeout: config.idle_timeout,
-            retry: RetryPolicy::default(),
-            retry_gate: None,
         })
     }
 
     /// Replaces the retry policy (tests use [`RetryPolicy::fast`]).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.endpoint.set_retry_policy(retry);
         self
     }
 
     /// Asks `gate` before every retry (the run budget counts retries as requests).
     pub fn with_retry_gate(mut self, gate: RetryGate) -> Self {
-        self.retry_gate = Some(gate);
+        self.endpoint.set_retry_gate(gate);
         self
     }
 
@@ -146,7 +140,7 @@ impl ChatClient {
     }
 
     fn scrub(&self, text: &str) -> String {
-        http::scrub(self.key.as_ref(), text)
+        self.endpoint.scrub(text)
     }
 }
 
@@ -154,21 +148,9 @@ impl ChatClient {
 impl ModelClient for ChatClient {
     async fn complete(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
         let body = self.request_body(request);
-        let response = self
-            .retry
-            .run_gated(self.retry_gate.as_ref(), || {
-                http::post_for_stream(
-                    &self.http,
-                    &self.url,
-                    self.key.as_ref(),
-                    &body,
-                    self.idle_timeout,
-                )
-            })
-            .await?;
+        let reader = self.endpoint.open(&body).await?;
         // From here on the body streams: whatever happens, the request is not sent again.
-        self.read_stream(SseReader::new(response, self.idle_timeout, &self.url))
-            .await
+        self.read_stream(reader).await
     }
 
     fn provider_name(&self) -> &str {

@@ -7,6 +7,7 @@
 
 mod chat;
 mod config;
+mod endpoint;
 mod error;
 mod http;
 mod offline;

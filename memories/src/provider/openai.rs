@@ -4,14 +4,13 @@
 //! events become errors, and a stream that ends before `response.completed` is a stream error,
 //! never an empty answer. Requests are retried only before the body starts (see `retry`).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use super::config::{
     DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL, MODEL_SETTING_NAMES, ProviderConfig,
     known_context_window,
 };
+use super::endpoint::StreamEndpoint;
 use super::http::{self, ApiKey};
 use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
@@ -22,14 +21,9 @@ use super::{
 /// A client of the OpenAI Responses API (or a server speaking it).
 #[derive(Debug, Clone)]
 pub struct OpenAiClient {
-    http: reqwest::Client,
-    url: String,
-    key: Option<ApiKey>,
+    endpoint: StreamEndpoint,
     model: String,
     context_window: Option<u64>,
-    idle_timeout: Duration,
-    retry: RetryPolicy,
-    retry_gate: Option<RetryGate>,
 }
 
 impl OpenAiClient {
@@ -62,28 +56,23 @@ impl OpenAiClient {
             )));
         }
         Ok(Self {
-            http: http::client(config.connect_timeout)?,
-            url: http::endpoint(base_url, "responses"),
-            key,
+            endpoint: StreamEndpoint::new(config, http::endpoint(base_url, "responses"), key)?,
             context_window: config
                 .context_window
                 .or_else(|| known_context_window(&model)),
             model,
-            idle_timeout: config.idle_timeout,
-            retry: RetryPolicy::default(),
-            retry_gate: None,
         })
     }
 
     /// Replaces the retry policy (tests use [`RetryPolicy::fast`]).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.endpoint.set_retry_policy(retry);
         self
     }
 
     /// Asks `gate` before every retry (the run budget counts retries as requests).
     pub fn with_retry_gate(mut self, gate: RetryGate) -> Self {
-        self.retry_gate = Some(gate);
+        self.endpoint.set_retry_gate(gate);
         self
     }
 
@@ -169,7 +158,7 @@ impl OpenAiClient {
     }
 
     fn scrub(&self, text: &str) -> String {
-        http::scrub(self.key.as_ref(), text)
+        self.endpoint.scrub(text)
     }
 }
 
@@ -177,21 +166,9 @@ impl OpenAiClient {
 impl ModelClient for OpenAiClient {
     async fn complete(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
         let body = self.request_body(request);
-        let response = self
-            .retry
-            .run_gated(self.retry_gate.as_ref(), || {
-                http::post_for_stream(
-                    &self.http,
-                    &self.url,
-                    self.key.as_ref(),
-                    &body,
-                    self.idle_timeout,
-                )
-            })
-            .await?;
+        let reader = self.endpoint.open(&body).await?;
         // From here on the body streams: whatever happens, the request is not sent again.
-        self.read_stream(SseReader::new(response, self.idle_timeout, &self.url))
-            .await
+        self.read_stream(reader).await
     }
 
     fn provider_name(&self) -> &str {
