@@ -7,6 +7,7 @@
 
 mod control;
 mod eligibility;
+mod job_failure;
 mod phase2;
 mod rows;
 mod selection;

@@ -11,6 +11,7 @@ use super::{
     RETRIES_PER_JOB_VERSION, SelectedInput, key,
 };
 use crate::StateError;
+use crate::memory_store::JobKind;
 
 /// Lease and cooldown of a phase-2 claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,29 +338,14 @@ impl MemoryStore {
         reason: &str,
         retry_delay_seconds: i64,
     ) -> Result<bool, StateError> {
-        let now = self.now();
-        // One atomic statement. With a token: only that owner's row. Without: only a running
-        // row that has no token at all (`IS` compares NULL with NULL).
-        let result = self
-            .retry_busy(|| async {
-                let (_gate, mut connection) = self.write_connection("fail phase-2 job").await?;
-                sqlx::query(
-                    "UPDATE jobs SET status = 'error', finished_at = ?1, lease_until = NULL, \
-                         retry_at = ?2, retry_remaining = MAX(retry_remaining - 1, 0), \
-                         last_error = ?3 \
-                     WHERE kind = 'memory_consolidate_global' AND job_key = ?4 \
-                       AND status = 'running' AND ownership_token IS ?5",
-                )
-                .bind(now)
-                .bind(now.saturating_add(retry_delay_seconds))
-                .bind(reason)
-                .bind(PHASE2_JOB_KEY)
-                .bind(token)
-                .execute(&mut *connection)
-                .await
-                .map_err(|source| self.query_error("fail phase-2 job", source))
-            })
-            .await?;
-        Ok(result.rows_affected() == 1)
+        self.fail_running_job(
+            JobKind::ConsolidateGlobal,
+            PHASE2_JOB_KEY,
+            token,
+            reason,
+            retry_delay_seconds,
+            "fail phase-2 job",
+        )
+        .await
     }
 }

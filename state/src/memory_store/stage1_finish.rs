@@ -7,6 +7,7 @@ use sqlx::SqliteConnection;
 
 use super::{MemoryStore, key};
 use crate::StateError;
+use crate::memory_store::JobKind;
 use crate::memory_store::Stage1Claim;
 
 /// What a successful extraction stores for its thread.
@@ -131,29 +132,14 @@ impl MemoryStore {
         reason: &str,
         retry_delay_seconds: i64,
     ) -> Result<bool, StateError> {
-        let now = self.now();
-        // One atomic statement. Race prevented: a stale owner recording a failure over the job
-        // a newer claim now owns.
-        let result = self
-            .retry_busy(|| async {
-                let (_gate, mut connection) = self.write_connection("fail stage-1 job").await?;
-                sqlx::query(
-                    "UPDATE jobs SET status = 'error', finished_at = ?1, lease_until = NULL, \
-                         retry_at = ?2, retry_remaining = MAX(retry_remaining - 1, 0), \
-                         last_error = ?3 \
-                     WHERE kind = 'memory_stage1' AND job_key = ?4 \
-                       AND status = 'running' AND ownership_token = ?5",
-                )
-                .bind(now)
-                .bind(now.saturating_add(retry_delay_seconds))
-                .bind(reason)
-                .bind(key(claim.thread_id))
-                .bind(&claim.ownership_token)
-                .execute(&mut *connection)
-                .await
-                .map_err(|source| self.query_error("fail stage-1 job", source))
-            })
-            .await?;
-        Ok(result.rows_affected() == 1)
+        self.fail_running_job(
+            JobKind::Stage1,
+            &key(claim.thread_id),
+            Some(&claim.ownership_token),
+            reason,
+            retry_delay_seconds,
+            "fail stage-1 job",
+        )
+        .await
     }
 }
