@@ -321,9 +321,11 @@ fn clean_request(text: &str) -> &str {
 
 fn is_preference(line: &str) -> bool {
     let lower = line.to_lowercase();
-    PREFERENCE_MARKERS
-        .iter()
-        .any(|marker| lower.contains(marker))
+    // "never mind" withdraws a request; it states no preference.
+    !lower.contains("never mind")
+        && PREFERENCE_MARKERS
+            .iter()
+            .any(|marker| lower.contains(marker))
 }
 
 fn is_check(command: &str) -> bool {
@@ -408,6 +410,14 @@ mod tests {
         let first = answer(TRANSCRIPT).await;
         let second = answer(TRANSCRIPT).await;
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn never_mind_is_not_a_preference() {
+        assert!(!is_preference(
+            "never mind, leave the width as it is. thanks"
+        ));
+        assert!(is_preference("don't use pip here"));
     }
 
     #[tokio::test]
