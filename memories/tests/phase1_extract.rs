@@ -503,15 +503,23 @@ async fn an_exhausted_token_budget_releases_the_claims_it_did_not_attempt() {
     .unwrap();
 
     assert_eq!(bodies(&server).await.len(), 1);
-    assert_eq!(
-        (report.claimed, report.succeeded, report.not_attempted),
-        (3, 1, 2)
-    );
+    // The run claims in batches, so how many claims it took before the budget ran out depends on
+    // timing; every claim it took was either used or released, and nothing more is claimed.
+    assert_eq!(report.succeeded, 1);
+    assert!(report.not_attempted >= 1, "{report:?}");
+    assert_eq!(report.claimed, report.succeeded + report.not_attempted);
+    assert!(report.budget_stopped.is_some());
+    let mut jobs = 0;
     for id in &ids {
-        let job = job(&store, *id).await;
+        // A thread the run never claimed has no job row.
+        let Some(job) = store.job(JobKind::Stage1, &id.to_string()).await.unwrap() else {
+            continue;
+        };
+        jobs += 1;
         assert_ne!(job.status, JobStatus::Error);
         assert_ne!(job.status, JobStatus::Running);
     }
+    assert_eq!(jobs, report.claimed);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -34,7 +34,7 @@ pub use memory_store::{
     STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS, STARTUP_THREAD_SCAN_LIMIT,
     STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams,
     Stage1Error, Stage1OutputInput, Stage1OutputRow, Stage1StatusCounts, StartupClaimReport,
-    StartupScanParams, StartupSkips,
+    StartupScan, StartupScanParams, StartupSkips,
 };
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, extract_thread};
 pub use paths::{

@@ -15,6 +15,8 @@ use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
 
 const PROGRESS_TEMPLATE: &str = "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}";
+/// The progress bar's prefix while sessions are extracted.
+const EXTRACTING: &str = "extracting";
 
 /// Arguments of `run`.
 #[derive(Debug, Args)]
@@ -61,8 +63,10 @@ pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<Pip
                 bar.set_position(index.files_done);
             }
             PipelineProgress::Extract(ExtractProgress::Claimed { total }) => {
-                bar.set_prefix("extracting");
-                bar.set_position(0);
+                if bar.prefix() != EXTRACTING {
+                    bar.set_prefix(EXTRACTING);
+                    bar.set_position(0);
+                }
                 bar.set_length(total as u64);
             }
             PipelineProgress::Extract(ExtractProgress::Finished { thread_id, .. }) => {

@@ -39,7 +39,7 @@ pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
 pub use stage1_claim::{Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams};
 pub use stage1_finish::Stage1OutputInput;
-pub use stage1_startup::{StartupClaimReport, StartupScanParams, StartupSkips};
+pub use stage1_startup::{StartupClaimReport, StartupScan, StartupScanParams, StartupSkips};
 pub use status::{MemoryStatus, STATUS_RECENT_ERRORS, Stage1Error, Stage1StatusCounts};
 
 /// How long a stage-1 claim owns its thread before another worker may take it over.

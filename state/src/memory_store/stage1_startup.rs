@@ -1,7 +1,11 @@
-//! The startup scan: at the start of a run, claim up to `max_claims` stage-1 jobs among the
-//! enabled, non-archived, idle-enough threads updated within the age window, newest first,
-//! looking at no more than `scan_limit` of them. The scan, every decision and every claim share
-//! one `BEGIN IMMEDIATE` transaction; the skip counts per reason are for the report only.
+//! The startup scan: claim up to `max_claims` stage-1 jobs among the enabled, non-archived,
+//! idle-enough threads updated within the age window, newest first, looking at no more than
+//! `scan_limit` of them. A scan may be taken in one go ([`MemoryStore::claim_stage1_startup`]) or
+//! in batches as work frees up ([`MemoryStore::start_stage1_scan`] then
+//! [`MemoryStore::claim_stage1_batch`]): a cursor on (updated_at, id) carries each batch on from
+//! where the last one stopped, so no thread is looked at twice in one run — in particular a claim
+//! the run released is not taken again by its own next batch. Every batch's scan, decisions and
+//! claims share one `BEGIN IMMEDIATE` transaction; the skip counts per reason are for the report.
 
 use serde::Serialize;
 
@@ -76,6 +80,21 @@ pub struct StartupSkips {
     pub archived: u64,
 }
 
+impl StartupSkips {
+    /// Adds `other`'s counts to these.
+    fn add(&mut self, other: &StartupSkips) {
+        self.up_to_date += other.up_to_date;
+        self.running += other.running;
+        self.capped += other.capped;
+        self.in_backoff += other.in_backoff;
+        self.retries_exhausted += other.retries_exhausted;
+        self.too_fresh += other.too_fresh;
+        self.too_old += other.too_old;
+        self.not_enabled += other.not_enabled;
+        self.archived += other.archived;
+    }
+}
+
 /// What a startup scan claimed and skipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StartupClaimReport {
@@ -87,104 +106,237 @@ pub struct StartupClaimReport {
     pub skipped: StartupSkips,
 }
 
+/// Eligible threads read per page while a batch looks for claimable ones.
+const SCAN_PAGE_ROWS: u32 = 256;
+
+/// A startup scan in progress: where it stopped, what it looked at and claimed so far. Made by
+/// [`MemoryStore::start_stage1_scan`], advanced by [`MemoryStore::claim_stage1_batch`].
+#[derive(Debug, Clone)]
+pub struct StartupScan {
+    params: StartupScanParams,
+    /// The age and idle window on updated_at (unix ms), fixed when the scan started.
+    window: (i64, i64),
+    /// The last thread looked at: (updated_at ms, id); the next batch starts after it.
+    cursor: Option<(i64, String)>,
+    claimed: u32,
+    examined: u64,
+    skipped: StartupSkips,
+    finished: bool,
+}
+
+impl StartupScan {
+    /// Whether the scan has nothing left to claim: `max_claims` reached, `scan_limit` threads
+    /// looked at, or no eligible thread left after the cursor.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Claims taken so far.
+    pub fn claimed(&self) -> u32 {
+        self.claimed
+    }
+
+    /// Eligible threads looked at so far.
+    pub fn examined(&self) -> u64 {
+        self.examined
+    }
+
+    /// Why threads were not claimed, so far (including those the filter left out).
+    pub fn skipped(&self) -> StartupSkips {
+        self.skipped
+    }
+
+    fn claims_left(&self) -> u32 {
+        self.params.max_claims.saturating_sub(self.claimed)
+    }
+
+    fn examine_left(&self) -> u64 {
+        u64::from(self.params.scan_limit).saturating_sub(self.examined)
+    }
+}
+
+/// What one batch found, applied to the scan only once its transaction committed.
+#[derive(Default)]
+struct BatchOutcome {
+    claimed: Vec<Stage1Claim>,
+    cursor: Option<(i64, String)>,
+    examined: u64,
+    skipped: StartupSkips,
+    rows_exhausted: bool,
+}
+
 impl MemoryStore {
-    /// The startup scan: claims up to `max_claims` enabled, non-archived, idle-enough threads
-    /// updated within the age window, newest first, looking at no more than `scan_limit`.
+    /// The startup scan in one go: claims up to `max_claims` enabled, non-archived, idle-enough
+    /// threads updated within the age window, newest first, looking at no more than `scan_limit`.
     pub async fn claim_stage1_startup(
         &self,
         params: &StartupScanParams,
         worker_id: &str,
     ) -> Result<StartupClaimReport, StateError> {
-        let now = self.now();
-        let mut report = self
-            .retry_busy(|| self.try_claim_stage1_startup(params, worker_id, now))
+        let mut scan = self.start_stage1_scan(params).await?;
+        let claimed = self
+            .claim_stage1_batch(&mut scan, worker_id, params.max_claims)
             .await?;
-        self.count_ineligible(params, now, &mut report.skipped)
-            .await?;
-        Ok(report)
+        Ok(StartupClaimReport {
+            claimed,
+            examined: scan.examined,
+            skipped: scan.skipped,
+        })
     }
 
-    async fn try_claim_stage1_startup(
+    /// Starts a startup scan to be claimed in batches: fixes the window and counts the threads
+    /// its filter leaves out. Claims nothing yet.
+    pub async fn start_stage1_scan(
         &self,
         params: &StartupScanParams,
+    ) -> Result<StartupScan, StateError> {
+        let window = startup_window_millis(params, self.now());
+        let mut scan = StartupScan {
+            params: *params,
+            window,
+            cursor: None,
+            claimed: 0,
+            examined: 0,
+            skipped: StartupSkips::default(),
+            finished: params.max_claims == 0 || params.scan_limit == 0,
+        };
+        self.count_ineligible(params, window, &mut scan.skipped)
+            .await?;
+        Ok(scan)
+    }
+
+    /// Claims up to `batch` more threads of `scan`, continuing after the last thread it looked
+    /// at; returns them newest first (empty once the scan is finished).
+    pub async fn claim_stage1_batch(
+        &self,
+        scan: &mut StartupScan,
         worker_id: &str,
-        now: i64,
-    ) -> Result<StartupClaimReport, StateError> {
-        const OPERATION: &str = "startup stage-1 claim";
-        let mut report = StartupClaimReport::default();
-        if params.max_claims == 0 {
-            return Ok(report);
+        batch: u32,
+    ) -> Result<Vec<Stage1Claim>, StateError> {
+        let want = batch.min(scan.claims_left());
+        if scan.finished || want == 0 {
+            return Ok(Vec::new());
         }
-        let (oldest_ms, newest_ms) = startup_window_millis(params, now);
+        let now = self.now();
+        let outcome = self
+            .retry_busy(|| self.try_claim_stage1_batch(scan, worker_id, want, now))
+            .await?;
+        scan.claimed += u32::try_from(outcome.claimed.len()).unwrap_or(u32::MAX);
+        scan.examined += outcome.examined;
+        scan.skipped.add(&outcome.skipped);
+        if outcome.cursor.is_some() {
+            scan.cursor = outcome.cursor;
+        }
+        scan.finished =
+            outcome.rows_exhausted || scan.claims_left() == 0 || scan.examine_left() == 0;
+        Ok(outcome.claimed)
+    }
+
+    async fn try_claim_stage1_batch(
+        &self,
+        scan: &StartupScan,
+        worker_id: &str,
+        want: u32,
+        now: i64,
+    ) -> Result<BatchOutcome, StateError> {
+        const OPERATION: &str = "startup stage-1 claim";
+        let params = &scan.params;
+        let (oldest_ms, newest_ms) = scan.window;
+        let mut outcome = BatchOutcome {
+            cursor: scan.cursor.clone(),
+            ..BatchOutcome::default()
+        };
         // Race prevented: two processes starting at once and scanning the same threads. The scan,
-        // every decision and every claim share one BEGIN IMMEDIATE transaction, so the second
-        // scan sees the first one's claims as live leases (and counts them against the cap).
+        // every decision and every claim of a batch share one BEGIN IMMEDIATE transaction, so the
+        // other scan sees this one's claims as live leases (and counts them against the cap).
         let mut transaction = self.begin_immediate(OPERATION).await?;
         let sql = format!(
             "SELECT {CANDIDATE_COLUMNS} {CANDIDATE_FROM} \
              WHERE t.archived = 0 AND COALESCE(m.memory_mode, t.memory_mode) = 'enabled' \
                AND (?1 IS NULL OR t.id != ?1) AND t.updated_at >= ?2 AND t.updated_at <= ?3 \
+               AND (?5 IS NULL OR t.updated_at < ?5 OR (t.updated_at = ?5 AND t.id < ?6)) \
              ORDER BY t.updated_at DESC, t.id DESC LIMIT ?4"
         );
-        let rows = sqlx::query(&sql)
-            .bind(params.exclude_thread.map(key))
-            .bind(oldest_ms)
-            .bind(newest_ms)
-            .bind(i64::from(params.scan_limit))
-            .fetch_all(&mut *transaction)
-            .await
-            .map_err(|source| self.query_error(OPERATION, source))?;
         let mut running = self.count_live_stage1(&mut transaction, now).await?;
-        for row in &rows {
-            if report.claimed.len() >= params.max_claims as usize {
+        'pages: while outcome.claimed.len() < want as usize {
+            let examine_left = scan.examine_left().saturating_sub(outcome.examined);
+            let page = u32::try_from(examine_left)
+                .unwrap_or(u32::MAX)
+                .min(SCAN_PAGE_ROWS);
+            if page == 0 {
                 break;
             }
-            report.examined += 1;
-            let candidate = self.candidate_from_row(row)?;
-            let skipped = &mut report.skipped;
-            let (retry_remaining, live) = match judge(&candidate, worker_id, now) {
-                Verdict::UpToDate => {
-                    skipped.up_to_date += 1;
-                    continue;
-                }
-                Verdict::Running { .. } => {
-                    skipped.running += 1;
-                    continue;
-                }
-                Verdict::RetriesExhausted => {
-                    skipped.retries_exhausted += 1;
-                    continue;
-                }
-                Verdict::InBackoff { .. } => {
-                    skipped.in_backoff += 1;
-                    continue;
-                }
-                Verdict::Claimable {
-                    retry_remaining,
-                    live,
-                } => (retry_remaining, live),
+            let (cursor_updated, cursor_id) = match &outcome.cursor {
+                Some((updated, id)) => (Some(*updated), Some(id.clone())),
+                None => (None, None),
             };
-            if running.saturating_sub(u32::from(live)) >= params.running_cap {
-                skipped.capped += 1;
-                continue;
+            let rows = sqlx::query(&sql)
+                .bind(params.exclude_thread.map(key))
+                .bind(oldest_ms)
+                .bind(newest_ms)
+                .bind(i64::from(page))
+                .bind(cursor_updated)
+                .bind(cursor_id)
+                .fetch_all(&mut *transaction)
+                .await
+                .map_err(|source| self.query_error(OPERATION, source))?;
+            let fetched = rows.len();
+            for row in &rows {
+                if outcome.claimed.len() >= want as usize {
+                    break 'pages;
+                }
+                let candidate = self.candidate_from_row(row)?;
+                outcome.examined += 1;
+                outcome.cursor = Some((candidate.updated_at_ms, key(candidate.thread_id)));
+                let skipped = &mut outcome.skipped;
+                let (retry_remaining, live) = match judge(&candidate, worker_id, now) {
+                    Verdict::UpToDate => {
+                        skipped.up_to_date += 1;
+                        continue;
+                    }
+                    Verdict::Running { .. } => {
+                        skipped.running += 1;
+                        continue;
+                    }
+                    Verdict::RetriesExhausted => {
+                        skipped.retries_exhausted += 1;
+                        continue;
+                    }
+                    Verdict::InBackoff { .. } => {
+                        skipped.in_backoff += 1;
+                        continue;
+                    }
+                    Verdict::Claimable {
+                        retry_remaining,
+                        live,
+                    } => (retry_remaining, live),
+                };
+                if running.saturating_sub(u32::from(live)) >= params.running_cap {
+                    skipped.capped += 1;
+                    continue;
+                }
+                let claim = self
+                    .write_stage1_claim(
+                        &mut transaction,
+                        &candidate,
+                        worker_id,
+                        now,
+                        params.lease_seconds,
+                        retry_remaining,
+                    )
+                    .await?;
+                if !live {
+                    running += 1;
+                }
+                outcome.claimed.push(claim);
             }
-            let claim = self
-                .write_stage1_claim(
-                    &mut transaction,
-                    &candidate,
-                    worker_id,
-                    now,
-                    params.lease_seconds,
-                    retry_remaining,
-                )
-                .await?;
-            if !live {
-                running += 1;
+            if fetched < page as usize {
+                outcome.rows_exhausted = true;
+                break;
             }
-            report.claimed.push(claim);
         }
         self.commit(transaction, OPERATION).await?;
-        Ok(report)
+        Ok(outcome)
     }
 
     /// Counts the threads the startup scan's filter left out, per reason (a plain read, outside
@@ -192,10 +344,9 @@ impl MemoryStore {
     async fn count_ineligible(
         &self,
         params: &StartupScanParams,
-        now: i64,
+        (oldest_ms, newest_ms): (i64, i64),
         skipped: &mut StartupSkips,
     ) -> Result<(), StateError> {
-        let (oldest_ms, newest_ms) = startup_window_millis(params, now);
         let (archived, not_enabled, too_old, too_fresh): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT \
                  COALESCE(SUM(archived = 1), 0), \

@@ -523,3 +523,136 @@ async fn a_failed_claim_transaction_names_the_bad_row_and_leaves_no_lock_behind(
         .unwrap();
     assert_eq!(report.claimed[0].thread_id, good);
 }
+
+#[tokio::test]
+async fn a_scan_in_batches_claims_every_thread_once_newest_first_across_pages() {
+    let f = Fixture::new().await;
+    // More threads than one scan page, some sharing an updated_at (the cursor's tie-break on id).
+    let mut threads = Vec::new();
+    for index in 0..300 {
+        threads.push((
+            T0 - 7 * 3600 - index / 3,
+            f.thread(T0 - 7 * 3600 - index / 3).await,
+        ));
+    }
+    let mut scan = f
+        .store
+        .start_stage1_scan(&StartupScanParams {
+            max_claims: 1000,
+            running_cap: 1000,
+            ..StartupScanParams::default()
+        })
+        .await
+        .unwrap();
+    let mut claimed = Vec::new();
+    let mut batches = 0;
+    while !scan.is_finished() {
+        let batch = f
+            .store
+            .claim_stage1_batch(&mut scan, "w1", 7)
+            .await
+            .unwrap();
+        assert!(batch.len() <= 7);
+        claimed.extend(batch.iter().map(|claim| claim.thread_id));
+        batches += 1;
+        assert!(batches <= 50, "the scan never finished");
+    }
+    assert_eq!(claimed.len(), 300);
+    assert_eq!((scan.claimed(), scan.examined()), (300, 300));
+    let unique: std::collections::HashSet<_> = claimed.iter().collect();
+    assert_eq!(unique.len(), 300, "a thread was claimed twice");
+    threads.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.to_string().cmp(&a.1.to_string())));
+    let newest_first: Vec<ThreadId> = threads.iter().map(|(_, id)| *id).collect();
+    assert_eq!(claimed, newest_first);
+}
+
+#[tokio::test]
+async fn a_claim_released_mid_scan_is_not_taken_again_by_the_same_scan() {
+    let f = Fixture::new().await;
+    let newer = f.thread(T0 - 7 * 3600).await;
+    let older = f.thread(T0 - 8 * 3600).await;
+    let mut scan = f
+        .store
+        .start_stage1_scan(&StartupScanParams::default())
+        .await
+        .unwrap();
+    let first = f
+        .store
+        .claim_stage1_batch(&mut scan, "w1", 1)
+        .await
+        .unwrap();
+    assert_eq!(first[0].thread_id, newer);
+    assert!(f.store.release_stage1(&first[0]).await.unwrap());
+
+    let second = f
+        .store
+        .claim_stage1_batch(&mut scan, "w1", 1)
+        .await
+        .unwrap();
+    assert_eq!(second[0].thread_id, older);
+    assert!(
+        f.store
+            .claim_stage1_batch(&mut scan, "w1", 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(scan.is_finished());
+    assert_eq!(
+        f.stage1_job(newer).await.unwrap().status,
+        JobStatus::Pending
+    );
+}
+
+#[tokio::test]
+async fn a_batch_respects_the_scan_limit_and_max_claims_across_batches() {
+    let f = Fixture::new().await;
+    for index in 0..10 {
+        f.thread(T0 - 7 * 3600 - index).await;
+    }
+    let mut scan = f
+        .store
+        .start_stage1_scan(&StartupScanParams {
+            max_claims: 5,
+            running_cap: 100,
+            ..StartupScanParams::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .claim_stage1_batch(&mut scan, "w1", 3)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        f.store
+            .claim_stage1_batch(&mut scan, "w1", 3)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(scan.is_finished());
+
+    let mut limited = f
+        .store
+        .start_stage1_scan(&StartupScanParams {
+            scan_limit: 8,
+            running_cap: 100,
+            ..StartupScanParams::default()
+        })
+        .await
+        .unwrap();
+    // The first five are leased by w1: looked at and skipped as running; three more are claimed.
+    let claims = f
+        .store
+        .claim_stage1_batch(&mut limited, "w2", 10)
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 3);
+    assert_eq!((limited.examined(), limited.skipped().running), (8, 5));
+    assert!(limited.is_finished());
+}
