@@ -1,8 +1,9 @@
 //! Retention, run inside the insert transaction: rows older than the age limit go, and each
 //! thread (and each process, for its thread-less rows) keeps only its newest rows within a byte
 //! cap and a row cap. Only the scopes a batch touched are checked, against running totals in
-//! `log_usage`; a scope is scanned and trimmed only when it is over a cap, down to the cap less
-//! a slack, so the scan is paid once per slack's worth of rows, not on every batch.
+//! `log_usage`; a scope is trimmed only when it is over a cap, down to the cap less a slack, and
+//! the trim reads only the rows it deletes (oldest first), so retention costs about one index
+//! walk and one delete per row that goes, whatever the size of the scope.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +16,8 @@ use crate::logs::{
 };
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Rows a trim reads per page while walking a scope oldest first for its byte cap.
+const TRIM_PAGE_ROWS: i64 = 256;
 
 /// The retention limits. Caps count `estimated_bytes` and rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +102,7 @@ pub(crate) async fn enforce(
         .map_err(|source| query_error("update log usage", path, source))?;
         let (max_rows, max_bytes) = caps(scope, retention);
         if total_rows > max_rows || total_bytes > max_bytes {
-            trim(conn, path, scope, retention).await?;
+            trim(conn, path, scope, retention, (total_rows, total_bytes)).await?;
         }
     }
     Ok(())
@@ -172,40 +175,60 @@ async fn delete_expired(
     Ok(())
 }
 
-/// Keeps the scope's newest rows within its caps less the slack, and recounts its totals.
+/// Keeps the scope's newest rows within its caps less the slack. The running totals say how many
+/// rows and bytes are too many, so the trim reads only the rows that go, oldest first, from the
+/// scope's covering index — not the whole scope — and takes them off the totals.
 async fn trim(
     conn: &mut SqliteConnection,
     path: &Path,
     scope: &Scope<'_>,
     retention: &LogRetention,
+    (total_rows, total_bytes): (i64, i64),
 ) -> Result<(), LogsError> {
     let (max_rows, max_bytes) = caps(scope, retention);
     let keep_percent = 100 - retention.trim_slack_percent.clamp(0, 99);
-    let keep_rows = max_rows.saturating_mul(keep_percent) / 100;
-    let keep_bytes = max_bytes.saturating_mul(keep_percent) / 100;
+    let excess_rows = total_rows.saturating_sub(max_rows.saturating_mul(keep_percent) / 100);
+    let excess_bytes = total_bytes.saturating_sub(max_bytes.saturating_mul(keep_percent) / 100);
     let (kind, key) = scope.parts();
     let filter = match scope {
         Scope::Thread(_) => "thread_id = ?1",
         Scope::Process(_) => "process_uuid = ?1 AND thread_id IS NULL",
     };
-    // Walking newest first, the first row past either cap and every older one go; the rows
-    // before it are what stays, so one scan (of the covering index) yields the new totals too.
-    let scan_sql = format!(
-        "SELECT MAX(CASE WHEN over THEN id END), \
-         COALESCE(MAX(CASE WHEN over THEN NULL ELSE n END), 0), \
-         COALESCE(MAX(CASE WHEN over THEN NULL ELSE total END), 0) \
-         FROM (SELECT id, n, total, (n > ?2 OR total > ?3) AS over FROM (SELECT id, \
-         ROW_NUMBER() OVER newest AS n, SUM(estimated_bytes) OVER newest AS total \
-         FROM logs WHERE {filter} \
-         WINDOW newest AS (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)))"
-    );
-    let (boundary, kept_rows, kept_bytes): (Option<i64>, i64, i64) = sqlx::query_as(&scan_sql)
+    // The row cap: the oldest `excess_rows` go, counted and summed inside SQLite.
+    let (mut boundary, mut gone_rows, mut gone_bytes): (Option<i64>, i64, i64) =
+        sqlx::query_as(&format!(
+            "SELECT MAX(id), COUNT(*), COALESCE(SUM(estimated_bytes), 0) FROM \
+             (SELECT id, estimated_bytes FROM logs WHERE {filter} ORDER BY id LIMIT ?2)"
+        ))
         .bind(key)
-        .bind(keep_rows)
-        .bind(keep_bytes)
+        .bind(excess_rows.max(0))
         .fetch_one(&mut *conn)
         .await
         .map_err(|source| query_error("find log retention boundary", path, source))?;
+    let mut scope_exhausted = gone_rows < excess_rows;
+    // The byte cap, when it still binds: walk on, a page at a time, until enough bytes go.
+    let page_sql = format!(
+        "SELECT id, estimated_bytes FROM logs WHERE {filter} AND id > ?2 ORDER BY id LIMIT ?3"
+    );
+    'walk: while gone_bytes < excess_bytes && !scope_exhausted {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(&page_sql)
+            .bind(key)
+            .bind(boundary.unwrap_or(i64::MIN))
+            .bind(TRIM_PAGE_ROWS)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|source| query_error("find log retention boundary", path, source))?;
+        scope_exhausted = i64::try_from(rows.len()).unwrap_or(i64::MAX) < TRIM_PAGE_ROWS;
+        for (id, bytes) in rows {
+            if gone_bytes >= excess_bytes {
+                scope_exhausted = false;
+                break 'walk;
+            }
+            gone_rows += 1;
+            gone_bytes += bytes;
+            boundary = Some(id);
+        }
+    }
     if let Some(boundary) = boundary {
         sqlx::query(&format!("DELETE FROM logs WHERE {filter} AND id <= ?2"))
             .bind(key)
@@ -214,6 +237,12 @@ async fn trim(
             .await
             .map_err(|source| query_error("trim logs", path, source))?;
     }
+    // Every row of the scope went (its totals had drifted above the truth): start again at zero.
+    let (kept_rows, kept_bytes) = if scope_exhausted {
+        (0, 0)
+    } else {
+        (total_rows - gone_rows, total_bytes - gone_bytes)
+    };
     sqlx::query("UPDATE log_usage SET rows = ?3, bytes = ?4 WHERE scope = ?1 AND key = ?2")
         .bind(kind)
         .bind(key)

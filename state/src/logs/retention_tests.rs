@@ -223,3 +223,94 @@ async fn an_over_cap_scope_is_trimmed_below_the_cap_by_the_slack() {
         expected(Some(THREAD_A), &["6", "7", "8", "9", "10"])
     );
 }
+
+#[tokio::test]
+async fn trims_over_many_batches_keep_exactly_the_newest_rows_and_totals_that_match_a_recount() {
+    let dir = tempfile::tempdir().unwrap();
+    // Bodies of varying length, a byte cap that binds before the row cap and a trim deep enough
+    // to walk several pages, checked against a model after every batch.
+    let retention = LogRetention {
+        max_rows_per_thread: 400,
+        max_bytes_per_thread: 30_000,
+        trim_slack_percent: 40,
+        ..retention()
+    };
+    let (store, _clock) = store(&dir, retention).await;
+    let mut model: Vec<LogEntry> = Vec::new();
+    for batch_number in 0..12 {
+        let batch: Vec<LogEntry> = (0..150)
+            .map(|n| {
+                let body = "x".repeat((batch_number * 150 + n) % 97 + 1);
+                entry(Some(THREAD_A), NOW, &format!("{batch_number}-{n}-{body}"))
+            })
+            .collect();
+        store.insert(&batch).await.unwrap();
+        model.extend(batch);
+        let (rows, bytes) = (
+            i64::try_from(model.len()).unwrap(),
+            model.iter().map(LogEntry::estimated_bytes).sum::<i64>(),
+        );
+        if rows > retention.max_rows_per_thread || bytes > retention.max_bytes_per_thread {
+            // Oldest first, drop until both totals are within the caps less the slack.
+            let (keep_rows, keep_bytes) = (400 * 60 / 100, 30_000 * 60 / 100);
+            let (mut rows, mut bytes) = (rows, bytes);
+            while rows > keep_rows || bytes > keep_bytes {
+                bytes -= model.remove(0).estimated_bytes();
+                rows -= 1;
+            }
+        }
+        let want: Vec<(Option<String>, String)> = model
+            .iter()
+            .map(|entry| (entry.thread_id.clone(), entry.body.clone()))
+            .collect();
+        assert_eq!(contents(&store).await, want, "after batch {batch_number}");
+        let recount: (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(estimated_bytes), 0) FROM logs WHERE thread_id = ?1",
+        )
+        .bind(THREAD_A)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            usage(&store).await,
+            vec![("thread".to_string(), THREAD_A.to_string(), recount.0, recount.1)],
+            "after batch {batch_number}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn totals_that_overstate_a_scope_heal_when_the_trim_runs_out_of_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_rows_per_thread: 5,
+            ..retention()
+        },
+    )
+    .await;
+    store
+        .insert(&[entry(Some(THREAD_A), NOW, "a")])
+        .await
+        .unwrap();
+    sqlx::query("UPDATE log_usage SET rows = 1000 WHERE key = ?1")
+        .bind(THREAD_A)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store
+        .insert(&[entry(Some(THREAD_A), NOW, "b")])
+        .await
+        .unwrap();
+    assert!(contents(&store).await.is_empty());
+    assert_eq!(
+        usage(&store).await,
+        vec![("thread".to_string(), THREAD_A.to_string(), 0, 0)]
+    );
+    store
+        .insert(&[entry(Some(THREAD_A), NOW, "c")])
+        .await
+        .unwrap();
+    assert_eq!(contents(&store).await, expected(Some(THREAD_A), &["c"]));
+}
