@@ -12,9 +12,11 @@ use crate::logs::retention::{self, Scope, ScopeTotals, query_error};
 use crate::logs::{LOGS_MIGRATOR, LogEntry, LogQuery, LogRetention, LogRow, LogsError, query};
 use crate::sqlite::open_sqlite;
 
-/// Rows per multi-row `INSERT` statement (11 parameters each, well under SQLite's limit); full
-/// chunks reuse one prepared statement.
-const INSERT_CHUNK_ROWS: usize = 64;
+/// Rows per multi-row `INSERT` statement (11 parameters each, well under SQLite's limit of
+/// 32 766); full chunks reuse one prepared statement. Every statement is a round trip to the
+/// connection's worker thread, so fewer, larger statements keep a batch's commit short even when
+/// the logging threads keep both cores busy.
+pub const INSERT_CHUNK_ROWS: usize = 256;
 
 /// The open logs database.
 #[derive(Debug, Clone)]

@@ -65,6 +65,7 @@ impl Ack {
 pub(crate) struct Counters {
     pub(crate) enqueued: AtomicU64,
     pub(crate) written: AtomicU64,
+    pub(crate) batches: AtomicU64,
     pub(crate) dropped_queue_full: AtomicU64,
     pub(crate) queue_full_unreported: AtomicU64,
     pub(crate) lost_write_failed: AtomicU64,
@@ -128,6 +129,8 @@ pub struct LogStats {
     pub enqueued: u64,
     /// Rows committed (including the writer's own report rows).
     pub written: u64,
+    /// Transactions those rows were committed in (`written / batches` is the mean batch).
+    pub batches: u64,
     /// Events dropped because the queue was full.
     pub dropped_queue_full: u64,
     /// Enqueued events lost because their batch could not be written.
@@ -202,6 +205,7 @@ impl LogWriter {
         LogStats {
             enqueued: counters.enqueued.load(Ordering::Relaxed),
             written: counters.written.load(Ordering::Relaxed),
+            batches: counters.batches.load(Ordering::Relaxed),
             dropped_queue_full: counters.dropped_queue_full.load(Ordering::Relaxed),
             lost_write_failed: counters.lost_write_failed.load(Ordering::Relaxed),
             dropped_writer_stopped: counters.dropped_writer_stopped.load(Ordering::Relaxed),
@@ -340,6 +344,7 @@ pub fn start_log_writer(
     let counters = Arc::new(Counters {
         enqueued: AtomicU64::new(0),
         written: AtomicU64::new(0),
+        batches: AtomicU64::new(0),
         dropped_queue_full: AtomicU64::new(0),
         queue_full_unreported: AtomicU64::new(0),
         lost_write_failed: AtomicU64::new(0),

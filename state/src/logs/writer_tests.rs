@@ -143,6 +143,7 @@ async fn rows_are_invisible_until_flush_and_visible_after_it() {
         LogStats {
             enqueued: 5,
             written: 5,
+            batches: 1,
             ..LogStats::default()
         }
     );

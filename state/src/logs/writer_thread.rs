@@ -22,6 +22,42 @@ use crate::logs::{LogEntry, LogLevel, LogStore, LogsError, MAX_BATCH_ROWS};
 
 /// The target of the writer's own report rows.
 const WRITER_TARGET: &str = "codex_state::logs";
+/// The writer connection's page cache, in KiB: enough to hold the pages a steady stream of
+/// inserts and retention deletes keeps touching (the table's and indexes' two ends), so they are
+/// not re-read on every batch. Pages are allocated only as they are used.
+const WRITER_CACHE_KIB: u32 = 16 * 1024;
+/// WAL pages after which the writer's commit checkpoints. SQLite's default (1 000 pages) is less
+/// than one full batch at the caps writes (≈ 1 100 pages: its inserts, its retention deletes and
+/// their interior pages), which made every such commit also copy the whole WAL into the database
+/// and sync it; at 8 192 pages (32 MiB) a checkpoint copies the last version of pages that many
+/// batches rewrote, once.
+const WRITER_WAL_AUTOCHECKPOINT_PAGES: u32 = 8_192;
+/// After a checkpoint the WAL file is cut back to this many bytes, so the large checkpoint
+/// interval does not leave a 32 MiB file behind.
+const WRITER_WAL_SIZE_LIMIT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The writer connection's own settings (PRAGMAs take no bound parameters; every value is one of
+/// the constants above), each with what setting it is called in an error.
+fn writer_pragmas() -> [(String, &'static str); 4] {
+    [
+        // A negative cache_size is in KiB.
+        (
+            format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"),
+            "set cache size",
+        ),
+        // Statement journals (each multi-row INSERT and each retention DELETE keeps one, to undo
+        // just that statement) stay in memory instead of spilling to a temporary file.
+        ("PRAGMA temp_store = MEMORY".to_string(), "set temp store"),
+        (
+            format!("PRAGMA wal_autocheckpoint = {WRITER_WAL_AUTOCHECKPOINT_PAGES}"),
+            "set WAL checkpoint interval",
+        ),
+        (
+            format!("PRAGMA journal_size_limit = {WRITER_WAL_SIZE_LIMIT_BYTES}"),
+            "set WAL size limit",
+        ),
+    ]
+}
 
 thread_local! {
     static IN_LOG_WRITER: Cell<bool> = const { Cell::new(false) };
@@ -115,6 +151,12 @@ impl WriterState {
             .execute(&mut *conn)
             .await
             .map_err(|source| query_error("set busy timeout", &self.path, source))?;
+        for (pragma, operation) in writer_pragmas() {
+            sqlx::query(&pragma)
+                .execute(&mut *conn)
+                .await
+                .map_err(|source| query_error(operation, &self.path, source))?;
+        }
         Ok((store, conn))
     }
 
@@ -225,6 +267,7 @@ impl WriterState {
                 self.counters
                     .written
                     .fetch_add(committed, Ordering::Relaxed);
+                self.counters.batches.fetch_add(1, Ordering::Relaxed);
                 self.lost_unreported = 0;
                 Ok(())
             }
