@@ -273,7 +273,12 @@ async fn trims_over_many_batches_keep_exactly_the_newest_rows_and_totals_that_ma
         .unwrap();
         assert_eq!(
             usage(&store).await,
-            vec![("thread".to_string(), THREAD_A.to_string(), recount.0, recount.1)],
+            vec![(
+                "thread".to_string(),
+                THREAD_A.to_string(),
+                recount.0,
+                recount.1
+            )],
             "after batch {batch_number}"
         );
     }
