@@ -45,5 +45,6 @@ pub use paths::{
 pub use runtime::{StateRuntime, TextFilter};
 pub use sqlite::{
     Attachment, BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, open_sqlite, open_sqlite_attached,
+    open_sqlite_with_page_size,
 };
 pub use threads::{MemoryMode, ThreadRow};

@@ -45,6 +45,18 @@ pub async fn open_sqlite(
     migrator: &'static Migrator,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
+    open_sqlite_with_page_size(path, migrator, None, clock).await
+}
+
+/// Like [`open_sqlite`], creating a missing file with pages of `page_size` bytes (a power of two
+/// from 512 to 65 536) instead of SQLite's 4 096. An existing file keeps the page size it was
+/// created with: in WAL mode SQLite ignores the setting once the file has content.
+pub async fn open_sqlite_with_page_size(
+    path: &Path,
+    migrator: &'static Migrator,
+    page_size: Option<u32>,
+    clock: &dyn Clock,
+) -> Result<SqlitePool, StateError> {
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
@@ -58,7 +70,7 @@ pub async fn open_sqlite(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match connect_and_migrate(path, existing, migrator, clock).await {
+        match connect_and_migrate(path, existing, migrator, page_size, clock).await {
             Err(error) if attempt < OPEN_ATTEMPTS && is_busy(&error) => {
                 tokio::time::sleep(OPEN_RETRY_DELAY).await;
             }
@@ -72,12 +84,13 @@ async fn connect_and_migrate(
     path: &Path,
     existing: bool,
     migrator: &'static Migrator,
+    page_size: Option<u32>,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
     if existing {
         refuse_newer_schema(path, migrator, clock).await?;
     }
-    let pool = connect(path, &[], clock).await?;
+    let pool = connect(path, &[], page_size, clock).await?;
     migrate(path, &pool, migrator, clock).await?;
     Ok(pool)
 }
@@ -107,22 +120,27 @@ pub async fn open_sqlite_attached(
     for attachment in attachments {
         attach.push((attachment.alias, read_only_uri(&attachment.path)?));
     }
-    connect(path, &attach, clock).await
+    connect(path, &attach, None, clock).await
 }
 
-/// A pool over `path` with our pragmas; `attach` holds (alias, read-only URI) pairs.
+/// A pool over `path` with our pragmas; `attach` holds (alias, read-only URI) pairs, `page_size`
+/// the page size of a file this creates.
 async fn connect(
     path: &Path,
     attach: &[(&'static str, String)],
+    page_size: Option<u32>,
     clock: &dyn Clock,
 ) -> Result<SqlitePool, StateError> {
-    let options = SqliteConnectOptions::new()
+    let mut options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true);
+    if let Some(page_size) = page_size {
+        options = options.page_size(page_size);
+    }
     // No ping before each acquire: the file is local, and the ping is one more round trip to
     // the connection's thread inside every write transaction.
     let mut pool_options = SqlitePoolOptions::new()

@@ -9,8 +9,10 @@ use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::Clock;
 use crate::logs::retention::{self, Scope, ScopeTotals, query_error};
-use crate::logs::{LOGS_MIGRATOR, LogEntry, LogQuery, LogRetention, LogRow, LogsError, query};
-use crate::sqlite::open_sqlite;
+use crate::logs::{
+    LOGS_MIGRATOR, LOGS_PAGE_SIZE_BYTES, LogEntry, LogQuery, LogRetention, LogRow, LogsError, query,
+};
+use crate::sqlite::open_sqlite_with_page_size;
 
 /// Rows per multi-row `INSERT` statement (11 parameters each, well under SQLite's limit of
 /// 32 766); full chunks reuse one prepared statement. Every statement is a round trip to the
@@ -31,7 +33,13 @@ impl LogStore {
     /// Opens (creating and migrating as needed) the logs DB at `path`, e.g.
     /// [`crate::Homes::logs_db_path`], with the default retention.
     pub async fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, LogsError> {
-        let pool = open_sqlite(path, &LOGS_MIGRATOR, clock.as_ref()).await?;
+        let pool = open_sqlite_with_page_size(
+            path,
+            &LOGS_MIGRATOR,
+            Some(LOGS_PAGE_SIZE_BYTES),
+            clock.as_ref(),
+        )
+        .await?;
         Ok(Self {
             path: path.to_path_buf(),
             pool,
@@ -188,5 +196,47 @@ mod tests {
             matches!(error, LogsError::Open(StateError::NewerSchema { .. })),
             "{error:?}"
         );
+    }
+
+    async fn page_size(store: &LogStore) -> i64 {
+        let (size,): (i64,) = sqlx::query_as("PRAGMA page_size")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        size
+    }
+
+    #[tokio::test]
+    async fn a_new_logs_db_gets_its_page_size_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("fresh/logs_1.sqlite");
+        let store = LogStore::open(&fresh, clock()).await.unwrap();
+        assert_eq!(page_size(&store).await, i64::from(LOGS_PAGE_SIZE_BYTES));
+        store.close().await;
+
+        // A DB an earlier build created with SQLite's default pages opens and works unchanged.
+        let older = dir.path().join("older/logs_1.sqlite");
+        let pool = crate::sqlite::open_sqlite(&older, &LOGS_MIGRATOR, &*clock())
+            .await
+            .unwrap();
+        pool.close().await;
+        let store = LogStore::open(&older, clock()).await.unwrap();
+        assert_eq!(page_size(&store).await, 4096);
+        store
+            .insert(&[LogEntry {
+                ts: clock().now_unix_seconds(),
+                ts_nanos: 0,
+                level: crate::logs::LogLevel::Info,
+                target: "t".into(),
+                body: "still writable".into(),
+                thread_id: None,
+                process_uuid: "p".into(),
+                module_path: None,
+                file: None,
+                line: None,
+            }])
+            .await
+            .unwrap();
+        assert_eq!(store.query(&LogQuery::default()).await.unwrap().len(), 1);
     }
 }
