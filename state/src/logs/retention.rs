@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::logs::{
     DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_BYTES_PER_SCOPE, DEFAULT_MAX_ROWS_PER_PROCESS,
@@ -16,6 +16,8 @@ use crate::logs::{
 };
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Scopes per running-totals upsert (4 parameters each, well under SQLite's 32 766).
+const USAGE_UPSERT_CHUNK_SCOPES: usize = 1_024;
 /// Rows a trim reads per page while walking a scope oldest first for its byte cap.
 const TRIM_PAGE_ROWS: i64 = 256;
 
@@ -85,25 +87,71 @@ pub(crate) async fn enforce(
     now_unix_seconds: i64,
 ) -> Result<(), LogsError> {
     delete_expired(conn, path, retention, now_unix_seconds).await?;
-    for (scope, (rows, bytes)) in added {
-        let (kind, key) = scope.parts();
-        // Running totals: one upsert per touched scope instead of a scan.
-        let (total_rows, total_bytes): (i64, i64) = sqlx::query_as(
-            "INSERT INTO log_usage (scope, key, rows, bytes) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (scope, key) DO UPDATE SET rows = rows + excluded.rows, \
-             bytes = bytes + excluded.bytes RETURNING rows, bytes",
-        )
-        .bind(kind)
-        .bind(key)
-        .bind(rows)
-        .bind(bytes)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|source| query_error("update log usage", path, source))?;
-        let (max_rows, max_bytes) = caps(scope, retention);
-        if total_rows > max_rows || total_bytes > max_bytes {
-            trim(conn, path, scope, retention, (total_rows, total_bytes)).await?;
+    // Running totals: one upsert for all the touched scopes instead of a scan (or a statement)
+    // per scope; RETURNING gives each scope's new totals.
+    let touched: Vec<_> = added.iter().collect();
+    let mut totals: Vec<(String, String, i64, i64)> = Vec::with_capacity(touched.len());
+    for chunk in touched.chunks(USAGE_UPSERT_CHUNK_SCOPES) {
+        let mut upsert: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO log_usage (scope, key, rows, bytes) ");
+        upsert.push_values(chunk, |mut row, (scope, (rows, bytes))| {
+            let (kind, key) = scope.parts();
+            row.push_bind(kind)
+                .push_bind(key)
+                .push_bind(*rows)
+                .push_bind(*bytes);
+        });
+        upsert.push(
+            " ON CONFLICT (scope, key) DO UPDATE SET rows = rows + excluded.rows, \
+             bytes = bytes + excluded.bytes RETURNING scope, key, rows, bytes",
+        );
+        let returned = upsert
+            .build_query_as::<(String, String, i64, i64)>()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|source| query_error("update log usage", path, source))?;
+        totals.extend(returned);
+    }
+    let mut trimmed = Vec::new();
+    for (kind, key, total_rows, total_bytes) in &totals {
+        let scope = match kind.as_str() {
+            "thread" => Scope::Thread(key),
+            _ => Scope::Process(key),
+        };
+        let (max_rows, max_bytes) = caps(&scope, retention);
+        if *total_rows > max_rows || *total_bytes > max_bytes {
+            let kept = trim(conn, path, &scope, retention, (*total_rows, *total_bytes)).await?;
+            trimmed.push((scope, kept));
         }
+    }
+    set_totals(conn, path, &trimmed).await
+}
+
+/// Writes the trimmed scopes' new totals, all in one statement per chunk.
+async fn set_totals(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    trimmed: &[(Scope<'_>, (i64, i64))],
+) -> Result<(), LogsError> {
+    for chunk in trimmed.chunks(USAGE_UPSERT_CHUNK_SCOPES) {
+        let mut update: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO log_usage (scope, key, rows, bytes) ");
+        update.push_values(chunk, |mut row, (scope, (rows, bytes))| {
+            let (kind, key) = scope.parts();
+            row.push_bind(kind)
+                .push_bind(key)
+                .push_bind(*rows)
+                .push_bind(*bytes);
+        });
+        update.push(
+            " ON CONFLICT (scope, key) DO UPDATE SET rows = excluded.rows, \
+             bytes = excluded.bytes",
+        );
+        update
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| query_error("update log usage", path, source))?;
     }
     Ok(())
 }
@@ -175,21 +223,21 @@ async fn delete_expired(
     Ok(())
 }
 
-/// Keeps the scope's newest rows within its caps less the slack. The running totals say how many
-/// rows and bytes are too many, so the trim reads only the rows that go, oldest first, from the
-/// scope's covering index — not the whole scope — and takes them off the totals.
+/// Keeps the scope's newest rows within its caps less the slack and returns its new totals (rows,
+/// bytes). The running totals say how many rows and bytes are too many, so the trim reads only
+/// the rows that go, oldest first, from the scope's covering index — not the whole scope.
 async fn trim(
     conn: &mut SqliteConnection,
     path: &Path,
     scope: &Scope<'_>,
     retention: &LogRetention,
     (total_rows, total_bytes): (i64, i64),
-) -> Result<(), LogsError> {
+) -> Result<(i64, i64), LogsError> {
     let (max_rows, max_bytes) = caps(scope, retention);
     let keep_percent = 100 - retention.trim_slack_percent.clamp(0, 99);
     let excess_rows = total_rows.saturating_sub(max_rows.saturating_mul(keep_percent) / 100);
     let excess_bytes = total_bytes.saturating_sub(max_bytes.saturating_mul(keep_percent) / 100);
-    let (kind, key) = scope.parts();
+    let (_, key) = scope.parts();
     let filter = match scope {
         Scope::Thread(_) => "thread_id = ?1",
         Scope::Process(_) => "process_uuid = ?1 AND thread_id IS NULL",
@@ -238,20 +286,11 @@ async fn trim(
             .map_err(|source| query_error("trim logs", path, source))?;
     }
     // Every row of the scope went (its totals had drifted above the truth): start again at zero.
-    let (kept_rows, kept_bytes) = if scope_exhausted {
+    Ok(if scope_exhausted {
         (0, 0)
     } else {
         (total_rows - gone_rows, total_bytes - gone_bytes)
-    };
-    sqlx::query("UPDATE log_usage SET rows = ?3, bytes = ?4 WHERE scope = ?1 AND key = ?2")
-        .bind(kind)
-        .bind(key)
-        .bind(kept_rows)
-        .bind(kept_bytes)
-        .execute(&mut *conn)
-        .await
-        .map_err(|source| query_error("update log usage", path, source))?;
-    Ok(())
+    })
 }
 
 pub(crate) fn query_error(operation: &'static str, path: &Path, source: sqlx::Error) -> LogsError {

@@ -319,3 +319,36 @@ async fn totals_that_overstate_a_scope_heal_when_the_trim_runs_out_of_rows() {
         .unwrap();
     assert_eq!(contents(&store).await, expected(Some(THREAD_A), &["c"]));
 }
+
+#[tokio::test]
+async fn a_batch_touching_more_scopes_than_one_upsert_holds_keeps_every_total_and_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_rows_per_thread: 1,
+            ..retention()
+        },
+    )
+    .await;
+    let threads: Vec<String> = (0..1_500).map(|n| format!("thread-{n:04}")).collect();
+    let batch = |body: &str| -> Vec<LogEntry> {
+        threads
+            .iter()
+            .map(|thread| entry(Some(thread), NOW, body))
+            .collect()
+    };
+    store.insert(&batch("first")).await.unwrap();
+    store.insert(&batch("second")).await.unwrap();
+    let rows = contents(&store).await;
+    assert_eq!(rows.len(), 1_500);
+    assert!(rows.iter().all(|(_, body)| body == "second"));
+    let usage = usage(&store).await;
+    assert_eq!(usage.len(), 1_500);
+    let row_bytes = entry(Some("thread-0000"), NOW, "second").estimated_bytes();
+    assert!(
+        usage
+            .iter()
+            .all(|(scope, _, rows, bytes)| scope == "thread" && *rows == 1 && *bytes == row_bytes)
+    );
+}
