@@ -27,11 +27,11 @@ const WRITER_TARGET: &str = "codex_state::logs";
 /// not re-read on every batch. Pages are allocated only as they are used.
 const WRITER_CACHE_KIB: u32 = 16 * 1024;
 /// WAL pages after which the writer's commit checkpoints. SQLite's default (1 000 pages) is less
-/// than one full batch at the caps writes (≈ 1 100 pages: its inserts, its retention deletes and
+/// than one full batch at the caps writes (≈ 4.5 MiB: its inserts, its retention deletes and
 /// their interior pages), which made every such commit also copy the whole WAL into the database
-/// and sync it; at 8 192 pages (32 MiB) a checkpoint copies the last version of pages that many
-/// batches rewrote, once.
-const WRITER_WAL_AUTOCHECKPOINT_PAGES: u32 = 8_192;
+/// and sync it; at 4 096 pages (32 MiB with the logs DB's 8 KiB pages) a checkpoint copies the
+/// last version of pages that many batches rewrote, once.
+const WRITER_WAL_AUTOCHECKPOINT_PAGES: u32 = 4_096;
 /// After a checkpoint the WAL file is cut back to this many bytes, so the large checkpoint
 /// interval does not leave a 32 MiB file behind.
 const WRITER_WAL_SIZE_LIMIT_BYTES: u64 = 4 * 1024 * 1024;
