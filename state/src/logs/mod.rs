@@ -41,7 +41,7 @@ pub fn logs_db_path(homes: &Homes) -> Result<PathBuf, StateError> {
 pub(crate) static LOGS_MIGRATOR: Migrator = sqlx::migrate!("./logs_migrations");
 
 /// The page size a new logs DB is created with. Rows are appended and trimmed in batches of
-/// thousands, and at the retention caps every commit rewrites about 4.5 MiB of pages: with 8 KiB
+/// thousands, and at the retention caps a 4 096-row commit rewrites about 4.5 MiB of pages: with 8 KiB
 /// pages that is half the WAL frames (each its own write and checksum) and fewer interior pages
 /// than with SQLite's 4 KiB, which measured ~15 % more events/s at the caps (docs/benchmarks.md).
 /// A DB created with another page size keeps it.
@@ -56,7 +56,7 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 pub const FLUSH_BATCH_ROWS: usize = 256;
 /// The most rows one commit takes when more are already queued: under a backlog, batches grow
 /// to amortise the commit (and retention) cost instead of falling behind.
-pub const MAX_BATCH_ROWS: usize = 4_096;
+pub const MAX_BATCH_ROWS: usize = 8_192;
 /// How long the writer waits for another connection's lock before giving up on a batch (and
 /// counting its rows as lost). Shorter than the state DBs' timeout: logs must not pile up.
 pub const LOG_WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(2);

@@ -27,7 +27,7 @@ const WRITER_TARGET: &str = "codex_state::logs";
 /// not re-read on every batch. Pages are allocated only as they are used.
 const WRITER_CACHE_KIB: u32 = 16 * 1024;
 /// WAL pages after which the writer's commit checkpoints. SQLite's default (1 000 pages) is less
-/// than one full batch at the caps writes (≈ 4.5 MiB: its inserts, its retention deletes and
+/// than one full batch at the caps writes (≈ 4.5 MiB per 4 096 rows: its inserts, its retention deletes and
 /// their interior pages), which made every such commit also copy the whole WAL into the database
 /// and sync it; at 4 096 pages (32 MiB with the logs DB's 8 KiB pages) a checkpoint copies the
 /// last version of pages that many batches rewrote, once.
