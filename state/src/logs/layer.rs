@@ -25,6 +25,8 @@ use crate::logs::{EXCLUDED_TARGET_PREFIXES, LogEntry, LogLevel};
 pub const MAX_LOG_BODY_BYTES: usize = 64 * 1024;
 /// The field whose value names the Codex thread an event or span belongs to.
 const THREAD_ID_FIELD: &str = "thread_id";
+/// A body's first allocation, in bytes: a span chain, a message and a few fields fit.
+const BODY_CAPACITY_BYTES: usize = 128;
 /// What a cut body ends with.
 const TRUNCATION_MARKER: &str = " …[truncated]";
 
@@ -60,11 +62,9 @@ struct SpanFields {
     thread_id: Option<String>,
 }
 
-/// Writes fields as `name=value` separated by spaces; `message` (when `message` is given) is
-/// appended there instead, after a space, and `thread_id` is also captured.
+/// Writes a span's fields as `name=value` separated by spaces, and captures its `thread_id`.
 struct FieldWriter<'a> {
     fields: &'a mut String,
-    message: Option<&'a mut String>,
     thread_id: &'a mut Option<String>,
 }
 
@@ -72,15 +72,6 @@ impl FieldWriter<'_> {
     fn write_value(&mut self, field: &Field, value: fmt::Arguments<'_>) {
         if field.name() == THREAD_ID_FIELD {
             *self.thread_id = Some(value.to_string());
-        }
-        if field.name() == "message"
-            && let Some(message) = self.message.as_deref_mut()
-        {
-            if !message.is_empty() {
-                message.push(' ');
-            }
-            let _ = message.write_fmt(value);
-            return;
         }
         if !self.fields.is_empty() {
             self.fields.push(' ');
@@ -92,6 +83,57 @@ impl FieldWriter<'_> {
 }
 
 impl Visit for FieldWriter<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.write_value(field, format_args!("{value}"));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.write_value(field, format_args!("{value:?}"));
+    }
+}
+
+/// Writes an event's fields straight into its body, after the span chain: the message first,
+/// then `name=value` pairs, all separated by spaces, so a row costs one string. The `tracing`
+/// macros record the message first; one recorded after other fields is moved in front of them.
+struct EventWriter<'a> {
+    body: &'a mut String,
+    /// Where the first non-message field was written (before its separator), if one was.
+    fields_at: Option<usize>,
+    thread_id: &'a mut Option<String>,
+}
+
+impl EventWriter<'_> {
+    fn write_value(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        if field.name() == THREAD_ID_FIELD {
+            *self.thread_id = Some(value.to_string());
+        }
+        if field.name() == "message" {
+            match self.fields_at {
+                None => {
+                    if !self.body.is_empty() {
+                        self.body.push(' ');
+                    }
+                    let _ = self.body.write_fmt(value);
+                }
+                // The fields part already starts with its separator when a chain precedes it.
+                Some(0) => self.body.insert_str(0, &format!("{value} ")),
+                Some(at) => self.body.insert_str(at, &format!(" {value}")),
+            }
+            return;
+        }
+        if self.fields_at.is_none() {
+            self.fields_at = Some(self.body.len());
+        }
+        if !self.body.is_empty() {
+            self.body.push(' ');
+        }
+        self.body.push_str(field.name());
+        self.body.push('=');
+        let _ = self.body.write_fmt(value);
+    }
+}
+
+impl Visit for EventWriter<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         self.write_value(field, format_args!("{value}"));
     }
@@ -116,7 +158,6 @@ where
         let mut fields = SpanFields::default();
         attrs.record(&mut FieldWriter {
             fields: &mut fields.text,
-            message: None,
             thread_id: &mut fields.thread_id,
         });
         span.extensions_mut().insert(fields);
@@ -131,7 +172,6 @@ where
         let SpanFields { text, thread_id } = fields;
         values.record(&mut FieldWriter {
             fields: text,
-            message: None,
             thread_id,
         });
     }
@@ -141,7 +181,7 @@ where
         if in_log_writer() || is_excluded(metadata.target()) {
             return;
         }
-        let mut body = String::with_capacity(128);
+        let mut body = String::with_capacity(BODY_CAPACITY_BYTES);
         let mut thread_id = None;
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
@@ -162,19 +202,12 @@ where
             }
         }
         // The message goes straight after the span chain; other fields follow it.
-        let mut fields = String::new();
         let mut event_thread_id = None;
-        event.record(&mut FieldWriter {
-            fields: &mut fields,
-            message: Some(&mut body),
+        event.record(&mut EventWriter {
+            body: &mut body,
+            fields_at: None,
             thread_id: &mut event_thread_id,
         });
-        if !fields.is_empty() {
-            if !body.is_empty() {
-                body.push(' ');
-            }
-            body.push_str(&fields);
-        }
         truncate_body(&mut body);
         let now = self.clock.now();
         let entry = LogEntry {

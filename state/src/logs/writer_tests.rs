@@ -127,6 +127,39 @@ async fn rows_carry_the_span_chain_fields_and_the_nearest_thread_id() {
 }
 
 #[tokio::test]
+async fn the_message_comes_first_whatever_order_the_fields_were_recorded_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(&path, manual_config());
+    let subscriber = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    tracing::info!(a = 1, message = "late", b = "two");
+    tracing::info!(a = 1, b = 2);
+    {
+        let span = tracing::info_span!("job", thread_id = THREAD_A);
+        let _entered = span.enter();
+        tracing::info!(a = 1, message = "late", b = "two");
+        tracing::info!(a = 1);
+        tracing::info!("");
+    }
+    drop(subscriber);
+    guard.writer().flush().await.unwrap();
+    let bodies: Vec<String> = bodies(&rows(&path).await)
+        .into_iter()
+        .map(|(_, _, body)| body)
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            "late a=1 b=two".to_string(),
+            "a=1 b=2".to_string(),
+            format!("job{{thread_id={THREAD_A}}}: late a=1 b=two"),
+            format!("job{{thread_id={THREAD_A}}}: a=1"),
+            format!("job{{thread_id={THREAD_A}}}: "),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn rows_are_invisible_until_flush_and_visible_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
