@@ -11,6 +11,10 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use crate::logs::retention::query_error;
 use crate::logs::{LogLevel, LogsError};
 
+/// The condition of the partial index `logs_by_severe_level` (migration 0002), repeated in
+/// queries for WARN and above so the planner can read the severe rows through it.
+const SEVERE_LEVELS_TERM: &str = " AND level IN ('WARN', 'ERROR')";
+
 /// Which rows come first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogOrder {
@@ -80,16 +84,30 @@ impl LogRow {
     }
 }
 
+/// The columns of a [`LogRow`], as the query selects them.
+const ROW_SELECT: &str = "SELECT id, ts, ts_nanos, level, target, body, thread_id, process_uuid, \
+     module_path, file, line, estimated_bytes FROM logs WHERE 1 = 1";
+
 pub(crate) async fn run(
     pool: &SqlitePool,
     path: &Path,
     query: &LogQuery,
 ) -> Result<Vec<LogRow>, LogsError> {
-    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT id, ts, ts_nanos, level, target, body, thread_id, process_uuid, module_path, \
-         file, line, estimated_bytes FROM logs WHERE 1 = 1",
-    );
+    select(query, ROW_SELECT)
+        .build_query_as::<LogRow>()
+        .fetch_all(pool)
+        .await
+        .map_err(|source| query_error("query logs", path, source))
+}
+
+/// `head` (a `SELECT … FROM logs WHERE 1 = 1`) followed by the query's filters, order and limit.
+fn select<'q>(query: &LogQuery, head: &str) -> QueryBuilder<'q, Sqlite> {
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(head);
     if let Some(min_level) = query.min_level {
+        if min_level >= LogLevel::Warn {
+            // The partial index's own condition, word for word, so SQLite may use it.
+            sql.push(SEVERE_LEVELS_TERM);
+        }
         sql.push(" AND level IN (");
         let mut levels = sql.separated(", ");
         for level in min_level.and_above() {
@@ -141,10 +159,7 @@ pub(crate) async fn run(
     if let Some(limit) = query.limit {
         sql.push(" LIMIT ").push_bind(i64::from(limit));
     }
-    sql.build_query_as::<LogRow>()
-        .fetch_all(pool)
-        .await
-        .map_err(|source| query_error("query logs", path, source))
+    sql
 }
 
 #[cfg(test)]

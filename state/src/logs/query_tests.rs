@@ -236,3 +236,41 @@ async fn a_row_comes_back_whole() {
         Some(at(NOW - 200) + chrono::Duration::nanoseconds(500))
     );
 }
+
+/// SQLite's plan for `query`, one line per step.
+async fn plan(store: &LogStore, query: &LogQuery) -> String {
+    let head = format!("EXPLAIN QUERY PLAN {ROW_SELECT}");
+    let steps: Vec<(i64, i64, i64, String)> = select(query, &head)
+        .build_query_as()
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    steps
+        .into_iter()
+        .map(|(_, _, _, detail)| detail)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn severe_levels_are_read_through_their_index_and_common_levels_scan_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    for level in [LogLevel::Warn, LogLevel::Error] {
+        let query = LogQuery {
+            min_level: Some(level),
+            limit: Some(200),
+            ..LogQuery::default()
+        };
+        let plan = plan(&store, &query).await;
+        assert!(plan.contains("logs_by_severe_level"), "{level}: {plan}");
+    }
+    let info = LogQuery {
+        min_level: Some(LogLevel::Info),
+        limit: Some(200),
+        ..LogQuery::default()
+    };
+    let plan = plan(&store, &info).await;
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert_eq!(ids(&store, info).await, vec![4, 3, 2]);
+}

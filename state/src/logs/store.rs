@@ -177,8 +177,8 @@ mod tests {
                 "_sqlx_migrations",
                 "log_usage",
                 "logs",
-                "logs_by_level",
                 "logs_by_process_uuid",
+                "logs_by_severe_level",
                 "logs_by_thread_id",
                 "logs_by_ts",
             ]
