@@ -223,10 +223,11 @@ where
             line: metadata.line(),
         };
         match self.counters.try_send(&self.sender, Message::Row(entry)) {
-            Ok(()) => {
-                self.counters.enqueued.fetch_add(1, Ordering::Relaxed);
-                let queued = self.counters.queued.load(Ordering::Relaxed);
-                if queued >= self.counters.wake_at_queued {
+            // Only the event that brings the queue to a batch's worth wakes the writer: each
+            // count is reached by exactly one sender, and a writer busy with a backlog does not
+            // wait, so the events after it touch nothing more that is shared.
+            Ok(queued) => {
+                if queued == self.counters.wake_at_queued {
                     self.counters.wake.notify_one();
                 }
             }

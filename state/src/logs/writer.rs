@@ -63,7 +63,8 @@ impl Ack {
 /// Counters shared by the layer, the writer and the handles.
 #[derive(Debug)]
 pub(crate) struct Counters {
-    pub(crate) enqueued: AtomicU64,
+    /// Rows the writer has taken from the queue (with `queued`, what was enqueued).
+    pub(crate) received: AtomicU64,
     pub(crate) written: AtomicU64,
     pub(crate) batches: AtomicU64,
     pub(crate) dropped_queue_full: AtomicU64,
@@ -82,20 +83,23 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// Hands `message` to the queue without waiting, keeping `queued` right.
+    /// Hands `message` to the queue without waiting, keeping `queued` right; returns how many
+    /// messages are queued counting this one.
     // The error gives the message back, as the channel's own `try_send` does.
     #[allow(clippy::result_large_err)]
     pub(crate) fn try_send(
         &self,
         sender: &SyncSender<Message>,
         message: Message,
-    ) -> Result<(), TrySendError<Message>> {
-        self.queued.fetch_add(1, Ordering::Relaxed);
-        let sent = sender.try_send(message);
-        if sent.is_err() {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
+    ) -> Result<usize, TrySendError<Message>> {
+        let queued = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
+        match sender.try_send(message) {
+            Ok(()) => Ok(queued),
+            Err(error) => {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
+                Err(error)
+            }
         }
-        sent
     }
 
     /// Hands `message` to the queue, waiting (asynchronously) while it is full, and wakes the
@@ -107,7 +111,7 @@ impl Counters {
     ) -> Result<(), Message> {
         loop {
             match self.try_send(sender, message) {
-                Ok(()) => {
+                Ok(_) => {
                     self.wake.notify_one();
                     return Ok(());
                 }
@@ -203,7 +207,10 @@ impl LogWriter {
     pub fn stats(&self) -> LogStats {
         let counters = &self.counters;
         LogStats {
-            enqueued: counters.enqueued.load(Ordering::Relaxed),
+            // Counted without a shared counter in the logging call: taken by the writer plus
+            // still queued (which, while a flush or shutdown is in flight, counts it too).
+            enqueued: counters.received.load(Ordering::Relaxed)
+                + counters.queued.load(Ordering::Relaxed) as u64,
             written: counters.written.load(Ordering::Relaxed),
             batches: counters.batches.load(Ordering::Relaxed),
             dropped_queue_full: counters.dropped_queue_full.load(Ordering::Relaxed),
@@ -243,7 +250,7 @@ impl LogWriter {
         let mut message = message(Ack::Blocking(ack));
         loop {
             match self.counters.try_send(&self.sender, message) {
-                Ok(()) => {
+                Ok(_) => {
                     self.counters.wake.notify_one();
                     break;
                 }
@@ -342,7 +349,7 @@ pub fn start_log_writer(
     let capacity = config.queue_capacity.max(1);
     let (sender, receiver): (SyncSender<Message>, Receiver<Message>) = sync_channel(capacity);
     let counters = Arc::new(Counters {
-        enqueued: AtomicU64::new(0),
+        received: AtomicU64::new(0),
         written: AtomicU64::new(0),
         batches: AtomicU64::new(0),
         dropped_queue_full: AtomicU64::new(0),

@@ -178,6 +178,13 @@ impl WriterState {
                 }
             }
             let closed = take_available(&receiver, &mut incoming, take_rows);
+            let rows = incoming
+                .iter()
+                .filter(|message| matches!(message, Message::Row(_)))
+                .count();
+            self.counters
+                .received
+                .fetch_add(rows as u64, Ordering::Relaxed);
             self.counters
                 .queued
                 .fetch_sub(incoming.len(), Ordering::Relaxed);
