@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -109,8 +108,9 @@ pub struct LogEntry {
     pub body: String,
     /// The Codex thread the event belongs to, if any.
     pub thread_id: Option<String>,
-    /// The process that wrote the row (shared, not copied, by every row of a writer).
-    pub process_uuid: Arc<str>,
+    /// The process that wrote the row; a writer's rows borrow its interned id, so the logging
+    /// call copies nothing and touches no reference count shared with other threads.
+    pub process_uuid: Cow<'static, str>,
     /// The module the event came from.
     pub module_path: Option<Cow<'static, str>>,
     /// The source file the event came from.

@@ -36,7 +36,7 @@ pub struct LogLayer {
     sender: SyncSender<Message>,
     counters: Arc<Counters>,
     clock: Arc<dyn Clock>,
-    process_uuid: Arc<str>,
+    process_uuid: &'static str,
 }
 
 impl LogLayer {
@@ -44,7 +44,7 @@ impl LogLayer {
         sender: SyncSender<Message>,
         counters: Arc<Counters>,
         clock: Arc<dyn Clock>,
-        process_uuid: Arc<str>,
+        process_uuid: &'static str,
     ) -> Self {
         Self {
             sender,
@@ -217,7 +217,7 @@ where
             target: Cow::Borrowed(metadata.target()),
             body,
             thread_id: event_thread_id.or(thread_id),
-            process_uuid: self.process_uuid.clone(),
+            process_uuid: Cow::Borrowed(self.process_uuid),
             module_path: metadata.module_path().map(Cow::Borrowed),
             file: metadata.file().map(Cow::Borrowed),
             line: metadata.line(),

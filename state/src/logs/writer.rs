@@ -3,9 +3,10 @@
 //! that stops it. The thread's own loop lives in `writer_thread.rs`. Flushes and shutdowns wait
 //! for the writer's answer, never longer than the caller allows when it is not async.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,25 @@ const FULL_QUEUE_RETRY: Duration = Duration::from_millis(1);
 pub fn process_uuid() -> &'static str {
     static PROCESS_UUID: OnceLock<String> = OnceLock::new();
     PROCESS_UUID.get_or_init(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// `uuid` as a `&'static str`: the default [`process_uuid`] as it is, any other value leaked once
+/// per distinct value (a host configures at most a few), so every row can borrow it.
+fn interned(uuid: &str) -> &'static str {
+    if uuid == process_uuid() {
+        return process_uuid();
+    }
+    static INTERNED: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let mut interned = INTERNED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(known) = interned.get(uuid) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(uuid.to_owned().into_boxed_str());
+    interned.insert(leaked);
+    leaked
 }
 
 /// What travels from the layer (and flush callers) to the writer.
@@ -361,14 +381,14 @@ pub fn start_log_writer(
         queued: AtomicUsize::new(0),
         capacity,
     });
-    let process_uuid: Arc<str> = Arc::from(config.process_uuid.as_str());
+    let process_uuid = interned(&config.process_uuid);
     let (opened_sender, opened) = sync_channel(1);
     let state = WriterState::new(
         path.to_path_buf(),
         config,
         clock.clone(),
         counters.clone(),
-        process_uuid.clone(),
+        process_uuid,
     );
     let thread = std::thread::Builder::new()
         .name("codex-log-writer".to_string())

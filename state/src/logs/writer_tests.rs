@@ -408,3 +408,12 @@ fn the_logs_db_is_never_put_at_the_codex_home_root() {
         dir.path().join("codex-memories/logs_1.sqlite")
     );
 }
+
+#[test]
+fn a_writer_id_is_interned_once_and_the_default_is_the_process_id() {
+    assert!(std::ptr::eq(interned(process_uuid()), process_uuid()));
+    let first = interned(&String::from("host-configured-id"));
+    let second = interned(&String::from("host-configured-id"));
+    assert!(std::ptr::eq(first, second));
+    assert_eq!(first, "host-configured-id");
+}

@@ -5,6 +5,7 @@
 //! as a WARN row by the next commit that succeeds. It never panics on a database error; the rows
 //! of a failed batch are lost and counted.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,7 +76,7 @@ pub(crate) struct WriterState {
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
     batch: Vec<LogEntry>,
-    process_uuid: Arc<str>,
+    process_uuid: &'static str,
     /// Rows lost to failed batches not yet reported in a WARN row.
     lost_unreported: u64,
     last_failure: Option<String>,
@@ -89,7 +90,7 @@ impl WriterState {
         config: LogWriterConfig,
         clock: Arc<dyn Clock>,
         counters: Arc<Counters>,
-        process_uuid: Arc<str>,
+        process_uuid: &'static str,
     ) -> Self {
         Self {
             path,
@@ -305,7 +306,7 @@ impl WriterState {
             target: WRITER_TARGET.into(),
             body,
             thread_id: None,
-            process_uuid: self.process_uuid.clone(),
+            process_uuid: Cow::Borrowed(self.process_uuid),
             module_path: Some(module_path!().into()),
             file: None,
             line: None,
