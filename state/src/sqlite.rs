@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -279,6 +279,15 @@ async fn migrate(
         }
         match migrator.run(pool).await {
             Ok(()) => return Ok(()),
+            // A development build changed a migration after this file recorded it: no later
+            // migration can be trusted on it, and retrying cannot help.
+            Err(MigrateError::VersionMismatch(version)) => {
+                let reason = format!(
+                    "its schema step {version} was written by a different build of \
+                     codex-memories than this one"
+                );
+                return Err(corrupt(path, reason, clock));
+            }
             // Another process may have applied the same migration between our check and our
             // run (SQLite has no migration lock); the next pass sees it applied.
             Err(_) if attempt < MIGRATION_ATTEMPTS => continue,

@@ -204,3 +204,48 @@ async fn refusing_a_newer_database_does_not_even_change_its_journal_mode() {
     );
     assert!(!dir.path().join("state_1.sqlite-wal").exists());
 }
+
+#[tokio::test]
+async fn a_schema_step_recorded_by_another_build_is_refused_with_the_command_to_move_the_file_aside()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs_1.sqlite");
+    let logs = &crate::logs::LOGS_MIGRATOR;
+    let pool = open_sqlite(&path, logs, &clock()).await.unwrap();
+    // As a development build left it: step 1 recorded with other contents, step 2 not yet run.
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let error = open_sqlite(&path, logs, &clock()).await.unwrap_err();
+    let StateError::Corrupt {
+        reason,
+        move_aside_command,
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert!(reason.contains("schema step 1"), "{reason}");
+    assert!(
+        move_aside_command.starts_with("mv "),
+        "{move_aside_command}"
+    );
+    // Nothing was migrated: the record is as the other build left it.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .read_only(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    let versions: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(versions, vec![(1, vec![0])]);
+}
