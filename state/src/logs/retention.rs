@@ -92,24 +92,15 @@ pub(crate) async fn enforce(
     let touched: Vec<_> = added.iter().collect();
     let mut totals: Vec<(String, String, i64, i64)> = Vec::with_capacity(touched.len());
     for chunk in touched.chunks(USAGE_UPSERT_CHUNK_SCOPES) {
-        let mut upsert: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO log_usage (scope, key, rows, bytes) ");
-        upsert.push_values(chunk, |mut row, (scope, (rows, bytes))| {
-            let (kind, key) = scope.parts();
-            row.push_bind(kind)
-                .push_bind(key)
-                .push_bind(*rows)
-                .push_bind(*bytes);
-        });
-        upsert.push(
+        let returned = usage_upsert(
+            chunk.iter().map(|(scope, totals)| (*scope, **totals)),
             " ON CONFLICT (scope, key) DO UPDATE SET rows = rows + excluded.rows, \
              bytes = bytes + excluded.bytes RETURNING scope, key, rows, bytes",
-        );
-        let returned = upsert
-            .build_query_as::<(String, String, i64, i64)>()
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|source| query_error("update log usage", path, source))?;
+        )
+        .build_query_as::<(String, String, i64, i64)>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|source| query_error("update log usage", path, source))?;
         totals.extend(returned);
     }
     let mut trimmed = Vec::new();
@@ -134,26 +125,35 @@ async fn set_totals(
     trimmed: &[(Scope<'_>, (i64, i64))],
 ) -> Result<(), LogsError> {
     for chunk in trimmed.chunks(USAGE_UPSERT_CHUNK_SCOPES) {
-        let mut update: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO log_usage (scope, key, rows, bytes) ");
-        update.push_values(chunk, |mut row, (scope, (rows, bytes))| {
-            let (kind, key) = scope.parts();
-            row.push_bind(kind)
-                .push_bind(key)
-                .push_bind(*rows)
-                .push_bind(*bytes);
-        });
-        update.push(
+        usage_upsert(
+            chunk.iter().map(|(scope, totals)| (scope, *totals)),
             " ON CONFLICT (scope, key) DO UPDATE SET rows = excluded.rows, \
              bytes = excluded.bytes",
-        );
-        update
-            .build()
-            .execute(&mut *conn)
-            .await
-            .map_err(|source| query_error("update log usage", path, source))?;
+        )
+        .build()
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| query_error("update log usage", path, source))?;
     }
     Ok(())
+}
+
+/// `INSERT INTO log_usage` of (scope, (rows, bytes)) pairs, then `on_conflict` (what an existing
+/// scope's row becomes, and what the statement returns).
+fn usage_upsert<'q, 's: 'q>(
+    scopes: impl Iterator<Item = (&'q Scope<'s>, (i64, i64))>,
+    on_conflict: &str,
+) -> QueryBuilder<'q, Sqlite> {
+    let mut upsert = QueryBuilder::new("INSERT INTO log_usage (scope, key, rows, bytes) ");
+    upsert.push_values(scopes, |mut row, (scope, (rows, bytes))| {
+        let (kind, key) = scope.parts();
+        row.push_bind(kind)
+            .push_bind(key)
+            .push_bind(rows)
+            .push_bind(bytes);
+    });
+    upsert.push(on_conflict);
+    upsert
 }
 
 fn caps(scope: &Scope<'_>, retention: &LogRetention) -> (i64, i64) {
