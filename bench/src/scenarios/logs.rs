@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use codex_state::SystemClock;
 use codex_state::logs::{
-    INSERT_CHUNK_ROWS, LogEntry, LogLevel, LogRetention, LogStore, LogWriter, LogWriterConfig,
+    LogEntry, LogLevel, LogRetention, LogStore, LogWriter, LogWriterConfig, insert_rows,
     start_log_writer,
 };
-use sqlx::{QueryBuilder, Sqlite};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::report::{Better, Row};
@@ -315,26 +314,8 @@ fn bulk_insert_rate(events: usize) -> anyhow::Result<f64> {
             .await?;
         let start = Instant::now();
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        for chunk in rows.chunks(INSERT_CHUNK_ROWS) {
-            let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO logs (ts, ts_nanos, level, target, body, thread_id, process_uuid, \
-                 module_path, file, line, estimated_bytes) ",
-            );
-            insert.push_values(chunk, |mut row, entry| {
-                row.push_bind(entry.ts)
-                    .push_bind(entry.ts_nanos)
-                    .push_bind(entry.level.as_str())
-                    .push_bind(entry.target.as_ref())
-                    .push_bind(entry.body.as_str())
-                    .push_bind(entry.thread_id.as_deref())
-                    .push_bind(entry.process_uuid.as_ref())
-                    .push_bind(entry.module_path.as_deref())
-                    .push_bind(entry.file.as_deref())
-                    .push_bind(entry.line)
-                    .push_bind(entry.estimated_bytes());
-            });
-            insert.build().execute(&mut *tx).await?;
-        }
+        // The writer's own statements, without its retention or its batching.
+        insert_rows(&mut tx, &rows).await?;
         tx.commit().await?;
         let seconds = start.elapsed().as_secs_f64();
         drop(conn);

@@ -27,7 +27,7 @@ pub use error::LogsError;
 pub use layer::{LogLayer, MAX_LOG_BODY_BYTES};
 pub use query::{LogOrder, LogQuery, LogRow};
 pub use retention::LogRetention;
-pub use store::{INSERT_CHUNK_ROWS, LogStore};
+pub use store::{INSERT_CHUNK_ROWS, LogStore, insert_rows};
 pub use writer::{LogGuard, LogStats, LogWriter, LogWriterConfig, process_uuid, start_log_writer};
 
 /// `<sqlite_home>/logs_1.sqlite`, refusing a sqlite home at the Codex home root, where Codex keeps

@@ -92,6 +92,35 @@ impl LogStore {
     }
 }
 
+/// Inserts `entries` as the writer does — multi-row `INSERT`s of [`INSERT_CHUNK_ROWS`] — on
+/// `conn`, inside whatever transaction the caller holds, with no retention.
+pub async fn insert_rows(
+    conn: &mut SqliteConnection,
+    entries: &[LogEntry],
+) -> Result<(), sqlx::Error> {
+    for chunk in entries.chunks(INSERT_CHUNK_ROWS) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO logs (ts, ts_nanos, level, target, body, thread_id, process_uuid, \
+             module_path, file, line, estimated_bytes) ",
+        );
+        insert.push_values(chunk, |mut row, entry| {
+            row.push_bind(entry.ts)
+                .push_bind(entry.ts_nanos)
+                .push_bind(entry.level.as_str())
+                .push_bind(entry.target.as_ref())
+                .push_bind(entry.body.as_str())
+                .push_bind(entry.thread_id.as_deref())
+                .push_bind(entry.process_uuid.as_ref())
+                .push_bind(entry.module_path.as_deref())
+                .push_bind(entry.file.as_deref())
+                .push_bind(entry.line)
+                .push_bind(entry.estimated_bytes());
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Inserts `entries` and enforces `retention` in one `BEGIN IMMEDIATE` transaction (taking the
 /// write lock up front, so two writers queue on the busy timeout instead of failing to upgrade).
 pub(crate) async fn insert_batch(
@@ -109,34 +138,14 @@ pub(crate) async fn insert_batch(
         .await
         .map_err(|source| query_error("begin log batch", path, source))?;
     let mut added = ScopeTotals::new();
-    for chunk in entries.chunks(INSERT_CHUNK_ROWS) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO logs (ts, ts_nanos, level, target, body, thread_id, process_uuid, \
-             module_path, file, line, estimated_bytes) ",
-        );
-        insert.push_values(chunk, |mut row, entry| {
-            let bytes = entry.estimated_bytes();
-            let totals = added.entry(Scope::of(entry)).or_insert((0, 0));
-            totals.0 += 1;
-            totals.1 += bytes;
-            row.push_bind(entry.ts)
-                .push_bind(entry.ts_nanos)
-                .push_bind(entry.level.as_str())
-                .push_bind(entry.target.as_ref())
-                .push_bind(entry.body.as_str())
-                .push_bind(entry.thread_id.as_deref())
-                .push_bind(entry.process_uuid.as_ref())
-                .push_bind(entry.module_path.as_deref())
-                .push_bind(entry.file.as_deref())
-                .push_bind(entry.line)
-                .push_bind(bytes);
-        });
-        insert
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(|source| query_error("insert logs", path, source))?;
+    for entry in entries {
+        let totals = added.entry(Scope::of(entry)).or_insert((0, 0));
+        totals.0 += 1;
+        totals.1 += entry.estimated_bytes();
     }
+    insert_rows(&mut tx, entries)
+        .await
+        .map_err(|source| query_error("insert logs", path, source))?;
     retention::enforce(&mut tx, path, &added, retention, now_unix_seconds).await?;
     tx.commit()
         .await
