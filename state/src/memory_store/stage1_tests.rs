@@ -535,23 +535,19 @@ async fn a_scan_in_batches_claims_every_thread_once_newest_first_across_pages() 
             f.thread(T0 - 7 * 3600 - index / 3).await,
         ));
     }
-    let mut scan = f
-        .store
-        .start_stage1_scan(&StartupScanParams {
+    let mut scan = start_scan(
+        &f,
+        StartupScanParams {
             max_claims: 1000,
             running_cap: 1000,
             ..StartupScanParams::default()
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await;
     let mut claimed = Vec::new();
     let mut batches = 0;
     while !scan.is_finished() {
-        let batch = f
-            .store
-            .claim_stage1_batch(&mut scan, "w1", 7)
-            .await
-            .unwrap();
+        let batch = batch(&f, &mut scan, "w1", 7).await;
         assert!(batch.len() <= 7);
         claimed.extend(batch.iter().map(|claim| claim.thread_id));
         batches += 1;
@@ -571,32 +567,14 @@ async fn a_claim_released_mid_scan_is_not_taken_again_by_the_same_scan() {
     let f = Fixture::new().await;
     let newer = f.thread(T0 - 7 * 3600).await;
     let older = f.thread(T0 - 8 * 3600).await;
-    let mut scan = f
-        .store
-        .start_stage1_scan(&StartupScanParams::default())
-        .await
-        .unwrap();
-    let first = f
-        .store
-        .claim_stage1_batch(&mut scan, "w1", 1)
-        .await
-        .unwrap();
+    let mut scan = start_scan(&f, StartupScanParams::default()).await;
+    let first = batch(&f, &mut scan, "w1", 1).await;
     assert_eq!(first[0].thread_id, newer);
     assert!(f.store.release_stage1(&first[0]).await.unwrap());
 
-    let second = f
-        .store
-        .claim_stage1_batch(&mut scan, "w1", 1)
-        .await
-        .unwrap();
+    let second = batch(&f, &mut scan, "w1", 1).await;
     assert_eq!(second[0].thread_id, older);
-    assert!(
-        f.store
-            .claim_stage1_batch(&mut scan, "w1", 1)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(batch(&f, &mut scan, "w1", 1).await.is_empty());
     assert!(scan.is_finished());
     assert_eq!(
         f.stage1_job(newer).await.unwrap().status,
@@ -610,49 +588,41 @@ async fn a_batch_respects_the_scan_limit_and_max_claims_across_batches() {
     for index in 0..10 {
         f.thread(T0 - 7 * 3600 - index).await;
     }
-    let mut scan = f
-        .store
-        .start_stage1_scan(&StartupScanParams {
+    let mut scan = start_scan(
+        &f,
+        StartupScanParams {
             max_claims: 5,
             running_cap: 100,
             ..StartupScanParams::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        f.store
-            .claim_stage1_batch(&mut scan, "w1", 3)
-            .await
-            .unwrap()
-            .len(),
-        3
-    );
-    assert_eq!(
-        f.store
-            .claim_stage1_batch(&mut scan, "w1", 3)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+        },
+    )
+    .await;
+    assert_eq!(batch(&f, &mut scan, "w1", 3).await.len(), 3);
+    assert_eq!(batch(&f, &mut scan, "w1", 3).await.len(), 2);
     assert!(scan.is_finished());
 
-    let mut limited = f
-        .store
-        .start_stage1_scan(&StartupScanParams {
+    let mut limited = start_scan(
+        &f,
+        StartupScanParams {
             scan_limit: 8,
             running_cap: 100,
             ..StartupScanParams::default()
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await;
     // The first five are leased by w1: looked at and skipped as running; three more are claimed.
-    let claims = f
-        .store
-        .claim_stage1_batch(&mut limited, "w2", 10)
-        .await
-        .unwrap();
+    let claims = batch(&f, &mut limited, "w2", 10).await;
     assert_eq!(claims.len(), 3);
     assert_eq!((limited.examined(), limited.skipped().running), (8, 5));
     assert!(limited.is_finished());
+}
+
+/// A startup scan over the fixture's store.
+async fn start_scan(f: &Fixture, params: StartupScanParams) -> StartupScan {
+    f.store.start_stage1_scan(&params).await.unwrap()
+}
+
+/// The next batch of up to `n` claims of `scan` for `worker`.
+async fn batch(f: &Fixture, scan: &mut StartupScan, worker: &str, n: u32) -> Vec<Stage1Claim> {
+    f.store.claim_stage1_batch(scan, worker, n).await.unwrap()
 }
