@@ -15,10 +15,12 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use tokio::sync::{Notify, oneshot};
 
 use crate::Clock;
+use crate::logs::checkpointer::CheckpointCounters;
 use crate::logs::writer_thread::WriterState;
 use crate::logs::{
-    FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY, LOG_WRITER_BUSY_TIMEOUT, LogEntry,
-    LogLayer, LogRetention, LogsError, SHUTDOWN_FLUSH_WAIT,
+    CHECKPOINT_AFTER_WAL_BYTES, FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY,
+    LOG_WRITER_BUSY_TIMEOUT, LogEntry, LogLayer, LogRetention, LogsError, RESTART_AFTER_WAL_BYTES,
+    SHUTDOWN_FLUSH_WAIT, WalPolicy,
 };
 
 /// How often a blocking flush retries handing its marker to a full queue.
@@ -91,6 +93,7 @@ pub(crate) struct Counters {
     pub(crate) queue_full_unreported: AtomicU64,
     pub(crate) lost_write_failed: AtomicU64,
     pub(crate) dropped_writer_stopped: AtomicU64,
+    pub(crate) checkpoints: Arc<CheckpointCounters>,
     /// Wakes a writer that holds rows: a batch's worth is queued, or a flush or shutdown is.
     pub(crate) wake: Notify,
     /// Queued rows at which the layer wakes the writer.
@@ -161,6 +164,13 @@ pub struct LogStats {
     pub lost_write_failed: u64,
     /// Events dropped because the writer had stopped.
     pub dropped_writer_stopped: u64,
+    /// WAL checkpoints the background checkpointer completed.
+    pub checkpoints: u64,
+    /// Background checkpoints that failed (their frames stay in the WAL for the next one).
+    pub checkpoint_failures: u64,
+    /// Times the writer restarted the WAL itself because it had grown past
+    /// [`WalPolicy::restart_after_bytes`].
+    pub wal_restarts: u64,
 }
 
 /// How the writer runs. `Default` gives the documented constants.
@@ -178,6 +188,8 @@ pub struct LogWriterConfig {
     pub retention: LogRetention,
     /// The `process_uuid` column value.
     pub process_uuid: String,
+    /// When the WAL is checkpointed.
+    pub wal: WalPolicy,
 }
 
 impl Default for LogWriterConfig {
@@ -189,6 +201,10 @@ impl Default for LogWriterConfig {
             busy_timeout: LOG_WRITER_BUSY_TIMEOUT,
             retention: LogRetention::default(),
             process_uuid: process_uuid().to_string(),
+            wal: WalPolicy {
+                checkpoint_after_bytes: CHECKPOINT_AFTER_WAL_BYTES,
+                restart_after_bytes: RESTART_AFTER_WAL_BYTES,
+            },
         }
     }
 }
@@ -236,6 +252,9 @@ impl LogWriter {
             dropped_queue_full: counters.dropped_queue_full.load(Ordering::Relaxed),
             lost_write_failed: counters.lost_write_failed.load(Ordering::Relaxed),
             dropped_writer_stopped: counters.dropped_writer_stopped.load(Ordering::Relaxed),
+            checkpoints: counters.checkpoints.background.load(Ordering::Relaxed),
+            checkpoint_failures: counters.checkpoints.failed.load(Ordering::Relaxed),
+            wal_restarts: counters.checkpoints.restarts.load(Ordering::Relaxed),
         }
     }
 
@@ -376,6 +395,7 @@ pub fn start_log_writer(
         queue_full_unreported: AtomicU64::new(0),
         lost_write_failed: AtomicU64::new(0),
         dropped_writer_stopped: AtomicU64::new(0),
+        checkpoints: Arc::default(),
         wake: Notify::new(),
         wake_at_queued: config.flush_batch_rows.clamp(1, capacity),
         queued: AtomicUsize::new(0),

@@ -11,6 +11,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use super::*;
 use crate::ManualClock;
+use crate::logs::checkpointer;
 use crate::logs::{LogOrder, LogQuery, LogRow, LogStore, MAX_LOG_BODY_BYTES};
 
 const PROCESS: &str = "process-under-test";
@@ -416,4 +417,98 @@ fn a_writer_id_is_interned_once_and_the_default_is_the_process_id() {
     let second = interned(&String::from("host-configured-id"));
     assert!(std::ptr::eq(first, second));
     assert_eq!(first, "host-configured-id");
+}
+
+/// How many rows the database file holds on its own, without its WAL: what a checkpoint has
+/// copied back. Reads a copy, so the live database is untouched.
+async fn rows_in_database_file_alone(path: &Path) -> i64 {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("logs_1.sqlite");
+    std::fs::copy(path, &copy).unwrap();
+    let mut conn = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(&copy),
+    )
+    .await
+    .unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM logs")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    count
+}
+
+/// Waits (up to 10 s) until `condition` holds of the writer's stats.
+async fn wait_for_stats(writer: &LogWriter, condition: impl Fn(&LogStats) -> bool) -> LogStats {
+    for _ in 0..1_000 {
+        let stats = writer.stats();
+        if condition(&stats) {
+            return stats;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("stats never got there: {:?}", writer.stats());
+}
+
+#[tokio::test]
+async fn the_checkpointer_copies_committed_rows_into_the_database_file_off_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            wal: WalPolicy {
+                checkpoint_after_bytes: 0,
+                restart_after_bytes: u64::MAX,
+            },
+            ..manual_config()
+        },
+    );
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    for n in 0..50 {
+        tracing::info!(n, "event");
+    }
+    guard.writer().flush().await.unwrap();
+    // The commit does not checkpoint: the one pass its wake asks for does, in the background.
+    let stats = wait_for_stats(guard.writer(), |stats| stats.checkpoints == 1).await;
+    assert_eq!((stats.checkpoint_failures, stats.wal_restarts), (0, 0));
+    assert_eq!(rows_in_database_file_alone(&path).await, 50);
+}
+
+#[tokio::test]
+async fn without_background_checkpoints_the_writer_restarts_an_oversized_wal_itself() {
+    const RESTART_AFTER_BYTES: u64 = 64 * 1024;
+    const ROUNDS: usize = 40;
+    const EVENTS_PER_ROUND: usize = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            wal: WalPolicy {
+                checkpoint_after_bytes: u64::MAX,
+                restart_after_bytes: RESTART_AFTER_BYTES,
+            },
+            ..manual_config()
+        },
+    );
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let padding = "p".repeat(200);
+    let mut largest_wal = 0;
+    for round in 0..ROUNDS {
+        for n in 0..EVENTS_PER_ROUND {
+            tracing::info!(round, n, padding, "event");
+        }
+        guard.writer().flush().await.unwrap();
+        largest_wal = largest_wal.max(checkpointer::wal_bytes(&checkpointer::wal_path(&path)));
+    }
+    let stats = guard.writer().stats();
+    assert_eq!(stats.checkpoints, 0);
+    assert!(stats.wal_restarts >= 1, "{stats:?}");
+    // Over 1 MiB of rows went through a WAL that never grew much past its restart size (one
+    // round's commit, ~40 KiB of rows plus its index pages, is the most it can overshoot by).
+    assert!(
+        largest_wal < RESTART_AFTER_BYTES + 256 * 1024,
+        "WAL grew to {largest_wal} bytes"
+    );
+    assert_eq!(rows(&path).await.len(), ROUNDS * EVENTS_PER_ROUND);
 }

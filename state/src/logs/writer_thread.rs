@@ -3,7 +3,8 @@
 //! transaction — on `FLUSH_BATCH_ROWS` queued rows, every `FLUSH_INTERVAL`, on a flush and
 //! on shutdown. Drops (queue full) and losses (a batch that could not be written) are reported
 //! as a WARN row by the next commit that succeeds. It never panics on a database error; the rows
-//! of a failed batch are lost and counted.
+//! of a failed batch are lost and counted. Its commits never checkpoint the WAL: the
+//! checkpointer task (`checkpointer.rs`), on the same runtime with its own connection, does.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -16,10 +17,11 @@ use sqlx::pool::PoolConnection;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::Clock;
+use crate::logs::checkpointer::{self, Checkpointer, WalAction};
 use crate::logs::retention::query_error;
 use crate::logs::store::insert_batch;
 use crate::logs::writer::{Counters, LogWriterConfig, Message};
-use crate::logs::{LogEntry, LogLevel, LogStore, LogsError, MAX_BATCH_ROWS};
+use crate::logs::{LogEntry, LogLevel, LogStore, LogsError, MAX_BATCH_ROWS, WalPolicy};
 
 /// The target of the writer's own report rows.
 const WRITER_TARGET: &str = "codex_state::logs";
@@ -27,19 +29,10 @@ const WRITER_TARGET: &str = "codex_state::logs";
 /// inserts and retention deletes keeps touching (the table's and indexes' two ends), so they are
 /// not re-read on every batch. Pages are allocated only as they are used.
 const WRITER_CACHE_KIB: u32 = 16 * 1024;
-/// WAL pages after which the writer's commit checkpoints. SQLite's default (1 000 pages) is less
-/// than one full batch at the caps writes (≈ 4.5 MiB per 4 096 rows: its inserts, its retention deletes and
-/// their interior pages), which made every such commit also copy the whole WAL into the database
-/// and sync it; at 4 096 pages (32 MiB with the logs DB's 8 KiB pages) a checkpoint copies the
-/// last version of pages that many batches rewrote, once.
-const WRITER_WAL_AUTOCHECKPOINT_PAGES: u32 = 4_096;
-/// After a checkpoint the WAL file is cut back to this many bytes, so the large checkpoint
-/// interval does not leave a 32 MiB file behind.
-const WRITER_WAL_SIZE_LIMIT_BYTES: u64 = 4 * 1024 * 1024;
-
-/// The writer connection's own settings (PRAGMAs take no bound parameters; every value is one of
-/// the constants above), each with what setting it is called in an error.
-fn writer_pragmas() -> [(String, &'static str); 4] {
+/// The writer connection's own settings (PRAGMAs take no bound parameters; every value is a
+/// constant above or a number from the configuration), each with what setting it is called in
+/// an error.
+fn writer_pragmas(wal: &WalPolicy) -> [(String, &'static str); 4] {
     [
         // A negative cache_size is in KiB.
         (
@@ -49,12 +42,13 @@ fn writer_pragmas() -> [(String, &'static str); 4] {
         // Statement journals (each multi-row INSERT and each retention DELETE keeps one, to undo
         // just that statement) stay in memory instead of spilling to a temporary file.
         ("PRAGMA temp_store = MEMORY".to_string(), "set temp store"),
+        // Commits never checkpoint: the checkpointer does, off the writer's path.
         (
-            format!("PRAGMA wal_autocheckpoint = {WRITER_WAL_AUTOCHECKPOINT_PAGES}"),
-            "set WAL checkpoint interval",
+            "PRAGMA wal_autocheckpoint = 0".to_string(),
+            "turn off commit checkpoints",
         ),
         (
-            format!("PRAGMA journal_size_limit = {WRITER_WAL_SIZE_LIMIT_BYTES}"),
+            format!("PRAGMA journal_size_limit = {}", wal.truncate_to_bytes()),
             "set WAL size limit",
         ),
     ]
@@ -72,6 +66,9 @@ pub(crate) fn in_log_writer() -> bool {
 /// Everything the writer thread owns.
 pub(crate) struct WriterState {
     path: PathBuf,
+    /// The database's WAL file, whose size decides when to checkpoint.
+    wal_path: PathBuf,
+    checkpointer: Checkpointer,
     config: LogWriterConfig,
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
@@ -93,6 +90,8 @@ impl WriterState {
         process_uuid: &'static str,
     ) -> Self {
         Self {
+            wal_path: checkpointer::wal_path(&path),
+            checkpointer: Checkpointer::new(),
             path,
             config,
             clock,
@@ -126,7 +125,7 @@ impl WriterState {
             }
         };
         runtime.block_on(async move {
-            let (store, conn) = match self.open().await {
+            let (store, conn, checkpoint_conn) = match self.open().await {
                 Ok(opened) => opened,
                 Err(error) => {
                     let _ = opened.send(Err(error));
@@ -134,31 +133,45 @@ impl WriterState {
                 }
             };
             let _ = opened.send(Ok(()));
+            let checkpointer = tokio::spawn(
+                self.checkpointer
+                    .clone()
+                    .run(checkpoint_conn, self.counters.checkpoints.clone()),
+            );
             self.drain(receiver, conn).await;
+            self.checkpointer.stop();
+            let _ = checkpointer.await;
             store.close().await;
         });
     }
 
-    async fn open(&self) -> Result<(LogStore, PoolConnection<Sqlite>), LogsError> {
+    /// The store, the writer's connection and the checkpointer's.
+    async fn open(
+        &self,
+    ) -> Result<(LogStore, PoolConnection<Sqlite>, PoolConnection<Sqlite>), LogsError> {
         let store = LogStore::open(&self.path, self.clock.clone()).await?;
-        let mut conn = store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|source| query_error("connect", &self.path, source))?;
+        let connect = || async {
+            store
+                .pool()
+                .acquire()
+                .await
+                .map_err(|source| query_error("connect", &self.path, source))
+        };
+        let mut conn = connect().await?;
+        let checkpoint_conn = connect().await?;
         // PRAGMA takes no bound parameters; the value is a number we computed.
         let busy_ms = self.config.busy_timeout.as_millis().min(i32::MAX as u128);
         sqlx::query(&format!("PRAGMA busy_timeout = {busy_ms}"))
             .execute(&mut *conn)
             .await
             .map_err(|source| query_error("set busy timeout", &self.path, source))?;
-        for (pragma, operation) in writer_pragmas() {
+        for (pragma, operation) in writer_pragmas(&self.config.wal) {
             sqlx::query(&pragma)
                 .execute(&mut *conn)
                 .await
                 .map_err(|source| query_error(operation, &self.path, source))?;
         }
-        Ok((store, conn))
+        Ok((store, conn, checkpoint_conn))
     }
 
     async fn drain(&mut self, receiver: Receiver<Message>, mut conn: PoolConnection<Sqlite>) {
@@ -277,6 +290,7 @@ impl WriterState {
                     .fetch_add(committed, Ordering::Relaxed);
                 self.counters.batches.fetch_add(1, Ordering::Relaxed);
                 self.lost_unreported = 0;
+                self.keep_wal_short(conn).await;
                 Ok(())
             }
             Err(error) => {
@@ -293,6 +307,28 @@ impl WriterState {
                 self.failure_since_flush
                     .get_or_insert_with(|| reason.clone());
                 Err(reason)
+            }
+        }
+    }
+
+    /// After a commit: wake the checkpointer, or restart an oversized WAL here (see
+    /// `checkpointer.rs`). A restart that fails is left for the next commit: the rows are
+    /// committed either way.
+    async fn keep_wal_short(&mut self, conn: &mut PoolConnection<Sqlite>) {
+        match self
+            .config
+            .wal
+            .after_commit(checkpointer::wal_bytes(&self.wal_path))
+        {
+            WalAction::Nothing => {}
+            WalAction::WakeCheckpointer => self.checkpointer.wake(),
+            WalAction::Restart => {
+                if let Ok(true) = checkpointer::restart_wal(conn, &self.path).await {
+                    self.counters
+                        .checkpoints
+                        .restarts
+                        .fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }

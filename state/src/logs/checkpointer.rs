@@ -1,0 +1,193 @@
+//! Keeping the logs DB's write-ahead log short without making the writer wait for the disk.
+//!
+//! The writer's connection never checkpoints on commit (its `wal_autocheckpoint` is off): a
+//! checkpoint syncs the WAL and the database file, and at the retention caps those syncs were
+//! half of every commit's time (docs/benchmarks.md, logs). Instead, after each commit the writer
+//! looks at the WAL file's size ([`WalPolicy::after_commit`]):
+//! - past `checkpoint_after_bytes` it wakes the [`Checkpointer`], a task with its own connection
+//!   that copies the committed frames back with a PASSIVE checkpoint — which never blocks the
+//!   writer, which goes on committing while the copy and its syncs run;
+//! - past `restart_after_bytes` (the background could not keep up, or a commit always landed
+//!   while it ran, so the log never started over) the writer runs a RESTART checkpoint itself,
+//!   which only has to copy what the background has not, so the next commit writes the WAL from
+//!   its beginning. This bounds the file.
+//!
+//! When the log starts over SQLite cuts the file back to half the checkpoint size
+//! (`journal_size_limit`), so a file past `checkpoint_after_bytes` always means that many bytes
+//! of frames since the last restart.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqliteConnection};
+use tokio::sync::Notify;
+
+use crate::logs::LogsError;
+use crate::logs::retention::query_error;
+
+/// When the writer checkpoints, in WAL file bytes (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalPolicy {
+    /// Past this the background checkpointer copies the WAL back into the database.
+    pub checkpoint_after_bytes: u64,
+    /// Past this the writer restarts the WAL itself after its commit.
+    pub restart_after_bytes: u64,
+}
+
+/// What the writer does about the WAL after a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WalAction {
+    Nothing,
+    WakeCheckpointer,
+    Restart,
+}
+
+impl WalPolicy {
+    /// The action for a WAL file of `wal_bytes`.
+    pub(crate) fn after_commit(&self, wal_bytes: u64) -> WalAction {
+        if wal_bytes > self.restart_after_bytes {
+            WalAction::Restart
+        } else if wal_bytes > self.checkpoint_after_bytes {
+            WalAction::WakeCheckpointer
+        } else {
+            WalAction::Nothing
+        }
+    }
+
+    /// The size SQLite cuts the WAL file back to when the log starts over: below the checkpoint
+    /// threshold, so a file past it holds that many bytes of new frames.
+    pub(crate) fn truncate_to_bytes(&self) -> u64 {
+        self.checkpoint_after_bytes / 2
+    }
+}
+
+/// The WAL file of the database at `db_path` (`<db>-wal`).
+pub(crate) fn wal_path(db_path: &Path) -> PathBuf {
+    let mut wal = db_path.as_os_str().to_os_string();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// The size of `wal`, 0 when it does not exist (or cannot be read: then nothing is done).
+pub(crate) fn wal_bytes(wal: &Path) -> u64 {
+    std::fs::metadata(wal).map_or(0, |metadata| metadata.len())
+}
+
+/// `PRAGMA wal_checkpoint(RESTART)` on the writer's connection, between its transactions: waits
+/// (up to the busy timeout) for a background pass and for readers, copies the rest of the log
+/// and makes the next commit start it over. Returns whether the whole log was copied.
+pub(crate) async fn restart_wal(
+    conn: &mut SqliteConnection,
+    path: &Path,
+) -> Result<bool, LogsError> {
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|source| query_error("restart the WAL", path, source))?;
+    Ok(busy == 0)
+}
+
+/// Counters the checkpointer shares with the writer's stats.
+#[derive(Debug, Default)]
+pub(crate) struct CheckpointCounters {
+    /// Background checkpoints that ran to completion.
+    pub(crate) background: AtomicU64,
+    /// Background checkpoints that failed (e.g. a full disk); the WAL keeps the rows.
+    pub(crate) failed: AtomicU64,
+    /// RESTART checkpoints the writer ran itself.
+    pub(crate) restarts: AtomicU64,
+}
+
+/// The background checkpointer: wakes on [`Checkpointer::wake`], runs a PASSIVE checkpoint on its
+/// own connection, and stops on [`Checkpointer::stop`]. Wakes that arrive while a pass runs
+/// collapse into one more pass.
+#[derive(Debug, Clone)]
+pub(crate) struct Checkpointer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    wake: Notify,
+    stopping: AtomicBool,
+}
+
+impl Checkpointer {
+    pub(crate) fn new() -> Self {
+        Self {
+            shared: Arc::new(Shared::default()),
+        }
+    }
+
+    /// Asks for a pass.
+    pub(crate) fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Ends the task after its current pass.
+    pub(crate) fn stop(&self) {
+        self.shared.stopping.store(true, Ordering::Relaxed);
+        self.shared.wake.notify_one();
+    }
+
+    /// The task's body. A failed pass is counted and the next wake tries again: the frames stay
+    /// in the WAL, readable, until a checkpoint copies them.
+    pub(crate) async fn run(
+        self,
+        mut conn: PoolConnection<Sqlite>,
+        counters: Arc<CheckpointCounters>,
+    ) {
+        loop {
+            self.shared.wake.notified().await;
+            if self.shared.stopping.load(Ordering::Relaxed) {
+                return;
+            }
+            let pass: Result<(i64, i64, i64), sqlx::Error> =
+                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                    .fetch_one(&mut *conn)
+                    .await;
+            let counter = match pass {
+                Ok(_) => &counters.background,
+                Err(_) => &counters.failed,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    const POLICY: WalPolicy = WalPolicy {
+        checkpoint_after_bytes: 8,
+        restart_after_bytes: 32,
+    };
+
+    #[test]
+    fn a_small_wal_is_left_alone_a_larger_one_checkpointed_and_an_oversized_one_restarted() {
+        assert_eq!(POLICY.after_commit(0), WalAction::Nothing);
+        assert_eq!(POLICY.after_commit(8), WalAction::Nothing);
+        assert_eq!(POLICY.after_commit(9), WalAction::WakeCheckpointer);
+        assert_eq!(POLICY.after_commit(32), WalAction::WakeCheckpointer);
+        assert_eq!(POLICY.after_commit(33), WalAction::Restart);
+    }
+
+    #[test]
+    fn the_wal_is_cut_back_below_the_checkpoint_threshold() {
+        assert!(POLICY.truncate_to_bytes() < POLICY.checkpoint_after_bytes);
+    }
+
+    #[test]
+    fn the_wal_file_sits_beside_the_database() {
+        assert_eq!(
+            wal_path(Path::new("/a/logs_1.sqlite")),
+            PathBuf::from("/a/logs_1.sqlite-wal")
+        );
+        assert_eq!(wal_bytes(Path::new("/nonexistent/x-wal")), 0);
+    }
+}
