@@ -51,6 +51,8 @@ const THREAD_IDS: [&str; 8] = [
 /// baseline; the best rate of each side is kept, so a busy moment on the shared machine lowers
 /// neither, and both sides get the same number of tries.
 const BEST_OF_RUNS: usize = 3;
+/// How long the final checkpoint of a throughput run may wait for the writer's own.
+const FINAL_CHECKPOINT_WAIT: Duration = Duration::from_secs(60);
 /// The bulk baseline's page cache, in KiB.
 const BULK_CACHE_KIB: u32 = 256 * 1024;
 
@@ -177,6 +179,7 @@ fn layer_rate(
     let dir = tempfile::tempdir()?;
     let (dispatch, guard) = start(&dir, retention)?;
     let writer = guard.writer().clone();
+    let checkpoint = FinalCheckpoint::connect(writer.path())?;
     let per_thread = events / emitters;
     let start = Instant::now();
     std::thread::scope(|scope| {
@@ -196,6 +199,7 @@ fn layer_rate(
     writer
         .flush_blocking(Duration::from_secs(120))
         .context("flushing the log writer")?;
+    checkpoint.run()?;
     let seconds = start.elapsed().as_secs_f64();
     let stats = writer.stats();
     drop(guard);
@@ -203,6 +207,50 @@ fn layer_rate(
         stats.enqueued as f64 / seconds,
         stats.dropped_queue_full + stats.lost_write_failed,
     ))
+}
+
+/// The writer leaves checkpoints to a background task, while the floor's commit checkpoints its
+/// whole WAL before it returns; so a run of ours ends only when every row is in the database
+/// file too (a FULL checkpoint, waiting for the background one), and both sides pay for
+/// checkpointing all their rows. The connection is opened before the clock starts.
+struct FinalCheckpoint {
+    runtime: tokio::runtime::Runtime,
+    store: LogStore,
+}
+
+impl FinalCheckpoint {
+    fn connect(path: &std::path::Path) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let store = runtime.block_on(LogStore::open(path, Arc::new(SystemClock)))?;
+        Ok(Self { runtime, store })
+    }
+
+    /// Checkpoints the whole WAL, retrying while the writer's background checkpoint holds
+    /// SQLite's checkpoint lock (which a checkpoint does not wait for).
+    fn run(self) -> anyhow::Result<()> {
+        self.runtime.block_on(async {
+            let deadline = Instant::now() + FINAL_CHECKPOINT_WAIT;
+            loop {
+                let (busy, log, checkpointed): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(FULL)")
+                        .fetch_one(self.store.pool())
+                        .await?;
+                if busy == 0 && log == checkpointed {
+                    break;
+                }
+                anyhow::ensure!(
+                    Instant::now() < deadline,
+                    "final checkpoint incomplete after {FINAL_CHECKPOINT_WAIT:?}: busy {busy}, \
+                     {checkpointed} of {log} WAL frames"
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            self.store.close().await;
+            Ok(())
+        })
+    }
 }
 
 fn wait_for_room(writer: &LogWriter) {

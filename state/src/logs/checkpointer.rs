@@ -112,6 +112,9 @@ pub(crate) struct Checkpointer {
 struct Shared {
     wake: Notify,
     stopping: AtomicBool,
+    /// Held for each pass, and by the writer around its restart: SQLite refuses a second
+    /// checkpoint while one runs (without waiting), so the writer waits for the pass here.
+    pass: tokio::sync::Mutex<()>,
 }
 
 impl Checkpointer {
@@ -124,6 +127,12 @@ impl Checkpointer {
     /// Asks for a pass.
     pub(crate) fn wake(&self) {
         self.shared.wake.notify_one();
+    }
+
+    /// Runs `restart` (the writer's RESTART checkpoint) once no background pass is running.
+    pub(crate) async fn between_passes<T>(&self, restart: impl Future<Output = T>) -> T {
+        let _pass = self.shared.pass.lock().await;
+        restart.await
     }
 
     /// Ends the task after its current pass.
@@ -144,10 +153,12 @@ impl Checkpointer {
             if self.shared.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let pass: Result<(i64, i64, i64), sqlx::Error> =
+            let pass: Result<(i64, i64, i64), sqlx::Error> = {
+                let _pass = self.shared.pass.lock().await;
                 sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
                     .fetch_one(&mut *conn)
-                    .await;
+                    .await
+            };
             let counter = match pass {
                 Ok(_) => &counters.background,
                 Err(_) => &counters.failed,

@@ -323,7 +323,8 @@ impl WriterState {
             WalAction::Nothing => {}
             WalAction::WakeCheckpointer => self.checkpointer.wake(),
             WalAction::Restart => {
-                if let Ok(true) = checkpointer::restart_wal(conn, &self.path).await {
+                let restart = checkpointer::restart_wal(conn, &self.path);
+                if let Ok(true) = self.checkpointer.between_passes(restart).await {
                     self.counters
                         .checkpoints
                         .restarts
