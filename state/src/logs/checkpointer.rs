@@ -7,10 +7,14 @@
 //! - past `checkpoint_after_bytes` it wakes the [`Checkpointer`], a task with its own connection
 //!   that copies the committed frames back with a PASSIVE checkpoint — which never blocks the
 //!   writer, which goes on committing while the copy and its syncs run;
-//! - past `restart_after_bytes` (the background could not keep up, or a commit always landed
-//!   while it ran, so the log never started over) the writer runs a RESTART checkpoint itself,
-//!   which only has to copy what the background has not, so the next commit writes the WAL from
-//!   its beginning. This bounds the file.
+//! - past `restart_after_bytes` the writer checkpoints itself, between its transactions (after a
+//!   background pass that is running: SQLite refuses a second checkpoint rather than waiting).
+//!   The background alone cannot always get the log to start over: SQLite starts it over only
+//!   when a write transaction begins with every frame copied, and during a sustained burst each
+//!   pass ends while the writer is already in its next transaction. The writer's own pass only
+//!   has to copy what the background has not, and then its next transaction writes the WAL from
+//!   its beginning. This bounds the file. It is PASSIVE too: a reader still using the WAL delays
+//!   the start-over (as it would SQLite's own) but never makes the writer wait.
 //!
 //! When the log starts over SQLite cuts the file back to half the checkpoint size
 //! (`journal_size_limit`), so a file past `checkpoint_after_bytes` always means that many bytes
@@ -75,18 +79,19 @@ pub(crate) fn wal_bytes(wal: &Path) -> u64 {
     std::fs::metadata(wal).map_or(0, |metadata| metadata.len())
 }
 
-/// `PRAGMA wal_checkpoint(RESTART)` on the writer's connection, between its transactions: waits
-/// (up to the busy timeout) for a background pass and for readers, copies the rest of the log
-/// and makes the next commit start it over. Returns whether the whole log was copied.
+/// `PRAGMA wal_checkpoint(PASSIVE)` on the writer's connection, between its transactions, so
+/// its next transaction starts the log over. Returns whether every frame was copied (not when
+/// another process's checkpoint was running, or a reader pins frames the copy cannot pass).
 pub(crate) async fn restart_wal(
     conn: &mut SqliteConnection,
     path: &Path,
 ) -> Result<bool, LogsError> {
-    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|source| query_error("restart the WAL", path, source))?;
-    Ok(busy == 0)
+    let (busy, log_frames, copied_frames): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|source| query_error("restart the WAL", path, source))?;
+    Ok(busy == 0 && log_frames == copied_frames)
 }
 
 /// Counters the checkpointer shares with the writer's stats.
@@ -96,7 +101,7 @@ pub(crate) struct CheckpointCounters {
     pub(crate) background: AtomicU64,
     /// Background checkpoints that failed (e.g. a full disk); the WAL keeps the rows.
     pub(crate) failed: AtomicU64,
-    /// RESTART checkpoints the writer ran itself.
+    /// Checkpoints the writer ran itself that copied the whole log, so it starts over.
     pub(crate) restarts: AtomicU64,
 }
 
@@ -129,7 +134,7 @@ impl Checkpointer {
         self.shared.wake.notify_one();
     }
 
-    /// Runs `restart` (the writer's RESTART checkpoint) once no background pass is running.
+    /// Runs `restart` (the writer's own checkpoint) once no background pass is running.
     pub(crate) async fn between_passes<T>(&self, restart: impl Future<Output = T>) -> T {
         let _pass = self.shared.pass.lock().await;
         restart.await

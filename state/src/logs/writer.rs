@@ -168,8 +168,8 @@ pub struct LogStats {
     pub checkpoints: u64,
     /// Background checkpoints that failed (their frames stay in the WAL for the next one).
     pub checkpoint_failures: u64,
-    /// Times the writer restarted the WAL itself because it had grown past
-    /// [`WalPolicy::restart_after_bytes`].
+    /// Times the writer checkpointed the whole WAL itself (so it starts over) because it had grown
+    /// past [`WalPolicy::restart_after_bytes`].
     pub wal_restarts: u64,
 }
 

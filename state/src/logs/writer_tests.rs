@@ -556,3 +556,51 @@ async fn under_steady_writes_the_background_checkpoints_keep_the_wal_short() {
     );
     assert_eq!(rows(&path).await.len(), GROUPS * EVENTS_PER_GROUP);
 }
+
+#[tokio::test]
+async fn a_reader_pinning_the_wal_delays_its_restart_but_never_stalls_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            // A checkpoint that waited for the reader would wait this long.
+            busy_timeout: Duration::from_secs(60),
+            wal: WalPolicy {
+                checkpoint_after_bytes: u64::MAX,
+                restart_after_bytes: 64 * 1024,
+            },
+            ..manual_config()
+        },
+    );
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+    let padding = "p".repeat(200);
+    let write_round = |round: usize| {
+        for n in 0..100 {
+            tracing::info!(round, n, padding, "event");
+        }
+    };
+    write_round(0);
+    guard.writer().flush().await.unwrap();
+    let mut reader = hold_write_lock(&path, "BEGIN").await;
+    let (rows_seen,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM logs")
+        .fetch_one(&mut reader)
+        .await
+        .unwrap();
+    assert_eq!(rows_seen, 100);
+    let restarts_before = guard.writer().stats().wal_restarts;
+    for round in 1..=10 {
+        write_round(round);
+        tokio::time::timeout(Duration::from_secs(20), guard.writer().flush())
+            .await
+            .expect("the writer waited for the reader")
+            .unwrap();
+    }
+    // The WAL grew past its restart size, but no checkpoint could copy the frames the reader pins.
+    assert_eq!(guard.writer().stats().wal_restarts, restarts_before);
+    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+    write_round(11);
+    guard.writer().flush().await.unwrap();
+    assert!(guard.writer().stats().wal_restarts > restarts_before);
+    assert_eq!(rows(&path).await.len(), 1_200);
+}
