@@ -68,27 +68,53 @@ struct FieldWriter<'a> {
     thread_id: &'a mut Option<String>,
 }
 
+/// A recorded value: text is copied as it is (no formatting machinery on the logging call's path),
+/// anything else is written with its `Debug` form.
+#[derive(Clone, Copy)]
+enum FieldValue<'a> {
+    Str(&'a str),
+    Debug(&'a dyn fmt::Debug),
+}
+
+impl FieldValue<'_> {
+    fn write_to(self, out: &mut String) {
+        match self {
+            FieldValue::Str(text) => out.push_str(text),
+            FieldValue::Debug(value) => {
+                let _ = write!(out, "{value:?}");
+            }
+        }
+    }
+
+    fn to_owned_string(self) -> String {
+        match self {
+            FieldValue::Str(text) => text.to_owned(),
+            FieldValue::Debug(value) => format!("{value:?}"),
+        }
+    }
+}
+
 impl FieldWriter<'_> {
-    fn write_value(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+    fn write_value(&mut self, field: &Field, value: FieldValue<'_>) {
         if field.name() == THREAD_ID_FIELD {
-            *self.thread_id = Some(value.to_string());
+            *self.thread_id = Some(value.to_owned_string());
         }
         if !self.fields.is_empty() {
             self.fields.push(' ');
         }
         self.fields.push_str(field.name());
         self.fields.push('=');
-        let _ = self.fields.write_fmt(value);
+        value.write_to(self.fields);
     }
 }
 
 impl Visit for FieldWriter<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.write_value(field, format_args!("{value}"));
+        self.write_value(field, FieldValue::Str(value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.write_value(field, format_args!("{value:?}"));
+        self.write_value(field, FieldValue::Debug(value));
     }
 }
 
@@ -103,9 +129,9 @@ struct EventWriter<'a> {
 }
 
 impl EventWriter<'_> {
-    fn write_value(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+    fn write_value(&mut self, field: &Field, value: FieldValue<'_>) {
         if field.name() == THREAD_ID_FIELD {
-            *self.thread_id = Some(value.to_string());
+            *self.thread_id = Some(value.to_owned_string());
         }
         if field.name() == "message" {
             match self.fields_at {
@@ -113,11 +139,19 @@ impl EventWriter<'_> {
                     if !self.body.is_empty() {
                         self.body.push(' ');
                     }
-                    let _ = self.body.write_fmt(value);
+                    value.write_to(self.body);
                 }
                 // The fields part already starts with its separator when a chain precedes it.
-                Some(0) => self.body.insert_str(0, &format!("{value} ")),
-                Some(at) => self.body.insert_str(at, &format!(" {value}")),
+                Some(0) => {
+                    let mut message = value.to_owned_string();
+                    message.push(' ');
+                    self.body.insert_str(0, &message);
+                }
+                Some(at) => {
+                    let mut message = String::from(" ");
+                    value.write_to(&mut message);
+                    self.body.insert_str(at, &message);
+                }
             }
             return;
         }
@@ -129,17 +163,17 @@ impl EventWriter<'_> {
         }
         self.body.push_str(field.name());
         self.body.push('=');
-        let _ = self.body.write_fmt(value);
+        value.write_to(self.body);
     }
 }
 
 impl Visit for EventWriter<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.write_value(field, format_args!("{value}"));
+        self.write_value(field, FieldValue::Str(value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.write_value(field, format_args!("{value:?}"));
+        self.write_value(field, FieldValue::Debug(value));
     }
 }
 
