@@ -545,8 +545,8 @@ async fn under_steady_writes_the_background_checkpoints_keep_the_wal_short() {
     }
     guard.writer().flush().await.unwrap();
     largest_wal = largest_wal.max(checkpointer::wal_bytes(&wal));
-    let stats = guard.writer().stats();
-    assert!(stats.checkpoints >= 1, "{stats:?}");
+    // Passes finish in the background; on a loaded machine the first may still be running.
+    let stats = wait_for_stats(guard.writer(), |stats| stats.checkpoints >= 1).await;
     assert_eq!(stats.checkpoint_failures, 0);
     // ~170 commits of a few dozen rows, each ~60 KiB of WAL (whole 8 KiB pages: table, indexes,
     // totals), ~10 MiB in all; one such commit is what the WAL can overshoot its restart size by.
