@@ -449,20 +449,34 @@ async fn wait_for_stats(writer: &LogWriter, condition: impl Fn(&LogStats) -> boo
     panic!("stats never got there: {:?}", writer.stats());
 }
 
+/// [`manual_config`] with this WAL policy.
+fn wal_config(checkpoint_after_bytes: u64, restart_after_bytes: u64) -> LogWriterConfig {
+    LogWriterConfig {
+        wal: WalPolicy {
+            checkpoint_after_bytes,
+            restart_after_bytes,
+        },
+        ..manual_config()
+    }
+}
+
+/// `count` events of round `round`, each carrying `padding` to make rows of a useful size.
+fn emit_padded(round: usize, count: usize, padding: &str) {
+    for n in 0..count {
+        tracing::info!(round, n, padding, "event");
+    }
+}
+
+/// The size of the WAL file beside the database at `path`.
+fn wal_size(path: &Path) -> u64 {
+    checkpointer::wal_bytes(&checkpointer::wal_path(path))
+}
+
 #[tokio::test]
 async fn the_checkpointer_copies_committed_rows_into_the_database_file_off_the_writer() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
-    let (layer, guard) = start(
-        &path,
-        LogWriterConfig {
-            wal: WalPolicy {
-                checkpoint_after_bytes: 0,
-                restart_after_bytes: u64::MAX,
-            },
-            ..manual_config()
-        },
-    );
+    let (layer, guard) = start(&path, wal_config(0, u64::MAX));
     let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
     for n in 0..50 {
         tracing::info!(n, "event");
@@ -481,25 +495,14 @@ async fn without_background_checkpoints_the_writer_restarts_an_oversized_wal_its
     const EVENTS_PER_ROUND: usize = 100;
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
-    let (layer, guard) = start(
-        &path,
-        LogWriterConfig {
-            wal: WalPolicy {
-                checkpoint_after_bytes: u64::MAX,
-                restart_after_bytes: RESTART_AFTER_BYTES,
-            },
-            ..manual_config()
-        },
-    );
+    let (layer, guard) = start(&path, wal_config(u64::MAX, RESTART_AFTER_BYTES));
     let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
     let padding = "p".repeat(200);
     let mut largest_wal = 0;
     for round in 0..ROUNDS {
-        for n in 0..EVENTS_PER_ROUND {
-            tracing::info!(round, n, padding, "event");
-        }
+        emit_padded(round, EVENTS_PER_ROUND, &padding);
         guard.writer().flush().await.unwrap();
-        largest_wal = largest_wal.max(checkpointer::wal_bytes(&checkpointer::wal_path(&path)));
+        largest_wal = largest_wal.max(wal_size(&path));
     }
     let stats = guard.writer().stats();
     assert_eq!(stats.checkpoints, 0);
@@ -520,31 +523,24 @@ async fn under_steady_writes_the_background_checkpoints_keep_the_wal_short() {
     const EVENTS_PER_GROUP: usize = 25;
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
-    let wal = checkpointer::wal_path(&path);
     let (layer, guard) = start(
         &path,
         LogWriterConfig {
             flush_batch_rows: 10,
-            wal: WalPolicy {
-                checkpoint_after_bytes: 256 * 1024,
-                restart_after_bytes: RESTART_AFTER_BYTES,
-            },
-            ..manual_config()
+            ..wal_config(256 * 1024, RESTART_AFTER_BYTES)
         },
     );
     let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
     let padding = "p".repeat(400);
     let mut largest_wal = 0;
     for group in 0..GROUPS {
-        for n in 0..EVENTS_PER_GROUP {
-            tracing::info!(group, n, padding, "event");
-        }
+        emit_padded(group, EVENTS_PER_GROUP, &padding);
         // Commits of 10-25 rows keep coming while the checkpointer runs on the same runtime.
         tokio::time::sleep(Duration::from_millis(2)).await;
-        largest_wal = largest_wal.max(checkpointer::wal_bytes(&wal));
+        largest_wal = largest_wal.max(wal_size(&path));
     }
     guard.writer().flush().await.unwrap();
-    largest_wal = largest_wal.max(checkpointer::wal_bytes(&wal));
+    largest_wal = largest_wal.max(wal_size(&path));
     // Passes finish in the background; on a loaded machine the first may still be running.
     let stats = wait_for_stats(guard.writer(), |stats| stats.checkpoints >= 1).await;
     assert_eq!(stats.checkpoint_failures, 0);
@@ -566,20 +562,12 @@ async fn a_reader_pinning_the_wal_delays_its_restart_but_never_stalls_the_writer
         LogWriterConfig {
             // A checkpoint that waited for the reader would wait this long.
             busy_timeout: Duration::from_secs(60),
-            wal: WalPolicy {
-                checkpoint_after_bytes: u64::MAX,
-                restart_after_bytes: 64 * 1024,
-            },
-            ..manual_config()
+            ..wal_config(u64::MAX, 64 * 1024)
         },
     );
     let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
     let padding = "p".repeat(200);
-    let write_round = |round: usize| {
-        for n in 0..100 {
-            tracing::info!(round, n, padding, "event");
-        }
-    };
+    let write_round = |round: usize| emit_padded(round, 100, &padding);
     write_round(0);
     guard.writer().flush().await.unwrap();
     let mut reader = hold_write_lock(&path, "BEGIN").await;
