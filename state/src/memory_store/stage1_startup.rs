@@ -81,6 +81,23 @@ pub struct StartupSkips {
 }
 
 impl StartupSkips {
+    /// The retries left and liveness of a claimable verdict; any other verdict is counted here
+    /// under its reason.
+    fn claimable_or_count(&mut self, verdict: Verdict) -> Option<(i64, bool)> {
+        let reason = match verdict {
+            Verdict::Claimable {
+                retry_remaining,
+                live,
+            } => return Some((retry_remaining, live)),
+            Verdict::UpToDate => &mut self.up_to_date,
+            Verdict::Running { .. } => &mut self.running,
+            Verdict::RetriesExhausted => &mut self.retries_exhausted,
+            Verdict::InBackoff { .. } => &mut self.in_backoff,
+        };
+        *reason += 1;
+        None
+    }
+
     /// Adds `other`'s counts to these.
     fn add(&mut self, other: &StartupSkips) {
         self.up_to_date += other.up_to_date;
@@ -289,27 +306,10 @@ impl MemoryStore {
                 outcome.examined += 1;
                 outcome.cursor = Some((candidate.updated_at_ms, key(candidate.thread_id)));
                 let skipped = &mut outcome.skipped;
-                let (retry_remaining, live) = match judge(&candidate, worker_id, now) {
-                    Verdict::UpToDate => {
-                        skipped.up_to_date += 1;
-                        continue;
-                    }
-                    Verdict::Running { .. } => {
-                        skipped.running += 1;
-                        continue;
-                    }
-                    Verdict::RetriesExhausted => {
-                        skipped.retries_exhausted += 1;
-                        continue;
-                    }
-                    Verdict::InBackoff { .. } => {
-                        skipped.in_backoff += 1;
-                        continue;
-                    }
-                    Verdict::Claimable {
-                        retry_remaining,
-                        live,
-                    } => (retry_remaining, live),
+                let Some((retry_remaining, live)) =
+                    skipped.claimable_or_count(judge(&candidate, worker_id, now))
+                else {
+                    continue;
                 };
                 if running.saturating_sub(u32::from(live)) >= params.running_cap {
                     skipped.capped += 1;
