@@ -13,6 +13,7 @@ use codex_state::ThreadId;
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
 
 /// Arguments of `cite`.
@@ -63,8 +64,7 @@ pub async fn run(args: CiteArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         writeln!(stdout, "{}", report.visible_text)?;
         eprintln!(

@@ -9,6 +9,7 @@ use clap::Args;
 use codex_memories::control::{check_root, clear_all};
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
 
 /// Exit code when confirmation is needed but cannot be asked for (a usage error).
@@ -57,8 +58,7 @@ pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     context.close().await;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         writeln!(
             stdout,

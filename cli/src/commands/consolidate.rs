@@ -9,6 +9,7 @@ use clap::Args;
 use codex_memories::phase2::run::{Phase2Outcome, run_phase2};
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
 
@@ -50,8 +51,7 @@ pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitC
     .await?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         for line in phase2_lines(&report) {
             writeln!(stdout, "{line}")?;

@@ -9,6 +9,7 @@ use clap::Args;
 use codex_memories::phase1::run::{ExtractProgress, run_extraction};
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line};
 
@@ -58,11 +59,10 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
     let report = report?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(
+        write_json(
             &mut stdout,
             &serde_json::json!({"index": index, "extract": report}),
         )?;
-        writeln!(stdout)?;
     } else {
         writeln!(stdout, "{}", index_line(&index))?;
         for line in extract_lines(&report, &context.config) {

@@ -13,6 +13,7 @@ use codex_memories::phase2::run::Phase2Outcome;
 use codex_state::{JobKind, ThreadId};
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
 
@@ -73,8 +74,7 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     context.close().await;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         for line in report_lines(&report) {
             writeln!(stdout, "{line}")?;

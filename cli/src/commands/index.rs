@@ -11,6 +11,7 @@ use codex_state::{IndexProgress, IndexReport};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::commands::home::HomeArgs;
+use crate::commands::json_output::write_json;
 
 /// How often the progress bar redraws on its own.
 const PROGRESS_TICK: Duration = Duration::from_millis(120);
@@ -48,8 +49,7 @@ pub async fn run(args: IndexArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
 
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         write_text(&mut stdout, &report, started.elapsed())?;
     }

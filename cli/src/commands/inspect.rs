@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::commands::json_output::write_json;
 use clap::Args;
 use codex_protocol::{BadLine, RolloutFileName, RolloutFormat, RolloutReader, ThreadId};
 use serde::Serialize;
@@ -64,8 +65,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     let inspections: Vec<Inspection> = args.files.iter().map(|path| inspect_file(path)).collect();
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &inspections)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &inspections)?;
     } else {
         for inspection in &inspections {
             write_text(&mut stdout, inspection)?;

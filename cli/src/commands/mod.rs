@@ -10,6 +10,7 @@ mod forget;
 mod home;
 mod index;
 mod inspect;
+mod json_output;
 mod logs;
 mod mcp;
 mod pipeline;

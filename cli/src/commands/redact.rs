@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::commands::json_output::write_json;
 use anyhow::Context;
 use clap::Args;
 use codex_memories::redact::{Redacted, redact};
@@ -46,8 +47,7 @@ pub fn run(args: RedactArgs) -> anyhow::Result<ExitCode> {
     let redacted = redact(&text);
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report(&text, &redacted))?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report(&text, &redacted))?;
     } else {
         stdout.write_all(redacted.text.as_bytes())?;
     }

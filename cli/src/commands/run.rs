@@ -11,6 +11,7 @@ use codex_memories::phase2::run::Phase2Outcome;
 use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport, run_pipeline};
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
 
@@ -130,8 +131,7 @@ pub async fn run(args: RunArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let report = run_report(&args, &context).await?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         write_report(&mut stdout, &report, &context)?;
     }

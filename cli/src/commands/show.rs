@@ -10,6 +10,7 @@ use codex_state::{JobKind, JobRow, MemoryMode, Stage1OutputRow, ThreadId, Thread
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
 use crate::commands::report_text::when;
 
@@ -56,8 +57,7 @@ pub async fn run(args: ShowArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
         || record.memory_mode.is_some();
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &record)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &record)?;
     } else {
         for line in record_lines(&record) {
             writeln!(stdout, "{line}")?;

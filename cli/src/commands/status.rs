@@ -15,6 +15,7 @@ use codex_state::{EligibilityFacts, JobStatus, MemoryStatus};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
 use crate::commands::report_text::when;
 
@@ -80,8 +81,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &report)?;
     } else {
         for line in report_lines(&report) {
             writeln!(stdout, "{line}")?;

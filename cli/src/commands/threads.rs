@@ -9,6 +9,7 @@ use clap::Args;
 use codex_state::ThreadRow;
 
 use crate::commands::home::HomeArgs;
+use crate::commands::json_output::write_json;
 
 /// Threads listed when `--limit` is not given.
 const DEFAULT_LIMIT: u32 = 50;
@@ -33,8 +34,7 @@ pub async fn run(args: ThreadsArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
     runtime.close().await;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &threads)?;
-        writeln!(stdout)?;
+        write_json(&mut stdout, &threads)?;
         return Ok(ExitCode::SUCCESS);
     }
     if threads.is_empty() {
