@@ -12,8 +12,8 @@ use std::process::Command;
 
 use codex_memories::redact::redact;
 use faults_support::{
-    MockServer, Reply, answer, is_agent_request, request_text, run_json, stage_one, tool_call,
-    write_session,
+    MockServer, Reply, agent_turn, answer, is_agent_request, request_text, run_json, stage_one,
+    tool_call, write_session,
 };
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -222,12 +222,7 @@ fn echo(_index: usize, body: &Value) -> Reply {
     if !is_agent_request(body) {
         return stage_one(&request_text(body), &text);
     }
-    let turn = body["input"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|item| item["type"] == "function_call_output")
-        .count();
+    let turn = agent_turn(body);
     match turn {
         0 => tool_call(
             "call_read",

@@ -21,8 +21,9 @@ use codex_memories::provider::OfflineClient;
 use codex_memories::workspace::MemoryWorkspace;
 use codex_state::{Homes, ManualClock, MemoryStore, STAGE1_LEASE_SECONDS, StateRuntime};
 use faults_support::{
-    CHILD_DEADLINE, MockServer, Reply, answer, assert_integrity, command, db_path, git_log,
-    is_agent_request, query, query_one, stage_one, tool_call, wait_bounded, write_sessions,
+    CHILD_DEADLINE, MockServer, Reply, agent_turn, answer, assert_integrity, command, db_path,
+    git_log, is_agent_request, query, query_one, stage_one, tool_call, wait_bounded,
+    write_sessions,
 };
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -37,12 +38,7 @@ const DEFAULT_SEED: u64 = 0x5eed_f417;
 
 fn slow_model(_index: usize, body: &Value) -> Reply {
     let reply = if is_agent_request(body) {
-        let turn = body["input"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|item| item["type"] == "function_call_output")
-            .count();
+        let turn = agent_turn(body);
         match turn {
             0 => tool_call(
                 "c1",

@@ -310,6 +310,16 @@ pub fn is_agent_request(body: &Value) -> bool {
         .is_some_and(|tools| !tools.is_empty())
 }
 
+/// Which turn of the consolidation agent a request is: the tool results it already carries.
+pub fn agent_turn(body: &Value) -> usize {
+    body["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["type"] == "function_call_output")
+        .count()
+}
+
 /// All text of a request's input items, joined.
 pub fn request_text(body: &Value) -> String {
     let mut text = String::new();
