@@ -21,6 +21,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod mock_model;
+use mock_model::sse;
+
 const AWS_KEY_ID: &str = "AKIA80O2RAK1VRJNVGFY";
 const AWS_SECRET: &str = "mTSHf6pWkLUyifDLkDmWJ6UuVTAIjvFu7WICPhDe";
 const GITHUB_TOKEN: &str = "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";
@@ -101,19 +104,6 @@ fn write_rollout(codex_home: &Path, index: usize, session: &Session) -> ThreadId
         .set_modified(day_ago)
         .unwrap();
     id
-}
-
-/// An SSE body: one `event:`/`data:` block per event, named after its `type`.
-fn sse(events: &[Value]) -> String {
-    events
-        .iter()
-        .map(|event| {
-            format!(
-                "event: {}\ndata: {event}\n\n",
-                event["type"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 fn stream(events: &[Value]) -> ResponseTemplate {

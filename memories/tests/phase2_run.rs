@@ -29,6 +29,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+mod mock_model;
+use mock_model::{received_bodies, sse};
+
 /// The fixtures' starting time (unix seconds).
 const T0: i64 = 1_763_000_000;
 /// The lease of every claim in these tests.
@@ -152,18 +155,6 @@ fn outcome_name(outcome: &Phase2Outcome) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // A scripted model: the Responses API's SSE answers, one per request, in order.
 
-fn sse(events: &[Value]) -> String {
-    events
-        .iter()
-        .map(|event| {
-            format!(
-                "event: {}\ndata: {event}\n\n",
-                event["type"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 fn completed() -> Value {
     json!({ "type": "response.completed", "sequence_number": 99, "response": {
         "id": "resp_1", "status": "completed", "model": "gpt-test",
@@ -238,16 +229,6 @@ fn agent(server: &MockServer) -> AgentConsolidator {
         .unwrap()
         .with_retry_policy(RetryPolicy::fast());
     AgentConsolidator::new(Arc::new(client), None)
-}
-
-async fn received_bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|request| request.body_json::<Value>().unwrap())
-        .collect()
 }
 
 /// The `function_call_output` items of a request body, as `(call_id, output)`.

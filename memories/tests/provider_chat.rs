@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod mock_model;
+use mock_model::received_bodies;
+
 /// An SSE body of `data:` chunks, optionally closed by `data: [DONE]`.
 fn sse(chunks: &[Value], done: bool) -> ResponseTemplate {
     let mut body: String = chunks
@@ -68,16 +71,6 @@ fn request() -> ModelRequest {
         }],
         ..ModelRequest::default()
     }
-}
-
-async fn received_bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|request| request.body_json::<Value>().unwrap())
-        .collect()
 }
 
 #[tokio::test]

@@ -17,20 +17,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const KEY: &str = "sk-test-0123456789abcdef";
+mod mock_model;
+use mock_model::{received_bodies, sse};
 
-/// An SSE body: one `event:`/`data:` block per event, named after its `type`.
-fn sse(events: &[Value]) -> String {
-    events
-        .iter()
-        .map(|event| {
-            format!(
-                "event: {}\ndata: {event}\n\n",
-                event["type"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
+const KEY: &str = "sk-test-0123456789abcdef";
 
 fn stream(events: &[Value]) -> ResponseTemplate {
     ResponseTemplate::new(200)
@@ -98,16 +88,6 @@ fn request() -> ModelRequest {
         }],
         ..ModelRequest::default()
     }
-}
-
-async fn received_bodies(server: &MockServer) -> Vec<Value> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|request| request.body_json::<Value>().unwrap())
-        .collect()
 }
 
 #[tokio::test]
