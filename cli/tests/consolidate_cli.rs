@@ -4,50 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, SystemTime};
 
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-/// The example sessions look finished this long ago, so the idle and age rules admit them.
-const EXAMPLE_AGE: Duration = Duration::from_secs(24 * 3600);
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/codex-home")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-            std::fs::File::options()
-                .write(true)
-                .open(&target)
-                .unwrap()
-                .set_modified(SystemTime::now() - EXAMPLE_AGE)
-                .unwrap();
-        }
-    }
-}
-
-/// A Codex home holding the example sessions (a day old), with no config of the user's.
-fn example_home() -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
-    for folder in ["sessions", "archived_sessions"] {
-        let from = examples().join(folder);
-        if from.is_dir() {
-            copy_tree(&from, &home.path().join(folder));
-        }
-    }
-    home
-}
+mod controls_common;
+use controls_common::example_home;
 
 fn bin(home: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
