@@ -69,6 +69,21 @@ fn git_installed() -> bool {
         .is_ok_and(|out| out.status.success())
 }
 
+/// Runs the git CLI with `args` in `root`, failing on a non-zero exit; returns its stdout.
+fn git_ok(root: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
 fn prepare_creates_a_missing_folder_with_a_baseline_commit() {
     let dir = tempfile::tempdir().unwrap();
@@ -467,19 +482,7 @@ fn git_status_shows_a_clean_tree_after_prepare_and_reset() {
     }
     let (_dir, workspace) = prepared();
     let root = workspace.root();
-    let status = || {
-        let out = Command::new("git")
-            .args(["-c", "safe.directory=*", "status", "--porcelain"])
-            .current_dir(root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let status = || git_ok(root, &["-c", "safe.directory=*", "status", "--porcelain"]);
     assert_eq!(status(), "");
     write(root, "notes/n.md", "n\n");
     write(root, "MEMORY.md", "changed\n");
@@ -489,16 +492,7 @@ fn git_status_shows_a_clean_tree_after_prepare_and_reset() {
         .unwrap();
     workspace.reset_baseline().unwrap();
     assert_eq!(status(), "");
-    let out = Command::new("git")
-        .args(["-c", "safe.directory=*", "fsck", "--strict"])
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    git_ok(root, &["-c", "safe.directory=*", "fsck", "--strict"]);
 }
 
 #[test]
@@ -512,12 +506,7 @@ fn the_diff_stays_right_after_the_git_cli_rewrote_the_index() {
     write(root, "MEMORY.md", "# Memory\n\nrewritten\n");
     write(root, "notes/n.md", "n\n");
     let expected = workspace.diff().unwrap();
-    let out = Command::new("git")
-        .args(["-c", "safe.directory=*", "status", "--porcelain"])
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    git_ok(root, &["-c", "safe.directory=*", "status", "--porcelain"]);
     assert_eq!(workspace.diff().unwrap(), expected);
     assert_eq!(expected.changes.len(), 2);
 }
@@ -637,16 +626,7 @@ fn a_baseline_tracking_the_diff_file_does_not_report_it() {
             "track it",
         ][..],
     ] {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        git_ok(root, args);
     }
     std::fs::remove_file(root.join(DIFF_FILE_NAME)).unwrap();
     assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
