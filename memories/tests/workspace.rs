@@ -69,6 +69,15 @@ fn git_installed() -> bool {
         .is_ok_and(|out| out.status.success())
 }
 
+/// [`prepared`], or `None` (saying the test is skipped) when the git CLI is not installed.
+fn prepared_for_git_cli() -> Option<(tempfile::TempDir, MemoryWorkspace)> {
+    if !git_installed() {
+        eprintln!("skipped: the git CLI is not installed");
+        return None;
+    }
+    Some(prepared())
+}
+
 /// Runs the git CLI with `args` in `root`, failing on a non-zero exit; returns its stdout.
 fn git_ok(root: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -476,11 +485,9 @@ fn a_baseline_reset_keeps_one_commit_and_no_object_holding_deleted_text() {
 
 #[test]
 fn git_status_shows_a_clean_tree_after_prepare_and_reset() {
-    if !git_installed() {
-        eprintln!("skipped: the git CLI is not installed");
+    let Some((_dir, workspace)) = prepared_for_git_cli() else {
         return;
-    }
-    let (_dir, workspace) = prepared();
+    };
     let root = workspace.root();
     let status = || git_ok(root, &["-c", "safe.directory=*", "status", "--porcelain"]);
     assert_eq!(status(), "");
@@ -497,11 +504,9 @@ fn git_status_shows_a_clean_tree_after_prepare_and_reset() {
 
 #[test]
 fn the_diff_stays_right_after_the_git_cli_rewrote_the_index() {
-    if !git_installed() {
-        eprintln!("skipped: the git CLI is not installed");
+    let Some((_dir, workspace)) = prepared_for_git_cli() else {
         return;
-    }
-    let (_dir, workspace) = prepared();
+    };
     let root = workspace.root();
     write(root, "MEMORY.md", "# Memory\n\nrewritten\n");
     write(root, "notes/n.md", "n\n");
@@ -606,11 +611,9 @@ fn prepare_on_a_path_that_is_a_file_is_an_error_naming_it() {
 
 #[test]
 fn a_baseline_tracking_the_diff_file_does_not_report_it() {
-    if !git_installed() {
-        eprintln!("skipped: the git CLI is not installed");
+    let Some((_dir, workspace)) = prepared_for_git_cli() else {
         return;
-    }
-    let (_dir, workspace) = prepared();
+    };
     let root = workspace.root();
     write(root, DIFF_FILE_NAME, "old diff\n");
     for args in [
