@@ -2,14 +2,13 @@
 //! folder, diff it against its git baseline, and (only when something changed) run the
 //! consolidator, then commit a fresh baseline.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
 use codex_memories::phase2::run::{Phase2Outcome, run_phase2};
 
 use crate::commands::HomeArgs;
-use crate::commands::json_output::write_json;
+use crate::commands::json_output::write_report;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
 
@@ -50,13 +49,7 @@ pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitC
     )
     .await?;
     let mut stdout = std::io::stdout().lock();
-    if args.json {
-        write_json(&mut stdout, &report)?;
-    } else {
-        for line in phase2_lines(&report) {
-            writeln!(stdout, "{line}")?;
-        }
-    }
+    write_report(&mut stdout, args.json, &report, phase2_lines)?;
     context.close().await;
     Ok(match report.outcome {
         Phase2Outcome::Failed { .. } => ExitCode::FAILURE,

@@ -3,7 +3,6 @@
 //! again, and (unless `--no-consolidate`) consolidates at once so MEMORY.md drops what only it
 //! supported and the git baseline is reset with no object holding its text.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -13,7 +12,7 @@ use codex_memories::phase2::run::Phase2Outcome;
 use codex_state::{JobKind, ThreadId};
 
 use crate::commands::HomeArgs;
-use crate::commands::json_output::write_json;
+use crate::commands::json_output::write_report;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
 
@@ -73,13 +72,7 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     .await?;
     context.close().await;
     let mut stdout = std::io::stdout().lock();
-    if args.json {
-        write_json(&mut stdout, &report)?;
-    } else {
-        for line in report_lines(&report) {
-            writeln!(stdout, "{line}")?;
-        }
-    }
+    write_report(&mut stdout, args.json, &report, report_lines)?;
     let failed = report
         .consolidation
         .as_ref()

@@ -2,7 +2,6 @@
 //! effective memory mode, its stage-1 output and its stage-1 job — in plain words or as JSON.
 //! It reads only.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -10,7 +9,7 @@ use codex_state::{JobKind, JobRow, MemoryMode, Stage1OutputRow, ThreadId, Thread
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
-use crate::commands::json_output::write_json;
+use crate::commands::json_output::write_report;
 use crate::commands::pipeline::Context;
 use crate::commands::report_text::when;
 
@@ -56,13 +55,7 @@ pub async fn run(args: ShowArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
         || record.stage1_job.is_some()
         || record.memory_mode.is_some();
     let mut stdout = std::io::stdout().lock();
-    if args.json {
-        write_json(&mut stdout, &record)?;
-    } else {
-        for line in record_lines(&record) {
-            writeln!(stdout, "{line}")?;
-        }
-    }
+    write_report(&mut stdout, args.json, &record, record_lines)?;
     if !known {
         eprintln!(
             "error: nothing is stored about thread {id}; check the id with `codex-memories threads` (or run `codex-memories index` if the session is new)"

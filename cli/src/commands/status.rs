@@ -4,7 +4,6 @@
 //! uncommitted edits — and, in plain words, why a run does nothing when it does nothing. It reads
 //! only: a memory folder without a repository is reported, not created.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,7 +14,7 @@ use codex_state::{EligibilityFacts, JobStatus, MemoryStatus};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
-use crate::commands::json_output::write_json;
+use crate::commands::json_output::write_report;
 use crate::commands::pipeline::Context;
 use crate::commands::report_text::when;
 
@@ -80,13 +79,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         reasons,
     };
     let mut stdout = std::io::stdout().lock();
-    if args.json {
-        write_json(&mut stdout, &report)?;
-    } else {
-        for line in report_lines(&report) {
-            writeln!(stdout, "{line}")?;
-        }
-    }
+    write_report(&mut stdout, args.json, &report, report_lines)?;
     Ok(ExitCode::SUCCESS)
 }
 
