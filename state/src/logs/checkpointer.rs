@@ -28,9 +28,6 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection};
 use tokio::sync::Notify;
 
-use crate::logs::LogsError;
-use crate::logs::retention::query_error;
-
 /// When the writer checkpoints, in WAL file bytes (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WalPolicy {
@@ -79,18 +76,15 @@ pub(crate) fn wal_bytes(wal: &Path) -> u64 {
     std::fs::metadata(wal).map_or(0, |metadata| metadata.len())
 }
 
-/// `PRAGMA wal_checkpoint(PASSIVE)` on the writer's connection, between its transactions, so
-/// its next transaction starts the log over. Returns whether every frame was copied (not when
-/// another process's checkpoint was running, or a reader pins frames the copy cannot pass).
-pub(crate) async fn restart_wal(
-    conn: &mut SqliteConnection,
-    path: &Path,
-) -> Result<bool, LogsError> {
+/// `PRAGMA wal_checkpoint(PASSIVE)` on `conn`: copies what it can without waiting for anyone.
+/// Returns whether every frame was copied (not when another checkpoint was running, or a reader
+/// pins frames the copy cannot pass). Run by the checkpointer task, and by the writer between its
+/// transactions so that its next transaction starts the log over.
+pub(crate) async fn passive_checkpoint(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
     let (busy, log_frames, copied_frames): (i64, i64, i64) =
         sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
             .fetch_one(&mut *conn)
-            .await
-            .map_err(|source| query_error("restart the WAL", path, source))?;
+            .await?;
     Ok(busy == 0 && log_frames == copied_frames)
 }
 
@@ -134,10 +128,10 @@ impl Checkpointer {
         self.shared.wake.notify_one();
     }
 
-    /// Runs `restart` (the writer's own checkpoint) once no background pass is running.
-    pub(crate) async fn between_passes<T>(&self, restart: impl Future<Output = T>) -> T {
+    /// Runs `checkpoint` (the writer's own) once no background pass is running.
+    pub(crate) async fn between_passes<T>(&self, checkpoint: impl Future<Output = T>) -> T {
         let _pass = self.shared.pass.lock().await;
-        restart.await
+        checkpoint.await
     }
 
     /// Ends the task after its current pass.
@@ -158,11 +152,9 @@ impl Checkpointer {
             if self.shared.stopping.load(Ordering::Relaxed) {
                 return;
             }
-            let pass: Result<(i64, i64, i64), sqlx::Error> = {
+            let pass = {
                 let _pass = self.shared.pass.lock().await;
-                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-                    .fetch_one(&mut *conn)
-                    .await
+                passive_checkpoint(&mut conn).await
             };
             let counter = match pass {
                 Ok(_) => &counters.background,

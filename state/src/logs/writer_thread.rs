@@ -323,8 +323,8 @@ impl WriterState {
             WalAction::Nothing => {}
             WalAction::WakeCheckpointer => self.checkpointer.wake(),
             WalAction::Restart => {
-                let restart = checkpointer::restart_wal(conn, &self.path);
-                if let Ok(true) = self.checkpointer.between_passes(restart).await {
+                let checkpoint = checkpointer::passive_checkpoint(conn);
+                if let Ok(true) = self.checkpointer.between_passes(checkpoint).await {
                     self.counters
                         .checkpoints
                         .restarts
