@@ -5,7 +5,7 @@
 //! half of every commit's time (docs/benchmarks.md, logs). Instead, after each commit the writer
 //! looks at the WAL file's size ([`WalPolicy::after_commit`]):
 //! - past `checkpoint_after_bytes` it wakes the [`Checkpointer`], a task with its own connection
-//!   that copies the committed frames back with a PASSIVE checkpoint — which never blocks the
+//!   (opened at its first wake) that copies the committed frames back with a PASSIVE checkpoint — which never blocks the
 //!   writer, which goes on committing while the copy and its syncs run;
 //! - past `restart_after_bytes` the writer checkpoints itself, between its transactions (after a
 //!   background pass that is running: SQLite refuses a second checkpoint rather than waiting).
@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::Notify;
 
 /// When the writer checkpoints, in WAL file bytes (see the module docs).
@@ -140,13 +140,11 @@ impl Checkpointer {
         self.shared.wake.notify_one();
     }
 
-    /// The task's body. A failed pass is counted and the next wake tries again: the frames stay
-    /// in the WAL, readable, until a checkpoint copies them.
-    pub(crate) async fn run(
-        self,
-        mut conn: PoolConnection<Sqlite>,
-        counters: Arc<CheckpointCounters>,
-    ) {
+    /// The task's body. Its connection is taken from `pool` at the first wake, so a process
+    /// whose WAL never grows that far never opens it. A failed pass is counted and the next wake
+    /// tries again: the frames stay in the WAL, readable, until a checkpoint copies them.
+    pub(crate) async fn run(self, pool: SqlitePool, counters: Arc<CheckpointCounters>) {
+        let mut conn: Option<PoolConnection<Sqlite>> = None;
         loop {
             self.shared.wake.notified().await;
             if self.shared.stopping.load(Ordering::Relaxed) {
@@ -154,7 +152,13 @@ impl Checkpointer {
             }
             let pass = {
                 let _pass = self.shared.pass.lock().await;
-                passive_checkpoint(&mut conn).await
+                match &mut conn {
+                    Some(conn) => passive_checkpoint(conn).await,
+                    None => match pool.acquire().await {
+                        Ok(opened) => passive_checkpoint(conn.insert(opened)).await,
+                        Err(error) => Err(error),
+                    },
+                }
             };
             let counter = match pass {
                 Ok(_) => &counters.background,

@@ -125,7 +125,7 @@ impl WriterState {
             }
         };
         runtime.block_on(async move {
-            let (store, conn, checkpoint_conn) = match self.open().await {
+            let (store, conn) = match self.open().await {
                 Ok(opened) => opened,
                 Err(error) => {
                     let _ = opened.send(Err(error));
@@ -136,7 +136,7 @@ impl WriterState {
             let checkpointer = tokio::spawn(
                 self.checkpointer
                     .clone()
-                    .run(checkpoint_conn, self.counters.checkpoints.clone()),
+                    .run(store.pool().clone(), self.counters.checkpoints.clone()),
             );
             self.drain(receiver, conn).await;
             self.checkpointer.stop();
@@ -145,20 +145,13 @@ impl WriterState {
         });
     }
 
-    /// The store, the writer's connection and the checkpointer's.
-    async fn open(
-        &self,
-    ) -> Result<(LogStore, PoolConnection<Sqlite>, PoolConnection<Sqlite>), LogsError> {
+    async fn open(&self) -> Result<(LogStore, PoolConnection<Sqlite>), LogsError> {
         let store = LogStore::open(&self.path, self.clock.clone()).await?;
-        let connect = || async {
-            store
-                .pool()
-                .acquire()
-                .await
-                .map_err(|source| query_error("connect", &self.path, source))
-        };
-        let mut conn = connect().await?;
-        let checkpoint_conn = connect().await?;
+        let mut conn = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|source| query_error("connect", &self.path, source))?;
         // PRAGMA takes no bound parameters; the value is a number we computed.
         let busy_ms = self.config.busy_timeout.as_millis().min(i32::MAX as u128);
         sqlx::query(&format!("PRAGMA busy_timeout = {busy_ms}"))
@@ -171,7 +164,7 @@ impl WriterState {
                 .await
                 .map_err(|source| query_error(operation, &self.path, source))?;
         }
-        Ok((store, conn, checkpoint_conn))
+        Ok((store, conn))
     }
 
     async fn drain(&mut self, receiver: Receiver<Message>, mut conn: PoolConnection<Sqlite>) {
