@@ -3,10 +3,13 @@
 //! The writer's connection never checkpoints on commit (its `wal_autocheckpoint` is off): a
 //! checkpoint syncs the WAL and the database file, and at the retention caps those syncs were
 //! half of every commit's time (docs/benchmarks.md, logs). Instead, after each commit the writer
-//! looks at the WAL file's size ([`WalPolicy::after_commit`]):
-//! - past `checkpoint_after_bytes` it wakes the [`Checkpointer`], a task with its own connection
-//!   (opened at its first wake) that copies the committed frames back with a PASSIVE checkpoint — which never blocks the
-//!   writer, which goes on committing while the copy and its syncs run;
+//! looks at the WAL file's size ([`WalWatch::after_commit`]):
+//! - each time it has grown by `checkpoint_after_bytes` since the log started over or since the
+//!   last wake, it wakes the [`Checkpointer`], a task with its own connection (opened at its
+//!   first wake) that copies the committed frames back with a PASSIVE checkpoint — which never
+//!   blocks the writer, which goes on committing while the copy and its syncs run. Waking once
+//!   per that many new bytes, not after every commit past them, lets the many versions of a page
+//!   that commits at the caps rewrite collapse into one copy;
 //! - past `restart_after_bytes` the writer checkpoints itself, between its transactions (after a
 //!   background pass that is running: SQLite refuses a second checkpoint rather than waiting).
 //!   The background alone cannot always get the log to start over: SQLite starts it over only
@@ -46,21 +49,45 @@ pub(crate) enum WalAction {
 }
 
 impl WalPolicy {
-    /// The action for a WAL file of `wal_bytes`.
-    pub(crate) fn after_commit(&self, wal_bytes: u64) -> WalAction {
-        if wal_bytes > self.restart_after_bytes {
-            WalAction::Restart
-        } else if wal_bytes > self.checkpoint_after_bytes {
-            WalAction::WakeCheckpointer
-        } else {
-            WalAction::Nothing
-        }
-    }
-
     /// The size SQLite cuts the WAL file back to when the log starts over: below the checkpoint
     /// threshold, so a file past it holds that many bytes of new frames.
     pub(crate) fn truncate_to_bytes(&self) -> u64 {
         self.checkpoint_after_bytes / 2
+    }
+}
+
+/// The writer's view of its WAL between commits: the policy, and the file's size when it last
+/// woke the checkpointer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WalWatch {
+    policy: WalPolicy,
+    /// The WAL file's size at the last wake; 0 when there was none since the log started over.
+    woken_at_bytes: u64,
+}
+
+impl WalWatch {
+    pub(crate) fn new(policy: WalPolicy) -> Self {
+        Self {
+            policy,
+            woken_at_bytes: 0,
+        }
+    }
+
+    /// The action for a WAL file of `wal_bytes` after a commit. A file smaller than at the last
+    /// wake means the log started over (SQLite cut it back), so the count starts again.
+    pub(crate) fn after_commit(&mut self, wal_bytes: u64) -> WalAction {
+        if wal_bytes < self.woken_at_bytes {
+            self.woken_at_bytes = 0;
+        }
+        if wal_bytes > self.policy.restart_after_bytes {
+            self.woken_at_bytes = 0;
+            WalAction::Restart
+        } else if wal_bytes - self.woken_at_bytes > self.policy.checkpoint_after_bytes {
+            self.woken_at_bytes = wal_bytes;
+            WalAction::WakeCheckpointer
+        } else {
+            WalAction::Nothing
+        }
     }
 }
 
@@ -180,13 +207,51 @@ mod tests {
         restart_after_bytes: 32,
     };
 
+    /// The actions for WAL file sizes seen after successive commits.
+    fn actions(sizes: &[u64]) -> Vec<WalAction> {
+        let mut watch = WalWatch::new(POLICY);
+        sizes.iter().map(|&size| watch.after_commit(size)).collect()
+    }
+
     #[test]
     fn a_small_wal_is_left_alone_a_larger_one_checkpointed_and_an_oversized_one_restarted() {
-        assert_eq!(POLICY.after_commit(0), WalAction::Nothing);
-        assert_eq!(POLICY.after_commit(8), WalAction::Nothing);
-        assert_eq!(POLICY.after_commit(9), WalAction::WakeCheckpointer);
-        assert_eq!(POLICY.after_commit(32), WalAction::WakeCheckpointer);
-        assert_eq!(POLICY.after_commit(33), WalAction::Restart);
+        use WalAction::{Nothing, Restart, WakeCheckpointer};
+        assert_eq!(actions(&[0, 8]), [Nothing, Nothing]);
+        assert_eq!(actions(&[9]), [WakeCheckpointer]);
+        assert_eq!(actions(&[33]), [Restart]);
+    }
+
+    #[test]
+    fn the_checkpointer_is_woken_once_per_checkpoint_size_of_new_log() {
+        use WalAction::{Nothing, Restart, WakeCheckpointer};
+        assert_eq!(
+            actions(&[5, 9, 12, 17, 18, 30, 33]),
+            [
+                Nothing,
+                WakeCheckpointer,
+                Nothing,
+                Nothing,
+                WakeCheckpointer,
+                WakeCheckpointer,
+                Restart
+            ]
+        );
+    }
+
+    #[test]
+    fn a_log_that_started_over_is_counted_from_its_new_size() {
+        use WalAction::{Nothing, Restart, WakeCheckpointer};
+        // Woken at 20; the log started over and was cut back to 4 (the file shrank): the next
+        // wake comes past 8 again, not past 28.
+        assert_eq!(
+            actions(&[20, 4, 9]),
+            [WakeCheckpointer, Nothing, WakeCheckpointer]
+        );
+        // After the writer's own restart the count starts from zero too.
+        assert_eq!(
+            actions(&[12, 33, 4, 9]),
+            [WakeCheckpointer, Restart, Nothing, WakeCheckpointer]
+        );
     }
 
     #[test]

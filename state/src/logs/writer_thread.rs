@@ -17,7 +17,7 @@ use sqlx::pool::PoolConnection;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::Clock;
-use crate::logs::checkpointer::{self, Checkpointer, WalAction};
+use crate::logs::checkpointer::{self, Checkpointer, WalAction, WalWatch};
 use crate::logs::retention::query_error;
 use crate::logs::store::insert_batch;
 use crate::logs::writer::{Counters, LogWriterConfig, Message};
@@ -68,6 +68,8 @@ pub(crate) struct WriterState {
     path: PathBuf,
     /// The database's WAL file, whose size decides when to checkpoint.
     wal_path: PathBuf,
+    /// When the writer last woke the checkpointer, against the configured policy.
+    wal_watch: WalWatch,
     checkpointer: Checkpointer,
     config: LogWriterConfig,
     clock: Arc<dyn Clock>,
@@ -91,6 +93,7 @@ impl WriterState {
     ) -> Self {
         Self {
             wal_path: checkpointer::wal_path(&path),
+            wal_watch: WalWatch::new(config.wal),
             checkpointer: Checkpointer::new(),
             path,
             config,
@@ -309,8 +312,7 @@ impl WriterState {
     /// committed either way.
     async fn keep_wal_short(&mut self, conn: &mut PoolConnection<Sqlite>) {
         match self
-            .config
-            .wal
+            .wal_watch
             .after_commit(checkpointer::wal_bytes(&self.wal_path))
         {
             WalAction::Nothing => {}
