@@ -212,12 +212,13 @@ async fn a_schema_step_recorded_by_another_build_is_refused_with_the_command_to_
     let path = dir.path().join("logs_1.sqlite");
     let logs = &crate::logs::LOGS_MIGRATOR;
     let pool = open_sqlite(&path, logs, &clock()).await.unwrap();
-    // As a development build left it: step 1 recorded with other contents, step 2 not yet run.
+    // As a development build left it: step 1 recorded with other contents, later steps not yet
+    // run.
     sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 2")
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version >= 2")
         .execute(&pool)
         .await
         .unwrap();

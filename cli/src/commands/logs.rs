@@ -12,7 +12,9 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use codex_state::SystemClock;
-use codex_state::logs::{LogLevel, LogOrder, LogQuery, LogRow, LogStore, logs_db_path};
+use codex_state::logs::{
+    LogLevel, LogOrder, LogQuery, LogRow, LogStore, logs_db_path, sort_by_time,
+};
 
 use crate::commands::HomeArgs;
 
@@ -20,7 +22,8 @@ use crate::commands::HomeArgs;
 const DEFAULT_LIMIT: u32 = 200;
 /// How often `--follow` looks for new rows.
 const FOLLOW_POLL_INTERVAL: Duration = Duration::from_millis(500);
-/// Rows fetched per poll while following; a poll that fills a page asks again at once.
+/// Rows fetched per query while following; a poll reads pages until it has every row committed
+/// before it began, then prints them in time order.
 const FOLLOW_PAGE_ROWS: u32 = 1_000;
 
 /// Arguments of `logs`.
@@ -69,15 +72,17 @@ async fn print_logs(store: &LogStore, args: &LogsArgs) -> anyhow::Result<ExitCod
         text: args.search.clone(),
         ..LogQuery::default()
     };
+    // Everything committed up to `tail_from` is printed now; later rows only by `--follow`.
+    let mut tail_from = store.last_id().await?;
     let mut newest = store
         .query(&LogQuery {
             order: LogOrder::NewestFirst,
             limit: Some(args.limit),
+            up_to_id: tail_from,
             ..filters.clone()
         })
         .await?;
     newest.reverse();
-    let mut last_id = newest.last().map(|row| row.id);
     if !print_rows(&newest, args.json)? || !args.follow {
         return Ok(ExitCode::SUCCESS);
     }
@@ -88,23 +93,47 @@ async fn print_logs(store: &LogStore, args: &LogsArgs) -> anyhow::Result<ExitCod
             _ = &mut interrupted => return Ok(ExitCode::SUCCESS),
             () = tokio::time::sleep(FOLLOW_POLL_INTERVAL) => {}
         }
-        loop {
-            let rows = store
-                .query(&LogQuery {
-                    order: LogOrder::OldestFirst,
-                    after_id: last_id,
-                    limit: Some(FOLLOW_PAGE_ROWS),
-                    ..filters.clone()
-                })
-                .await?;
-            let Some(last) = rows.last() else { break };
-            last_id = Some(last.id);
-            if !print_rows(&rows, args.json)? {
-                return Ok(ExitCode::SUCCESS);
-            }
-            if rows.len() < FOLLOW_PAGE_ROWS as usize {
-                break;
-            }
+        let last_id = store.last_id().await?;
+        if last_id <= tail_from {
+            // Smaller when retention deleted the newest rows (every row past its age, say):
+            // SQLite then hands their ids out again, and those new rows must not be skipped.
+            tail_from = last_id;
+            continue;
+        }
+        let mut fresh = committed_between(store, &filters, tail_from, last_id).await?;
+        tail_from = last_id;
+        // A batch's ids follow retention scopes, not time: show what arrived in time order.
+        sort_by_time(&mut fresh);
+        if !print_rows(&fresh, args.json)? {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+/// The rows matching `filters` with an id above `after_id` and up to `up_to_id`, a page at a
+/// time in commit order.
+async fn committed_between(
+    store: &LogStore,
+    filters: &LogQuery,
+    mut after_id: Option<i64>,
+    up_to_id: Option<i64>,
+) -> anyhow::Result<Vec<LogRow>> {
+    let mut rows = Vec::new();
+    loop {
+        let page = store
+            .query(&LogQuery {
+                order: LogOrder::Committed,
+                after_id,
+                up_to_id,
+                limit: Some(FOLLOW_PAGE_ROWS),
+                ..filters.clone()
+            })
+            .await?;
+        let full = page.len() == FOLLOW_PAGE_ROWS as usize;
+        after_id = page.last().map(|row| row.id).or(after_id);
+        rows.extend(page);
+        if !full {
+            return Ok(rows);
         }
     }
 }

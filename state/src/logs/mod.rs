@@ -27,7 +27,7 @@ pub use checkpointer::WalPolicy;
 pub use entry::{LogEntry, LogLevel, ROW_OVERHEAD_BYTES, UnknownLogLevel};
 pub use error::LogsError;
 pub use layer::{LogLayer, MAX_LOG_BODY_BYTES};
-pub use query::{LogOrder, LogQuery, LogRow};
+pub use query::{LogOrder, LogQuery, LogRow, sort_by_time};
 pub use retention::LogRetention;
 pub use store::{INSERT_CHUNK_ROWS, LogStore, insert_rows};
 pub use writer::{LogGuard, LogStats, LogWriter, LogWriterConfig, process_uuid, start_log_writer};

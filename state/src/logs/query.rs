@@ -15,14 +15,24 @@ use crate::logs::{LogLevel, LogsError};
 /// queries for WARN and above so the planner can read the severe rows through it.
 const SEVERE_LEVELS_TERM: &str = " AND level IN ('WARN', 'ERROR')";
 
-/// Which rows come first.
+/// Which rows come first. Time is the event's (`ts`, `ts_nanos`); rows of the same instant
+/// keep their id order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogOrder {
-    /// Highest id first (with a limit: the newest rows).
+    /// Latest first (with a limit: the newest rows).
     #[default]
     NewestFirst,
-    /// Lowest id first (tailing with `after_id`).
+    /// Earliest first.
     OldestFirst,
+    /// Lowest id first: the order batches were committed in, for paging through new rows with
+    /// `after_id` (tailing). Within one batch ids follow retention scopes, not time (see
+    /// `insert_batch`), so sort the rows of a page with [`sort_by_time`] before showing them.
+    Committed,
+}
+
+/// Sorts `rows` into [`LogOrder::OldestFirst`] order.
+pub fn sort_by_time(rows: &mut [LogRow]) {
+    rows.sort_by_key(|row| (row.ts, row.ts_nanos, row.id));
 }
 
 /// Which rows to read. Every filter is optional; all given ones must hold.
@@ -42,6 +52,9 @@ pub struct LogQuery {
     pub module_or_file: Option<String>,
     /// Only rows with a larger id (for tailing).
     pub after_id: Option<i64>,
+    /// Only rows with this id or a smaller one: bounds a read to the rows committed by the time
+    /// of [`LogStore::last_id`](crate::logs::LogStore::last_id), so a tail can go on from there.
+    pub up_to_id: Option<i64>,
     /// Row order.
     pub order: LogOrder,
     /// At most this many rows.
@@ -51,7 +64,7 @@ pub struct LogQuery {
 /// One stored log row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct LogRow {
-    /// The row id; increases with insertion.
+    /// The row id; larger in every later batch (within a batch ids follow retention scopes).
     pub id: i64,
     /// Unix seconds.
     pub ts: i64,
@@ -87,6 +100,15 @@ impl LogRow {
 /// The columns of a [`LogRow`], as the query selects them.
 const ROW_SELECT: &str = "SELECT id, ts, ts_nanos, level, target, body, thread_id, process_uuid, \
      module_path, file, line, estimated_bytes FROM logs WHERE 1 = 1";
+
+/// The highest row id, `None` for an empty table.
+pub(crate) async fn last_id(pool: &SqlitePool, path: &Path) -> Result<Option<i64>, LogsError> {
+    let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM logs")
+        .fetch_one(pool)
+        .await
+        .map_err(|source| query_error("find the last log id", path, source))?;
+    Ok(last)
+}
 
 pub(crate) async fn run(
     pool: &SqlitePool,
@@ -152,9 +174,13 @@ fn select<'q>(query: &LogQuery, head: &str) -> QueryBuilder<'q, Sqlite> {
     if let Some(after_id) = query.after_id {
         sql.push(" AND id > ").push_bind(after_id);
     }
+    if let Some(up_to_id) = query.up_to_id {
+        sql.push(" AND id <= ").push_bind(up_to_id);
+    }
     sql.push(match query.order {
-        LogOrder::NewestFirst => " ORDER BY id DESC",
-        LogOrder::OldestFirst => " ORDER BY id ASC",
+        LogOrder::NewestFirst => " ORDER BY ts DESC, ts_nanos DESC, id DESC",
+        LogOrder::OldestFirst => " ORDER BY ts, ts_nanos, id",
+        LogOrder::Committed => " ORDER BY id",
     });
     if let Some(limit) = query.limit {
         sql.push(" LIMIT ").push_bind(i64::from(limit));

@@ -26,7 +26,8 @@ fn entry(ts: i64, level: LogLevel, thread_id: Option<&str>, body: &str, file: &s
     }
 }
 
-/// Ids 1..=5, in this order.
+/// Five rows, oldest to newest; in one batch, so their ids follow retention scopes (t1, t2,
+/// then the thread-less rows), not this order.
 async fn store(dir: &tempfile::TempDir) -> LogStore {
     let clock = Arc::new(ManualClock::new(DateTime::from_timestamp(NOW, 0).unwrap()));
     let store = LogStore::open(&dir.path().join("logs_1.sqlite"), clock)
@@ -69,13 +70,13 @@ async fn store(dir: &tempfile::TempDir) -> LogStore {
     store
 }
 
-async fn ids(store: &LogStore, query: LogQuery) -> Vec<i64> {
+async fn bodies(store: &LogStore, query: LogQuery) -> Vec<String> {
     store
         .query(&query)
         .await
         .unwrap()
         .into_iter()
-        .map(|row| row.id)
+        .map(|row| row.body)
         .collect()
 }
 
@@ -91,20 +92,36 @@ async fn every_filter_selects_exactly_its_rows() {
         order: LogOrder::OldestFirst,
         ..LogQuery::default()
     };
-    let cases: Vec<(&str, LogQuery, Vec<i64>)> = vec![
+    let cases: Vec<(&str, LogQuery, Vec<&str>)> = vec![
         (
             "no filter, newest first",
             LogQuery::default(),
-            vec![5, 4, 3, 2, 1],
+            vec![
+                "tick",
+                "job failed: 429",
+                "model retry 429",
+                "claimed job",
+                "startup scan",
+            ],
         ),
-        ("oldest first", oldest_first.clone(), vec![1, 2, 3, 4, 5]),
+        (
+            "oldest first",
+            oldest_first.clone(),
+            vec![
+                "startup scan",
+                "claimed job",
+                "model retry 429",
+                "job failed: 429",
+                "tick",
+            ],
+        ),
         (
             "min level warn",
             LogQuery {
                 min_level: Some(LogLevel::Warn),
                 ..oldest_first.clone()
             },
-            vec![3, 4],
+            vec!["model retry 429", "job failed: 429"],
         ),
         (
             "min level debug",
@@ -112,7 +129,12 @@ async fn every_filter_selects_exactly_its_rows() {
                 min_level: Some(LogLevel::Debug),
                 ..oldest_first.clone()
             },
-            vec![1, 2, 3, 4],
+            vec![
+                "startup scan",
+                "claimed job",
+                "model retry 429",
+                "job failed: 429",
+            ],
         ),
         (
             "since is inclusive of the nanoseconds",
@@ -120,7 +142,7 @@ async fn every_filter_selects_exactly_its_rows() {
                 since: Some(at(NOW - 100) + chrono::Duration::nanoseconds(500)),
                 ..oldest_first.clone()
             },
-            vec![3, 4, 5],
+            vec!["model retry 429", "job failed: 429", "tick"],
         ),
         (
             "until is exclusive",
@@ -128,7 +150,7 @@ async fn every_filter_selects_exactly_its_rows() {
                 until: Some(at(NOW - 100) + chrono::Duration::nanoseconds(500)),
                 ..oldest_first.clone()
             },
-            vec![1, 2],
+            vec!["startup scan", "claimed job"],
         ),
         (
             "thread",
@@ -136,7 +158,7 @@ async fn every_filter_selects_exactly_its_rows() {
                 thread_id: Some("t1".to_string()),
                 ..oldest_first.clone()
             },
-            vec![2, 4],
+            vec!["claimed job", "job failed: 429"],
         ),
         (
             "text is a substring of the body",
@@ -144,7 +166,7 @@ async fn every_filter_selects_exactly_its_rows() {
                 text: Some("429".to_string()),
                 ..oldest_first.clone()
             },
-            vec![3, 4],
+            vec!["model retry 429", "job failed: 429"],
         ),
         (
             "text with pattern characters is literal",
@@ -160,15 +182,39 @@ async fn every_filter_selects_exactly_its_rows() {
                 module_or_file: Some("client".into()),
                 ..oldest_first.clone()
             },
-            vec![3],
+            vec!["model retry 429"],
         ),
         (
-            "after id, for tailing",
+            "commit order follows the retention scopes within a batch",
             LogQuery {
-                after_id: Some(3),
-                ..oldest_first.clone()
+                order: LogOrder::Committed,
+                ..LogQuery::default()
             },
-            vec![4, 5],
+            vec![
+                "claimed job",
+                "job failed: 429",
+                "model retry 429",
+                "startup scan",
+                "tick",
+            ],
+        ),
+        (
+            "after id and up to id, for tailing",
+            LogQuery {
+                after_id: Some(1),
+                up_to_id: Some(4),
+                order: LogOrder::Committed,
+                ..LogQuery::default()
+            },
+            vec!["job failed: 429", "model retry 429", "startup scan"],
+        ),
+        (
+            "up to id bounds a newest-first read",
+            LogQuery {
+                up_to_id: Some(3),
+                ..LogQuery::default()
+            },
+            vec!["job failed: 429", "model retry 429", "claimed job"],
         ),
         (
             "limit takes the newest",
@@ -176,7 +222,7 @@ async fn every_filter_selects_exactly_its_rows() {
                 limit: Some(2),
                 ..LogQuery::default()
             },
-            vec![5, 4],
+            vec!["tick", "job failed: 429"],
         ),
         (
             "filters combine",
@@ -186,11 +232,12 @@ async fn every_filter_selects_exactly_its_rows() {
                 text: Some("failed".to_string()),
                 ..oldest_first.clone()
             },
-            vec![4],
+            vec!["job failed: 429"],
         ),
     ];
     for (name, query, want) in cases {
-        assert_eq!((name, ids(&store, query).await), (name, want));
+        let want: Vec<String> = want.into_iter().map(str::to_string).collect();
+        assert_eq!((name, bodies(&store, query).await), (name, want));
     }
 }
 
@@ -200,7 +247,7 @@ async fn a_row_comes_back_whole() {
     let store = store(&dir).await;
     let rows = store
         .query(&LogQuery {
-            after_id: Some(1),
+            thread_id: Some("t1".to_string()),
             limit: Some(1),
             order: LogOrder::OldestFirst,
             ..LogQuery::default()
@@ -217,7 +264,7 @@ async fn a_row_comes_back_whole() {
     assert_eq!(
         rows,
         vec![LogRow {
-            id: 2,
+            id: 1,
             ts: NOW - 200,
             ts_nanos: 500,
             level: "INFO".to_string(),
@@ -272,5 +319,8 @@ async fn severe_levels_are_read_through_their_index_and_common_levels_scan_newes
     };
     let plan = plan(&store, &info).await;
     assert!(!plan.contains("TEMP B-TREE"), "{plan}");
-    assert_eq!(ids(&store, info).await, vec![4, 3, 2]);
+    assert_eq!(
+        bodies(&store, info).await,
+        ["job failed: 429", "model retry 429", "claimed job"]
+    );
 }

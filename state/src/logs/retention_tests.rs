@@ -176,14 +176,15 @@ async fn thread_less_rows_are_capped_per_process_and_thread_rows_do_not_count() 
         },
     )
     .await;
-    let mut other_process = entry(None, NOW, "other process");
+    // One second apart, so reading oldest first gives them back in this order.
+    let mut other_process = entry(None, NOW - 4, "other process");
     other_process.process_uuid = "process-b".into();
     store
         .insert(&[
             other_process,
-            entry(None, NOW, "p0"),
-            entry(Some(THREAD_A), NOW, "thread row"),
-            entry(None, NOW, "p1"),
+            entry(None, NOW - 3, "p0"),
+            entry(Some(THREAD_A), NOW - 2, "thread row"),
+            entry(None, NOW - 1, "p1"),
             entry(None, NOW, "p2"),
         ])
         .await

@@ -2,15 +2,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use pretty_assertions::assert_eq;
 use sqlx::Connection;
 use tracing_subscriber::layer::SubscriberExt;
 
 use super::*;
-use crate::ManualClock;
 use crate::logs::checkpointer;
 use crate::logs::{LogOrder, LogQuery, LogRow, LogStore, MAX_LOG_BODY_BYTES};
 
@@ -18,10 +18,27 @@ const PROCESS: &str = "process-under-test";
 const THREAD_A: &str = "019a93b9-f380-7600-98ff-940e6b99603c";
 const THREAD_B: &str = "019a93b9-f380-7600-98ff-000000000002";
 
+/// Unix seconds at which every test's clock starts.
+const START_SECONDS: i64 = 1_763_000_000;
+
 fn clock() -> Arc<dyn Clock> {
-    Arc::new(ManualClock::new(
-        DateTime::from_timestamp(1_763_000_000, 0).unwrap(),
-    ))
+    Arc::new(TickingClock {
+        unix_micros: AtomicI64::new(START_SECONDS * 1_000_000),
+    })
+}
+
+/// A clock that moves on a microsecond at every reading, so the events of one batch get distinct
+/// times in the order they were emitted (rows are read back in time order).
+#[derive(Debug)]
+struct TickingClock {
+    unix_micros: AtomicI64,
+}
+
+impl Clock for TickingClock {
+    fn now(&self) -> DateTime<Utc> {
+        let micros = self.unix_micros.fetch_add(1, Ordering::Relaxed);
+        DateTime::from_timestamp_micros(micros).unwrap_or_default()
+    }
 }
 
 /// A writer that only commits when asked (no timer, no size threshold within a test).
@@ -117,7 +134,7 @@ async fn rows_carry_the_span_chain_fields_and_the_nearest_thread_id() {
             first.module_path.as_deref()
         ),
         (
-            1_763_000_000,
+            START_SECONDS,
             "codex_state::logs::writer::tests",
             PROCESS,
             Some(file!()),
