@@ -211,7 +211,7 @@ mod tests {
                 "logs_by_process_uuid",
                 "logs_by_severe_level",
                 "logs_by_thread_id",
-                "logs_by_time",
+                "logs_by_ts",
             ]
         );
         sqlx::query(
