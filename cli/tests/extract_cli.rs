@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// The SSE framing the memories crate's model tests use, shared rather than copied.
+#[path = "../../memories/tests/mock_model/mod.rs"]
+mod mock_model;
+
 const KEY_ENV: &str = "CODEX_MEMORIES_TEST_KEY";
 const MEMORY_JSON: &str = r#"{"raw_memory":"Run cargo test -p ledger before committing.","rollout_summary":"Fixed the ledger rounding test.","rollout_slug":"ledger-rounding"}"#;
 
@@ -61,15 +65,7 @@ fn answer_body(text: &str) -> String {
                "id": "resp_1", "status": "completed", "model": "test-model",
                "usage": {"input_tokens": 500, "output_tokens": 40, "total_tokens": 540}}}),
     ];
-    events
-        .iter()
-        .map(|event| {
-            format!(
-                "event: {}\ndata: {event}\n\n",
-                event["type"].as_str().unwrap()
-            )
-        })
-        .collect()
+    mock_model::sse(&events)
 }
 
 async fn mock_server(delay: Duration) -> MockServer {

@@ -1,5 +1,6 @@
 //! Helpers the model-facing integration tests share: Responses-API SSE bodies for a wiremock
-//! server, and the JSON bodies the server received. Included with `mod mock_model;`.
+//! server, and the JSON bodies the server received. Included with `mod mock_model;` (the cli
+//! crate's tests include it by `#[path]`).
 
 #![allow(dead_code)] // each test binary uses what it needs
 
