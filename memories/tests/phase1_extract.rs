@@ -369,6 +369,79 @@ async fn an_empty_payload_is_a_success_with_no_output() {
     assert_eq!(store.stage1_output(ids[0]).await.unwrap(), None);
 }
 
+/// Appends a user turn to thread `id`'s rollout, dated `hours_ago`, so the thread has a newer
+/// version to extract.
+fn append_turn(home: &Home, id: ThreadId, hours_ago: u64) {
+    let dir = home.homes.codex_home.join("sessions/2026/11/20");
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().contains(&id.to_string()))
+        .unwrap();
+    let line = json!({"timestamp": "2026-11-20T11:00:00.000Z", "type": "response_item",
+        "payload": {"type": "message", "role": "user",
+                    "content": [{"type": "input_text", "text": "Also check the docs build."}]}});
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("{line}\n"));
+    std::fs::write(&path, text).unwrap();
+    let modified = SystemTime::now() - Duration::from_secs(hours_ago * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_answer_on_re_extraction_fails_and_keeps_the_stored_memory() {
+    let bad_answers = [
+        (
+            r#"{"rollout_summary":"Checked the docs build.","rollout_slug":null}"#,
+            "lacks the required key `raw_memory`",
+        ),
+        (
+            r#"{"raw_memory":"scope: /home/dev/src/ledger\noutcome: success\n- docs build"#,
+            "cut off",
+        ),
+        (
+            r#"{"raw_memory":"- docs build","rollout_summary":"","rollout_slug":null}"#,
+            "empty rollout_summary",
+        ),
+    ];
+    for (hours_ago, (bad, reason)) in (7..).zip(bad_answers) {
+        let server = MockServer::start().await;
+        mount(&server, answer(MEMORY_JSON)).await;
+        let (home, ids) = Home::new(&[Session::plain("Fix the ledger rounding test.")]);
+        let (state, store) = home.open().await;
+        assert_eq!(
+            extract(&store, openai(&server), RunBudget::default())
+                .await
+                .succeeded,
+            1
+        );
+        let stored = store.stage1_output(ids[0]).await.unwrap().unwrap();
+
+        append_turn(&home, ids[0], hours_ago);
+        state.index_sessions(&|_| {}).await.unwrap();
+        let server = MockServer::start().await;
+        mount(&server, answer(bad)).await;
+        let report = extract(&store, openai(&server), RunBudget::default()).await;
+
+        assert_eq!(
+            (report.claimed, report.no_output, report.failed.len()),
+            (1, 0, 1),
+            "{bad}: {report:?}"
+        );
+        assert_failed_with_backoff(&job(&store, ids[0]).await, reason);
+        assert_eq!(
+            store.stage1_output(ids[0]).await.unwrap(),
+            Some(stored),
+            "{bad}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_in_the_transcript_never_reach_the_server() {
     let server = MockServer::start().await;
