@@ -129,7 +129,8 @@ fn a_second_index_parses_nothing_and_draws_no_bar_off_a_terminal() {
         report,
         json!({
             "files_seen": 3, "parsed": 0, "unchanged": 3, "skipped": 0, "bytes_parsed": 0,
-            "failed": [], "threads_added": 0, "updated": 0, "removed": 0
+            "failed": [], "threads_added": 0, "updated": 0, "removed": 0,
+            "unreadable_roots": [], "removal_held_back": null
         })
     );
 }

@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use codex_state::{IndexProgress, IndexReport, MemoryStore, StateError, StateRuntime};
+use codex_state::{
+    IndexOptions, IndexProgress, IndexReport, MemoryStore, StateError, StateRuntime,
+};
 use serde::Serialize;
 
 use crate::budget::RunBudget;
@@ -23,6 +25,8 @@ pub const PRUNE_BATCH_ROWS: u32 = 512;
 pub struct PipelineOptions {
     /// Bring the thread index up to date first (off when the host keeps its own index).
     pub index: bool,
+    /// How the index step behaves (e.g. whether it may remove many threads at once).
+    pub index_options: IndexOptions,
     /// Run the model phases (`generate_memories`).
     pub generate: bool,
     /// Phase-1 settings.
@@ -73,7 +77,9 @@ pub async fn run_pipeline(
     if options.index {
         report.index = Some(
             state
-                .index_sessions(&|p| progress(PipelineProgress::Index(p)))
+                .index_sessions_with(&options.index_options, &|p| {
+                    progress(PipelineProgress::Index(p))
+                })
                 .await?,
         );
     }

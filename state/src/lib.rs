@@ -25,7 +25,11 @@ mod threads;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codex_protocol::ThreadId;
 pub use error::StateError;
-pub use indexer::{BATCH_ROWS, FailedFile, IndexProgress, IndexReport};
+pub use indexer::{
+    BATCH_ROWS, FailedFile, HeldBackRemoval, IndexOptions, IndexProgress, IndexReport,
+    MASS_REMOVAL_MAX_PERCENT, MASS_REMOVAL_MAX_THREADS, SessionCheck, UnreadableRoot,
+    mass_removal_limit,
+};
 pub use memory_store::{
     DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, JobKind, JobRow, JobStatus,
     MemoryStatus, MemoryStore, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,

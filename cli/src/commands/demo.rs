@@ -12,6 +12,7 @@ use clap::Args;
 use codex_memories::layout::SUMMARY_FILE;
 
 use crate::commands::HomeArgs;
+use crate::commands::index::IndexFlags;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::run::{RunArgs, failed, run_report, write_report};
 
@@ -105,6 +106,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         consolidator: Some("offline".to_string()),
         max_rollouts: None,
         json: false,
+        index: IndexFlags::default(),
     };
     let mut out = std::io::stdout().lock();
     writeln!(

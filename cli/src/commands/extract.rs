@@ -9,6 +9,7 @@ use clap::Args;
 use codex_memories::phase1::run::{ExtractProgress, run_extraction};
 
 use crate::commands::HomeArgs;
+use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line};
@@ -26,6 +27,8 @@ pub struct ExtractArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    index: IndexFlags,
 }
 
 /// Runs `extract`.
@@ -36,7 +39,11 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         context.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    let index = context.state.index_sessions(&|_| {}).await?;
+    let index = context
+        .state
+        .index_sessions_with(&args.index.options(), &|_| {})
+        .await?;
+    print_warnings(&index);
     let budget = context.budget(&args.provider);
     let client = context.extract_client(&args.provider, &budget)?;
     let options = context.extract_options(&args.provider, args.max_rollouts);

@@ -1,17 +1,21 @@
 //! `codex-memories index`: brings the thread index up to date with the rollout files and prints
 //! what changed. A progress bar is drawn on stderr only when it is a terminal. Files that could
 //! not be indexed are listed but do not fail the command: the index of the rest is still good.
+//! A session folder that cannot be read, or a removal held back, is a warning on stderr (exit 0):
+//! the threads indexed from it are kept. `run` and `extract` share [`IndexFlags`] and
+//! [`warning_lines`].
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use codex_state::{IndexProgress, IndexReport};
+use codex_state::{IndexOptions, IndexProgress, IndexReport, SessionCheck, mass_removal_limit};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::commands::home::HomeArgs;
 use crate::commands::json_output::write_json;
+use crate::commands::report_text::kept_threads;
 
 /// How often the progress bar redraws on its own.
 const PROGRESS_TICK: Duration = Duration::from_millis(120);
@@ -20,12 +24,80 @@ const PROGRESS_TEMPLATE: &str =
 /// Failed files printed in text output; the rest are counted.
 const MAX_FAILED_SHOWN: usize = 20;
 
+/// The indexing flags of every command that indexes (`index`, `extract`, `run`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct IndexFlags {
+    /// Remove the index rows (and so the memories) of every session whose rollout file is gone,
+    /// even when that is more than a quarter of the index or more than 50 sessions, and of a
+    /// session folder that no longer exists. Without it such a removal is held back and reported:
+    /// an unmounted or emptied folder must not erase the memory.
+    #[arg(long)]
+    pub allow_mass_removal: bool,
+}
+
+impl IndexFlags {
+    /// The library options these flags select.
+    pub fn options(&self) -> IndexOptions {
+        IndexOptions {
+            allow_mass_removal: self.allow_mass_removal,
+        }
+    }
+}
+
 /// Arguments of `index`.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    flags: IndexFlags,
+}
+
+/// The warnings of an index run, one line each: unreadable session folders (path and OS error,
+/// what was kept) and a held-back removal (how to let it through).
+pub fn warning_lines(report: &IndexReport) -> Vec<String> {
+    let mut lines: Vec<String> = report
+        .unreadable_roots
+        .iter()
+        .map(|root| root.message())
+        .collect();
+    lines.extend(report.removal_held_back.map(|held| held.message()));
+    lines
+}
+
+/// What `status` says about the session folders: each one that cannot be read (the OS error and
+/// what is kept), and indexed sessions whose files are gone (and whether the next index removes
+/// them or holds back). Empty when all is well.
+pub fn session_check_lines(check: &SessionCheck) -> Vec<String> {
+    let mut lines: Vec<String> = check
+        .unreadable_roots
+        .iter()
+        .map(|root| format!("sessions: {}", root.message()))
+        .collect();
+    if check.missing_files > 0 {
+        let next = if check.removal_would_be_held_back {
+            format!(
+                "more than one index run removes ({}), so they are kept; if you deleted them on \
+                 purpose, run `codex-memories index --allow-mass-removal`",
+                mass_removal_limit(check.indexed_threads)
+            )
+        } else {
+            "the next index removes them and their memories".to_string()
+        };
+        lines.push(format!(
+            "sessions: the rollout files of {} of {} indexed session(s) are gone; {next}",
+            check.missing_files, check.indexed_threads
+        ));
+    }
+    lines
+}
+
+/// Prints each warning of an index run on stderr.
+pub fn print_warnings(report: &IndexReport) {
+    for line in warning_lines(report) {
+        eprintln!("warning: {line}");
+    }
 }
 
 /// Runs `index`.
@@ -34,7 +106,7 @@ pub async fn run(args: IndexArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar();
     let started = Instant::now();
     let report = runtime
-        .index_sessions(&|progress: IndexProgress| {
+        .index_sessions_with(&args.flags.options(), &|progress: IndexProgress| {
             bar.set_length(progress.bytes_total);
             bar.set_position(progress.bytes_done);
             bar.set_message(format!(
@@ -46,6 +118,7 @@ pub async fn run(args: IndexArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let report = report?;
     runtime.close().await;
+    print_warnings(&report);
 
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -88,6 +161,13 @@ fn write_text(
         "threads: {} added, {} updated, {} removed",
         report.threads_added, report.updated, report.removed
     )?;
+    let kept = kept_threads(report);
+    if kept > 0 {
+        writeln!(
+            out,
+            "{kept} thread(s) kept although their files are out of reach (see the warnings)"
+        )?;
+    }
     if report.failed.is_empty() {
         return Ok(());
     }

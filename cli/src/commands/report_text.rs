@@ -35,7 +35,24 @@ pub fn index_line(report: &IndexReport) -> String {
             report.failed.len()
         );
     }
+    let kept = kept_threads(report);
+    if kept > 0 {
+        let _ = write!(
+            line,
+            "; {kept} kept although their files are out of reach (see the warnings)"
+        );
+    }
     line
+}
+
+/// Threads an index run kept although their files could not be read or were gone.
+pub fn kept_threads(report: &IndexReport) -> u64 {
+    let in_unreadable_roots: u64 = report
+        .unreadable_roots
+        .iter()
+        .map(|root| root.kept_threads)
+        .sum();
+    in_unreadable_roots + report.removal_held_back.map_or(0, |held| held.threads)
 }
 
 /// Why threads were passed over, in plain words (empty when none were).

@@ -11,6 +11,7 @@ use codex_memories::phase2::run::Phase2Outcome;
 use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport, run_pipeline};
 
 use crate::commands::HomeArgs;
+use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
@@ -34,6 +35,8 @@ pub struct RunArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub index: IndexFlags,
 }
 
 /// Runs `run` and returns its report (used by `demo` too).
@@ -44,6 +47,7 @@ pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<Pip
         context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
     let options = PipelineOptions {
         index: true,
+        index_options: args.index.options(),
         generate: context.config.generate_memories,
         extract: context.extract_options(&args.provider, args.max_rollouts),
         phase2: context.phase2_options(),
@@ -82,7 +86,11 @@ pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<Pip
     )
     .await;
     bar.finish_and_clear();
-    Ok(report?)
+    let report = report?;
+    if let Some(index) = &report.index {
+        print_warnings(index);
+    }
+    Ok(report)
 }
 
 /// Writes the text report.

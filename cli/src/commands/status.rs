@@ -10,10 +10,11 @@ use std::process::ExitCode;
 use clap::Args;
 use codex_memories::config::MemoriesConfig;
 use codex_memories::workspace::MemoryWorkspace;
-use codex_state::{EligibilityFacts, JobStatus, MemoryStatus};
+use codex_state::{EligibilityFacts, JobStatus, MemoryStatus, SessionCheck};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
+use crate::commands::index::session_check_lines;
 use crate::commands::json_output::write_report;
 use crate::commands::pipeline::Context;
 use crate::commands::report_text::when;
@@ -50,6 +51,8 @@ struct StatusReport {
     eligibility: EligibilityFacts,
     /// Jobs and outputs.
     memory: MemoryStatus,
+    /// Session folders that cannot be read, indexed files that are gone.
+    sessions: SessionCheck,
     workspace: WorkspaceStatus,
     /// Why a run would do nothing (or what it would do), in plain words.
     reasons: Vec<String>,
@@ -66,6 +69,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         )
         .await?;
     let memory = context.store.status().await?;
+    let sessions = context.state.check_sessions().await?;
     let root = context.memory_root.clone();
     let workspace = tokio::task::spawn_blocking(move || workspace_status(&root)).await?;
     let config = context.config.clone();
@@ -75,6 +79,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         config,
         eligibility,
         memory,
+        sessions,
         workspace,
         reasons,
     };
@@ -236,6 +241,7 @@ fn report_lines(report: &StatusReport) -> Vec<String> {
             .newest_thread_updated_at
             .map_or_else(|| "none".to_string(), when)
     )];
+    lines.extend(session_check_lines(&report.sessions));
     let s = &memory.stage1;
     lines.push(format!(
         "extraction jobs: {} done, {} running, {} expired, {} failed (retrying), {} failed (no retries left), {} pending",

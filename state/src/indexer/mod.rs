@@ -1,8 +1,11 @@
 //! The incremental session indexer: walks the rollout folders, skips files whose (size, mtime)
 //! match what is stored (no file is opened for them), parses the rest in parallel on a blocking
 //! thread pool, and stores results in batched `BEGIN IMMEDIATE` transactions while parsing goes
-//! on. Rows whose file disappeared are removed. It never writes under the Codex home.
+//! on. Rows whose file disappeared are removed — but never because a whole folder vanished or
+//! cannot be read (`removal.rs`), and never more than a bounded share of the index in one run
+//! unless the caller allows it. It never writes under the Codex home.
 
+mod removal;
 mod store;
 mod walk;
 
@@ -16,7 +19,12 @@ use tokio::sync::mpsc;
 use crate::metadata::extract_thread;
 use crate::threads::ThreadRow;
 use crate::{FileStat, StateError, StateRuntime, TextFilter};
+pub use removal::{
+    HeldBackRemoval, MASS_REMOVAL_MAX_PERCENT, MASS_REMOVAL_MAX_THREADS, SessionCheck,
+    UnreadableRoot, mass_removal_limit,
+};
 use store::{Parsed, path_key};
+use walk::SessionRoot;
 
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 500;
@@ -55,6 +63,18 @@ pub struct IndexReport {
     pub updated: u64,
     /// Threads removed because their file is gone.
     pub removed: u64,
+    /// Session folders that could not be read; the threads indexed from them are kept.
+    pub unreadable_roots: Vec<UnreadableRoot>,
+    /// Set when more threads' files were gone than one run may remove: none were removed.
+    pub removal_held_back: Option<HeldBackRemoval>,
+}
+
+/// How an index run behaves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexOptions {
+    /// Remove the rows of every thread whose file is gone, even more than
+    /// [`mass_removal_limit`] of them, and those of a session folder that no longer exists.
+    pub allow_mass_removal: bool,
 }
 
 /// Progress of the parsing phase, reported after each file.
@@ -71,32 +91,44 @@ pub struct IndexProgress {
 }
 
 impl StateRuntime {
-    /// Indexes `sessions/` and `archived_sessions/` under the Codex home; see the module docs.
-    /// `progress` is called before parsing starts and after every file parsed.
+    /// Indexes `sessions/` and `archived_sessions/` under the Codex home with the default
+    /// [`IndexOptions`]; see [`StateRuntime::index_sessions_with`].
     pub async fn index_sessions(
         &self,
         progress: &(dyn Fn(IndexProgress) + Send + Sync),
     ) -> Result<IndexReport, StateError> {
-        let homes = self.homes().clone();
-        let walk = tokio::task::spawn_blocking(move || {
-            walk::walk_rollouts(&homes.sessions_dir(), &homes.archived_sessions_dir())
-        })
-        .await
-        .map_err(|error| StateError::Worker(error.to_string()))?;
+        self.index_sessions_with(&IndexOptions::default(), progress)
+            .await
+    }
+
+    /// Indexes `sessions/` and `archived_sessions/` under the Codex home; see the module docs.
+    /// `progress` is called before parsing starts and after every file parsed.
+    pub async fn index_sessions_with(
+        &self,
+        options: &IndexOptions,
+        progress: &(dyn Fn(IndexProgress) + Send + Sync),
+    ) -> Result<IndexReport, StateError> {
+        let roots = session_roots(self.homes());
+        let walk = tokio::task::spawn_blocking(move || walk::walk_rollouts(&roots))
+            .await
+            .map_err(|error| StateError::Worker(error.to_string()))?;
         let stored = self.load_stored_files().await?;
+        let indexed_threads = stored.values().filter(|file| file.is_thread).count() as u64;
+        let mut report = IndexReport {
+            files_seen: walk.files.len() as u64 + walk.skipped,
+            skipped: walk.skipped,
+            ..IndexReport::default()
+        };
         // Rows under a folder that could not be listed are kept: their files may still exist.
-        let unlisted: Vec<PathBuf> = walk
+        let mut kept_dirs: Vec<PathBuf> = walk
             .failed
             .iter()
             .map(|failed| failed.path.clone())
             .collect();
-
-        let mut report = IndexReport {
-            files_seen: walk.files.len() as u64 + walk.skipped,
-            skipped: walk.skipped,
-            failed: walk.failed,
-            ..IndexReport::default()
-        };
+        report.unreadable_roots =
+            removal::unreadable_roots(&walk.roots, &stored, options.allow_mass_removal);
+        kept_dirs.extend(report.unreadable_roots.iter().map(|root| root.path.clone()));
+        report.failed = walk.failed;
         let live_paths: HashSet<String> =
             walk.files.iter().map(|file| path_key(&file.path)).collect();
         let mut to_parse = Vec::new();
@@ -120,10 +152,23 @@ impl StateRuntime {
         let missing: Vec<String> = stored
             .into_keys()
             .filter(|path| !live_paths.contains(path))
-            .filter(|path| !unlisted.iter().any(|dir| Path::new(path).starts_with(dir)))
+            .filter(|path| !kept_dirs.iter().any(|dir| Path::new(path).starts_with(dir)))
             .collect();
-        report.removed = self.remove_missing(&missing).await?;
+        // Rows of moved files were rewritten in place above; count only those still there.
+        let gone = self.count_threads_at(&missing).await?;
+        let limit = mass_removal_limit(indexed_threads);
+        if gone > limit && !options.allow_mass_removal {
+            report.removal_held_back = Some(HeldBackRemoval {
+                threads: gone,
+                indexed_threads,
+                limit,
+            });
+            self.remove_missing(&missing, false).await?;
+        } else {
+            report.removed = self.remove_missing(&missing, true).await?;
+        }
         report.failed.sort_by(|a, b| a.path.cmp(&b.path));
+        removal::log_warnings(&report);
         Ok(report)
     }
 
@@ -201,6 +246,23 @@ impl StateRuntime {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod removal_tests;
+
+/// The folders the indexer reads, in walk order.
+pub(crate) fn session_roots(homes: &crate::Homes) -> Vec<SessionRoot> {
+    vec![
+        SessionRoot {
+            path: homes.sessions_dir(),
+            archived: false,
+        },
+        SessionRoot {
+            path: homes.archived_sessions_dir(),
+            archived: true,
+        },
+    ]
+}
 
 /// Passes the stored user text of `row` through the runtime's filter (secret redaction).
 fn filter_user_text(mut row: ThreadRow, filter: Option<&TextFilter>) -> ThreadRow {

@@ -19,6 +19,8 @@ pub(crate) struct StoredFile {
     pub mtime_ns: i64,
     /// Set when the file is remembered as not indexable.
     pub failure: Option<String>,
+    /// Whether a thread row is stored under this path (a failure may sit over it).
+    pub is_thread: bool,
 }
 
 /// The outcome of parsing one file, ready to store.
@@ -55,11 +57,12 @@ impl StateRuntime {
         .map_err(|source| self.query_error("load failed files", source))?;
         let mut stored = HashMap::with_capacity(threads.len() + failures.len());
         for (path, size, mtime_ns) in threads {
-            stored.insert(path, stored_file(size, mtime_ns, None));
+            stored.insert(path, stored_file(size, mtime_ns, None, true));
         }
         // A failure is newer than a row left from before the file broke: it wins.
         for (path, size, mtime_ns, reason) in failures {
-            stored.insert(path, stored_file(size, mtime_ns, Some(reason)));
+            let is_thread = stored.get(&path).is_some_and(|file| file.is_thread);
+            stored.insert(path, stored_file(size, mtime_ns, Some(reason), is_thread));
         }
         Ok(stored)
     }
@@ -95,18 +98,40 @@ impl StateRuntime {
         Ok(counts)
     }
 
-    /// Deletes the rows and failures of files that are gone; returns how many threads went.
-    pub(crate) async fn remove_missing(&self, paths: &[String]) -> Result<u64, StateError> {
+    /// How many thread rows are stored under these paths.
+    pub(crate) async fn count_threads_at(&self, paths: &[String]) -> Result<u64, StateError> {
+        let mut count = 0;
+        for path in paths {
+            let (found,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM threads WHERE rollout_path = ?")
+                    .bind(path)
+                    .fetch_one(self.pool())
+                    .await
+                    .map_err(|source| self.query_error("count threads of gone files", source))?;
+            count += u64::try_from(found).unwrap_or(0);
+        }
+        Ok(count)
+    }
+
+    /// Deletes the failures of files that are gone and, with `threads`, their thread rows too;
+    /// returns how many threads went.
+    pub(crate) async fn remove_missing(
+        &self,
+        paths: &[String],
+        threads: bool,
+    ) -> Result<u64, StateError> {
         let mut removed = 0;
         for chunk in paths.chunks(super::BATCH_ROWS) {
             let mut tx = self.begin_immediate().await?;
             for path in chunk {
-                removed += sqlx::query("DELETE FROM threads WHERE rollout_path = ?")
-                    .bind(path)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|source| self.query_error("remove thread", source))?
-                    .rows_affected();
+                if threads {
+                    removed += sqlx::query("DELETE FROM threads WHERE rollout_path = ?")
+                        .bind(path)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|source| self.query_error("remove thread", source))?
+                        .rows_affected();
+                }
                 sqlx::query("DELETE FROM index_failures WHERE rollout_path = ?")
                     .bind(path)
                     .execute(&mut *tx)
@@ -195,11 +220,12 @@ impl StateRuntime {
     }
 }
 
-fn stored_file(size: i64, mtime_ns: i64, failure: Option<String>) -> StoredFile {
+fn stored_file(size: i64, mtime_ns: i64, failure: Option<String>, is_thread: bool) -> StoredFile {
     StoredFile {
         size: u64::try_from(size).unwrap_or(0),
         mtime_ns,
         failure,
+        is_thread,
     }
 }
 

@@ -142,7 +142,9 @@ async fn a_changed_file_is_parsed_again_and_its_row_updated() {
 async fn a_deleted_file_removes_its_row() {
     let home = Home::new();
     let gone = home.write(false, 1, "gone");
-    home.write(false, 2, "stays");
+    for n in 2..=4 {
+        home.write(false, n, "stays");
+    }
     let runtime = home.runtime().await;
     index(&runtime).await;
     std::fs::remove_file(gone).unwrap();
@@ -155,7 +157,7 @@ async fn a_deleted_file_removes_its_row() {
             .unwrap(),
         None
     );
-    assert_eq!(runtime.count_threads().await.unwrap(), 1);
+    assert_eq!(runtime.count_threads().await.unwrap(), 3);
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Finding rollout files: walks `sessions/` and `archived_sessions/` without following symlinks,
 //! keeps `.jsonl` and `.jsonl.zst` files, drops a `.zst` whose plain twin exists and, when two
 //! files carry the same thread id in their names, keeps one (live before archived, then the
-//! smaller path). Only `stat` is called here; no file is opened.
+//! smaller path). Only `stat` is called here; no file is opened. Each root is probed first, so
+//! a folder that is gone, unreadable or a dangling link is told apart from an empty one.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,26 @@ use crate::indexer::FailedFile;
 const PLAIN_SUFFIX: &str = ".jsonl";
 const COMPRESSED_SUFFIX: &str = ".jsonl.zst";
 
+/// One folder that holds rollout files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SessionRoot {
+    /// The folder.
+    pub path: PathBuf,
+    /// Whether its files are archived sessions.
+    pub archived: bool,
+}
+
+/// Whether a root could be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RootAccess {
+    /// Listed (possibly empty).
+    Listed,
+    /// Nothing is at the path; the OS error says so.
+    Absent(String),
+    /// Something is at the path but cannot be listed: why, with the OS error.
+    Unreadable(String),
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub(crate) struct Walk {
@@ -25,15 +46,56 @@ pub(crate) struct Walk {
     pub skipped: u64,
     /// Entries that could not be listed or stat-ed.
     pub failed: Vec<FailedFile>,
+    /// Every root with what probing it found.
+    pub roots: Vec<(SessionRoot, RootAccess)>,
 }
 
-/// Walks both rollout folders under `codex_home`; missing folders are simply empty.
-pub(crate) fn walk_rollouts(sessions: &Path, archived_sessions: &Path) -> Walk {
+/// Tells a listable folder from one that is gone (nothing at the path) or cannot be read (no
+/// permission, not a folder, a symbolic link whose target is gone — e.g. an unmounted volume).
+pub(crate) fn probe_root(path: &Path) -> RootAccess {
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return RootAccess::Absent(error.to_string());
+        }
+        Err(error) => return RootAccess::Unreadable(format!("cannot stat it: {error}")),
+    };
+    let metadata = if metadata.file_type().is_symlink() {
+        match std::fs::metadata(path) {
+            Ok(target) => target,
+            Err(error) => {
+                let target = std::fs::read_link(path)
+                    .map_or_else(|_| "?".to_string(), |target| target.display().to_string());
+                return RootAccess::Unreadable(format!(
+                    "it is a symbolic link to {target}, which cannot be reached (an unmounted \
+                     volume?): {error}"
+                ));
+            }
+        }
+    } else {
+        metadata
+    };
+    if !metadata.is_dir() {
+        return RootAccess::Unreadable("it is not a folder".to_string());
+    }
+    match std::fs::read_dir(path) {
+        Ok(_) => RootAccess::Listed,
+        Err(error) => RootAccess::Unreadable(format!("cannot list it: {error}")),
+    }
+}
+
+/// Walks every root; only roots that probe as [`RootAccess::Listed`] are walked.
+pub(crate) fn walk_rollouts(roots: &[SessionRoot]) -> Walk {
     let mut walk = Walk::default();
-    for (root, archived) in [(sessions, false), (archived_sessions, true)] {
-        if !root.is_dir() {
+    for root in roots {
+        let access = probe_root(&root.path);
+        let listed = access == RootAccess::Listed;
+        walk.roots.push((root.clone(), access));
+        if !listed {
             continue;
         }
+        let archived = root.archived;
+        let root = root.path.as_path();
         for entry in WalkDir::new(root).follow_links(false) {
             let entry = match entry {
                 Ok(entry) => entry,
