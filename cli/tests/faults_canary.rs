@@ -2,7 +2,10 @@
 //! arguments, tool outputs) and the whole pipeline runs with the agent consolidator against a
 //! model server that echoes everything it is sent into its answers and into the memory files it
 //! writes. Afterwards no secret appears in any request the server received, in any byte of the
-//! databases (WAL files included), in any file under the memory folder or in any git object.
+//! databases (WAL files included), in any file under the memory folder or in any git object. A
+//! second run plants each canary across the places phase 1 cuts long text (message, command
+//! line and tool output head/tail boundaries, the cap on a kept error line): no request holds a
+//! canary, nor any fragment of 8 or more of its characters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faults_support;
@@ -354,4 +357,109 @@ fn planted_secrets_never_reach_the_model_the_databases_the_files_or_git() {
     } else {
         println!("notice: git is not installed; git objects were not scanned");
     }
+}
+
+/// Shortest fragment of a canary that counts as a leak, in characters.
+const MIN_FRAGMENT_CHARS: usize = 8;
+/// Where phase 1 cuts: long texts keep a head and a tail of half their limit each (messages 8 000
+/// bytes, tool inputs and outputs 3 000), and an error line kept from the middle is capped at 400.
+const MESSAGE_HEAD_BYTES: usize = 4_000;
+const TOOL_HEAD_BYTES: usize = 1_500;
+const KEPT_LINE_BYTES: usize = 400;
+
+/// Words without digits or secrets, no newline.
+fn filler(len: usize) -> String {
+    "the quick brown fox jumps over a lazy dog while rain falls "
+        .chars()
+        .cycle()
+        .take(len)
+        .collect()
+}
+
+/// `len` bytes of filler with `planted` set off by spaces so the byte at `cut` falls in the
+/// middle of it.
+fn straddling(planted: &str, cut: usize, len: usize) -> String {
+    let start = cut.saturating_sub(planted.len() / 2).max(1);
+    format!(
+        "{} {planted} {}",
+        filler(start - 1),
+        filler(len.saturating_sub(start + planted.len() + 1))
+    )
+}
+
+/// Every fragment of `needle` of [`MIN_FRAGMENT_CHARS`] characters found in `haystack`.
+fn fragments_in(needle: &str, haystack: &str) -> Vec<String> {
+    let chars: Vec<char> = needle.chars().collect();
+    chars
+        .windows(MIN_FRAGMENT_CHARS)
+        .map(|window| window.iter().collect::<String>())
+        .filter(|fragment| haystack.contains(fragment.as_str()))
+        .collect()
+}
+
+#[test]
+fn canaries_across_every_cut_boundary_never_reach_the_model() {
+    let canaries = canaries();
+    let home = tempfile::tempdir().unwrap();
+    // One session per canary: it straddles the head cut of the user message, the head cut of
+    // the command line, the tail cut of the tool output and the cap of an error line kept from
+    // the output's omitted middle.
+    for (n, canary) in canaries.iter().enumerate() {
+        let n = n as u32 + 1;
+        let message = straddling(
+            &canary.planted,
+            MESSAGE_HEAD_BYTES,
+            2 * MESSAGE_HEAD_BYTES + 600,
+        );
+        let script = straddling(&canary.planted, TOOL_HEAD_BYTES, 2 * TOOL_HEAD_BYTES + 600);
+        let arguments = json!({"command": ["bash", "-lc", script]}).to_string();
+        let tail = straddling(&canary.planted, 200, 2 * TOOL_HEAD_BYTES);
+        let error_line = format!(
+            "error: {}",
+            straddling(&canary.planted, KEPT_LINE_BYTES - 7, KEPT_LINE_BYTES + 200)
+        );
+        let lines = format!("{}\n", filler(39)).repeat(TOOL_HEAD_BYTES / 40 + 5);
+        let output = format!("{lines}{error_line}\n{lines}{tail}");
+        write_session(
+            home.path(),
+            n,
+            &format!("canary-cut-{n}: {message}"),
+            &arguments,
+            &output,
+        );
+    }
+
+    let server = MockServer::start(echo);
+    let report = run_json(
+        home.path(),
+        &[
+            "extract",
+            "--provider",
+            "openai",
+            "--base-url",
+            &server.base_url,
+            "--model",
+            "m",
+            "--max-rollouts",
+            "50",
+            "--json",
+        ],
+    );
+    assert_eq!(report["extract"]["succeeded"], canaries.len(), "{report:#}");
+
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), canaries.len());
+    let mut cut = 0;
+    let mut leaked = Vec::new();
+    for body in &bodies {
+        cut += usize::from(body.contains("bytes omitted"));
+        for canary in &canaries {
+            let found = fragments_in(&canary.needle, body);
+            if !found.is_empty() {
+                leaked.push((canary.family, found));
+            }
+        }
+    }
+    assert_eq!(cut, canaries.len(), "every session was cut");
+    assert_eq!(leaked, Vec::new(), "canary fragments in requests");
 }

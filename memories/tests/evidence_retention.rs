@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use codex_memories::phase1::frame::transcript_of;
 use codex_memories::phase1::input::build_stage_one_input;
-use codex_memories::phase1::prompt::transcript_of;
 use codex_memories::phase1::select::read_kept_items;
 use codex_memories::provider::InputItem;
 use codex_protocol::{ContentItem, ResponseItem};
@@ -38,7 +38,7 @@ fn sent_transcript(path: &Path) -> (String, usize) {
         panic!("expected a message");
     };
     (
-        transcript_of(text).unwrap().to_string(),
+        transcript_of(text).unwrap().0.to_string(),
         input.kept_items_json_bytes,
     )
 }

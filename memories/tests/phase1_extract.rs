@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use codex_memories::budget::RunBudget;
-use codex_memories::phase1::prompt::{TRANSCRIPT_BEGIN, TRANSCRIPT_END};
+use codex_memories::phase1::frame::transcript_of;
 use codex_memories::phase1::run::{ExtractOptions, ExtractReport, ThreadOutcome, run_extraction};
 use codex_memories::provider::{
     ApiKey, ChatClient, ModelClient, OfflineClient, OpenAiClient, ProviderConfig, ProviderKind,
@@ -489,12 +489,11 @@ async fn an_injection_in_a_tool_output_stays_inside_the_transcript_block() {
 
     let bodies = bodies(&server).await;
     let text = input_text(&bodies[0]);
-    let begin = text.find(TRANSCRIPT_BEGIN).unwrap();
-    let end = text.rfind(TRANSCRIPT_END).unwrap();
-    let injection = text
-        .find(INJECTION)
-        .expect("the tool output is in the transcript");
-    assert!(begin < injection && injection < end, "{text}");
+    let (transcript, _nonce) = transcript_of(&text).unwrap();
+    assert!(
+        transcript.contains(INJECTION),
+        "the tool output is in the transcript: {text}"
+    );
     assert_eq!(text.matches(INJECTION).count(), 1);
     let body: Value = serde_json::from_str(&bodies[0]).unwrap();
     assert!(

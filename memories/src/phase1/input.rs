@@ -1,15 +1,19 @@
-//! Builds the whole stage-one request for one rollout: read and keep items, render the compact
-//! transcript, redact every block before anything leaves the process, fit the budget, render
-//! the prompt. Also reports the sizes the input-size benchmark compares.
+//! Builds the whole stage-one request for one rollout: read and keep items, type them as
+//! entries, redact every entry's whole text, then cut long texts, frame each entry as a block
+//! under the request's nonce, fit the budget and render the prompt. Redaction comes before every
+//! cut, so no cut can split a secret into pieces the redactor would not recognise. Also reports
+//! the sizes the input-size benchmark compares.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use codex_protocol::RolloutError;
 
 use crate::phase1::budget::{fit_blocks, rollout_budget_tokens};
-use crate::phase1::prompt::{PromptError, stage_one_request};
-use crate::phase1::select::read_kept_items;
-use crate::phase1::transcript::render_blocks;
+use crate::phase1::frame::Nonce;
+use crate::phase1::prompt::{PromptError, StageOnePrompt, stage_one_request};
+use crate::phase1::select::{KeptRollout, read_kept_items};
+use crate::phase1::transcript::{Entry, StageOneTranscript, entries_of, render_blocks};
 use crate::provider::ModelRequest;
 
 /// Turns text into text with its secrets replaced (the redaction seam, so tests can watch it).
@@ -51,26 +55,55 @@ pub fn build_stage_one_input(
     redactor: Redactor<'_>,
 ) -> Result<StageOneInput, InputError> {
     let kept = read_kept_items(path)?;
+    Ok(stage_one_input_from(
+        &kept,
+        &path.display().to_string(),
+        context_window,
+        model,
+        redactor,
+    )?)
+}
+
+/// Builds the stage-one request for items already read; `rollout_label` names the session to
+/// the model.
+pub fn stage_one_input_from(
+    kept: &KeptRollout,
+    rollout_label: &str,
+    context_window: Option<u64>,
+    model: Option<String>,
+    redactor: Redactor<'_>,
+) -> Result<StageOneInput, PromptError> {
     let kept_items_json_bytes = kept
         .items
         .iter()
         .map(|item| serde_json::to_string(item).map_or(0, |json| json.len() + 1))
         .sum();
-    let mut blocks = render_blocks(&kept.items, &kept.cwd);
-    for block in &mut blocks {
-        block.text = redactor(&block.text);
-    }
+    let entries: Vec<Entry> = entries_of(&kept.items, &kept.cwd)
+        .into_iter()
+        .map(|mut entry| {
+            entry.map_texts(redactor);
+            entry.cut()
+        })
+        .collect();
+    let nonce = Nonce::choose(&entries);
+    let blocks = render_blocks(&entries, &nonce);
     let fitted = fit_blocks(&blocks, rollout_budget_tokens(context_window));
-    let request = stage_one_request(
-        &path.display().to_string(),
-        &kept.cwd,
-        &fitted.text,
-        fitted.omitted_blocks,
-        model,
-    )?;
+    let cwd = redactor(&kept.cwd);
+    let prompt = StageOnePrompt {
+        rollout_path: &redactor(rollout_label),
+        cwd: &cwd,
+        transcript: &fitted.text,
+        nonce: &nonce,
+        omitted_blocks: fitted.omitted_blocks,
+    };
+    let typed = Arc::new(StageOneTranscript {
+        cwd: cwd.clone(),
+        entries,
+    });
+    let request = stage_one_request(prompt, typed, model)?;
     Ok(StageOneInput {
         request,
-        cwd: kept.cwd,
+        cwd,
         transcript_bytes: fitted.text.len(),
         kept_items_json_bytes,
         omitted_blocks: fitted.omitted_blocks,

@@ -1,10 +1,11 @@
 //! Phase 1: one raw memory per finished session. This module owns the input side — which items
-//! are kept ([`select`]), the compact transcript ([`transcript`], [`cut`]), the token budget
+//! are kept ([`select`]), the compact transcript ([`transcript`], [`cut`], framed by [`frame`]), the token budget
 //! ([`budget`]), the prompt ([`prompt`]) — and reading the answer ([`output`]). The extraction
 //! run that claims jobs and stores results builds on these.
 
 pub mod budget;
 pub mod cut;
+pub mod frame;
 pub mod input;
 pub mod output;
 pub mod prompt;

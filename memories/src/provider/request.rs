@@ -2,7 +2,11 @@
 //! consolidation agent's tool loop, earlier tool calls and their outputs), an optional strict
 //! JSON schema for the answer, optional function tools; and back the text, tool calls and usage.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use crate::phase1::transcript::StageOneTranscript;
 
 /// Who wrote an input message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +79,11 @@ pub struct ModelRequest {
     pub reasoning_effort: Option<String>,
     /// A cap on output tokens.
     pub max_output_tokens: Option<u32>,
+    /// For a stage-one request, the typed, redacted transcript its input was rendered from, so
+    /// a provider without a model (offline) reads the entries instead of parsing text back.
+    /// Never sent: what goes over the wire is `instructions` and `input`.
+    #[serde(skip)]
+    pub stage_one: Option<Arc<StageOneTranscript>>,
 }
 
 /// A tool call made by the model.
