@@ -19,3 +19,8 @@ ci:
 # Every benchmark scenario, one process each, as one table (pass --quick for a smoke run).
 bench *ARGS:
     cargo run --release --locked -p codex-memories-bench -- {{ARGS}}
+
+# On-demand: the real Codex CLI (from npm) beside codex-memories against a loopback stand-in
+# model. Needs npm and python3; not part of CI.
+codex-e2e *ARGS:
+    bash scripts/codex-e2e.sh {{ARGS}}

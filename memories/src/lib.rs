@@ -6,11 +6,13 @@
 
 pub mod budget;
 pub mod citations;
+pub mod codex_native;
 pub mod config;
 pub mod confine;
 pub mod consolidator;
 pub mod control;
 mod fsutil;
+pub mod install;
 pub mod layout;
 pub mod memory_tools;
 pub mod phase1;

@@ -9,6 +9,7 @@ use clap::Args;
 use codex_memories::control::{check_root, clear_all};
 
 use crate::commands::HomeArgs;
+use crate::commands::folder_guard::ensure_folder_writable;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
 
@@ -33,6 +34,7 @@ pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
         .codex_home
         .join(codex_memories::layout::MEMORY_DIR_NAME);
     check_root(&memory_root)?;
+    ensure_folder_writable(home, &memory_root, false)?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             eprintln!(

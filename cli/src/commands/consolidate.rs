@@ -8,6 +8,8 @@ use clap::Args;
 use codex_memories::phase2::run::{Phase2Outcome, run_phase2};
 
 use crate::commands::HomeArgs;
+use crate::commands::folder_guard::ensure_folder_writable;
+use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_report;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
@@ -21,7 +23,8 @@ pub struct ConsolidateArgs {
     /// [memories] consolidator; agent with a model provider, else offline]
     #[arg(long, value_name = "KIND")]
     consolidator: Option<String>,
-    /// Run even within the cooldown after a recent consolidation.
+    /// Run even within the cooldown after a recent consolidation, and replace a memory folder
+    /// that Codex's own memory pipeline wrote (it is copied to a backup folder beside it first).
     #[arg(long)]
     force: bool,
     /// Print the report as JSON.
@@ -32,6 +35,7 @@ pub struct ConsolidateArgs {
 /// Runs `consolidate`.
 pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::open(home).await?;
+    ensure_folder_writable(home, &context.memory_root, args.force)?;
     let budget = context.budget(&args.provider);
     let consolidator =
         context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
@@ -48,6 +52,7 @@ pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitC
         now,
     )
     .await?;
+    refresh_after_consolidation(home, &context.memory_root, Some(&report));
     let mut stdout = std::io::stdout().lock();
     write_report(&mut stdout, args.json, &report, phase2_lines)?;
     context.close().await;

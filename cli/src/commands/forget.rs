@@ -12,6 +12,8 @@ use codex_memories::phase2::run::Phase2Outcome;
 use codex_state::{JobKind, ThreadId};
 
 use crate::commands::HomeArgs;
+use crate::commands::folder_guard::ensure_folder_writable;
+use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_report;
 use crate::commands::pipeline::{Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
@@ -40,6 +42,7 @@ pub struct ForgetArgs {
 /// Runs `forget`.
 pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::open(home).await?;
+    ensure_folder_writable(home, &context.memory_root, false)?;
     let id = args.thread_id;
     let known = context.state.get_thread(id).await?.is_some()
         || context.store.stage1_output(id).await?.is_some()
@@ -70,6 +73,7 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         now,
     )
     .await?;
+    refresh_after_consolidation(home, &context.memory_root, report.consolidation.as_ref());
     context.close().await;
     let mut stdout = std::io::stdout().lock();
     write_report(&mut stdout, args.json, &report, report_lines)?;

@@ -6,10 +6,12 @@ mod consolidate;
 mod demo;
 mod enable;
 mod extract;
+mod folder_guard;
 mod forget;
 mod home;
 mod index;
 mod inspect;
+mod install;
 mod json_output;
 mod logs;
 mod mcp;
@@ -67,6 +69,17 @@ pub enum Command {
     Index(index::IndexArgs),
     /// Read rollout files and report their thread id, format, item counts and bad lines.
     Inspect(inspect::InspectArgs),
+    /// Plug the memory into an agent: register our MCP server and keep the summary in its
+    /// instructions.
+    ///
+    /// Plug the memory into an agent. For codex: registers our MCP server as
+    /// [mcp_servers.codex-memories] in $CODEX_HOME/config.toml (a format-preserving edit: comments
+    /// and order kept) and keeps the memory summary in a managed block between markers in
+    /// $CODEX_HOME/AGENTS.md, refreshed after every consolidation; your own text outside the
+    /// markers is never changed. Shows the edits as a diff first; --yes applies, a terminal is
+    /// asked, otherwise nothing is written. Each file's earlier content is kept beside it as
+    /// <file>.codex-memories-backup. Undo with `codex-memories uninstall`.
+    Install(install::InstallArgs),
     /// Print (and with --follow, tail) the logs every codex-memories command records.
     Logs(logs::LogsArgs),
     /// Serve the memory folder to MCP clients over stdio (tools: list, read, search, add_note).
@@ -99,6 +112,12 @@ pub enum Command {
     Status(status::StatusArgs),
     /// List indexed threads, most recently updated first.
     Threads(threads::ThreadsArgs),
+    /// Take the memory out of an agent: undo everything `install` changed in its files.
+    ///
+    /// Take the memory out of an agent: removes our MCP server entry and the summary block. A
+    /// file nobody edited since install comes back byte for byte; a file install created is
+    /// deleted; edits you made since are kept. Shows the edits first; --yes applies.
+    Uninstall(install::UninstallArgs),
 }
 
 impl Command {
@@ -118,6 +137,8 @@ impl Command {
             Command::Run(_) => "run",
             Command::Index(_) => "index",
             Command::Inspect(_) => "inspect",
+            Command::Install(_) => "install",
+            Command::Uninstall(_) => "uninstall",
             Command::Logs(_) => "logs",
             Command::Mcp(_) => "mcp",
             Command::Redact(_) => "redact",
@@ -142,6 +163,8 @@ pub async fn run(command: Command, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         Command::Run(args) => run::run(args, home).await,
         Command::Index(args) => index::run(args, home).await,
         Command::Inspect(args) => inspect::run(args),
+        Command::Install(args) => install::run_install(args, home).await,
+        Command::Uninstall(args) => install::run_uninstall(args, home).await,
         Command::Logs(args) => logs::run(args, home).await,
         Command::Mcp(args) => mcp::run(args, home).await,
         Command::Redact(args) => redact::run(args),

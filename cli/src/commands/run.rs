@@ -12,6 +12,8 @@ use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport
 
 use crate::commands::HomeArgs;
 use crate::commands::index::{IndexFlags, print_warnings};
+use crate::commands::folder_guard::ensure_folder_writable;
+use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
@@ -136,7 +138,9 @@ pub fn failed(report: &PipelineReport) -> bool {
 /// Runs `run`.
 pub async fn run(args: RunArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::open(home).await?;
+    ensure_folder_writable(home, &context.memory_root, false)?;
     let report = run_report(&args, &context).await?;
+    refresh_after_consolidation(home, &context.memory_root, report.phase2.as_ref());
     let mut stdout = std::io::stdout().lock();
     if args.json {
         write_json(&mut stdout, &report)?;
