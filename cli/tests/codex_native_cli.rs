@@ -151,9 +151,14 @@ fn a_folder_codex_wrote_is_replaced_only_by_consolidate_force_after_a_backup() {
         "# Codex's own memory\n"
     );
     assert!(backup.join(".git").is_dir());
-    // Now ours: a later run goes through without --force.
+    // Now ours: a later run goes through without --force, and status says who wrote it.
     run_ok(
         home.path(),
         &["run", "--provider", "offline", "--consolidator", "offline"],
+    );
+    let status = run_ok(home.path(), &["status"]);
+    assert!(
+        status.contains("last written by codex-memories"),
+        "{status}"
     );
 }

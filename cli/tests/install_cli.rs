@@ -100,3 +100,55 @@ fn a_config_that_is_not_toml_is_refused_and_left_alone() {
     );
     assert_eq!(read(home.path(), "config.toml"), "[broken\n");
 }
+
+/// Runs the binary with `$HOME` (and so `~/.claude`, `~/.claude.json`, `~/.gemini`) in `home`.
+fn run_in_home(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(args)
+        .env("HOME", home)
+        .env("CODEX_HOME", home.join(".codex"))
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_MEMORIES_SQLITE_HOME")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn claude_and_gemini_are_plugged_in_through_their_json_settings_and_taken_out_exactly() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    std::fs::create_dir_all(h.join(".claude")).unwrap();
+    std::fs::create_dir_all(h.join(".gemini")).unwrap();
+    let claude_json = "{\n  \"numStartups\": 4,\n  \"mcpServers\": {\n    \"docs\": {\n      \"type\": \"stdio\",\n      \"command\": \"docs\"\n    }\n  }\n}\n";
+    let settings = "{\n  \"security\": {\n    \"auth\": {\n      \"selectedType\": \"gemini-api-key\"\n    }\n  }\n}\n";
+    std::fs::write(h.join(".claude.json"), claude_json).unwrap();
+    std::fs::write(h.join(".gemini/settings.json"), settings).unwrap();
+    for agent in ["claude", "gemini"] {
+        let output = run_in_home(h, &["install", agent, "--yes"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let claude: serde_json::Value = serde_json::from_str(&read(h, ".claude.json")).unwrap();
+    assert_eq!(claude["mcpServers"]["codex-memories"]["args"][0], "mcp");
+    assert_eq!(claude["mcpServers"]["docs"]["command"], "docs");
+    let gemini: serde_json::Value =
+        serde_json::from_str(&read(h, ".gemini/settings.json")).unwrap();
+    assert!(gemini["mcpServers"]["codex-memories"]["command"].is_string());
+    assert!(read(h, ".claude/CLAUDE.md").contains("codex-memories:begin"));
+    assert!(read(h, ".gemini/GEMINI.md").contains("codex-memories:begin"));
+    for agent in ["claude", "gemini"] {
+        assert!(
+            run_in_home(h, &["uninstall", agent, "--yes"])
+                .status
+                .success()
+        );
+    }
+    assert_eq!(read(h, ".claude.json"), claude_json);
+    assert_eq!(read(h, ".gemini/settings.json"), settings);
+    assert!(!h.join(".claude/CLAUDE.md").exists());
+    assert!(!h.join(".gemini/GEMINI.md").exists());
+}

@@ -96,6 +96,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let home = HomeArgs {
         codex_home: Some(codex_home.clone()),
         sqlite_home: Some(codex_home.join("codex-memories")),
+        // The demo reads and writes nothing of the user's other agents.
+        claude_home: Some(codex_home.join("no-claude-home")),
+        gemini_home: Some(codex_home.join("no-gemini-home")),
     };
     let context = Context::open(&home).await?;
     let run_args = RunArgs {

@@ -25,6 +25,13 @@ pub struct HomeArgs {
         global = true
     )]
     pub sqlite_home: Option<PathBuf>,
+    /// Claude Code's folder (projects/, CLAUDE.md; its ~/.claude.json sits beside the default
+    /// one) [default: ~/.claude].
+    #[arg(long, env = "CLAUDE_CONFIG_DIR", value_name = "DIR", global = true)]
+    pub claude_home: Option<PathBuf>,
+    /// Gemini CLI's folder (tmp/, settings.json, GEMINI.md) [default: ~/.gemini].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub gemini_home: Option<PathBuf>,
 }
 
 impl HomeArgs {

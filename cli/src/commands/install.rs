@@ -27,12 +27,18 @@ pub enum AgentArg {
     /// OpenAI Codex: `$CODEX_HOME/config.toml` ([mcp_servers.codex-memories]) and
     /// `$CODEX_HOME/AGENTS.md`.
     Codex,
+    /// Claude Code: `~/.claude.json` (user-scope mcpServers) and `~/.claude/CLAUDE.md`.
+    Claude,
+    /// Gemini CLI: `~/.gemini/settings.json` (mcpServers) and `~/.gemini/GEMINI.md`.
+    Gemini,
 }
 
 impl From<AgentArg> for Agent {
     fn from(agent: AgentArg) -> Self {
         match agent {
             AgentArg::Codex => Agent::Codex,
+            AgentArg::Claude => Agent::Claude,
+            AgentArg::Gemini => Agent::Gemini,
         }
     }
 }
@@ -85,9 +91,11 @@ struct Outcome<'a> {
 /// The homes the install edits, from the shared home flags.
 pub fn agent_homes(home: &HomeArgs) -> anyhow::Result<AgentHomes> {
     let homes = home.resolve()?;
-    Ok(AgentHomes {
-        codex_home: absolute(&homes.codex_home),
-    })
+    Ok(AgentHomes::resolve(
+        absolute(&homes.codex_home),
+        home.claude_home.as_deref().map(absolute),
+        home.gemini_home.as_deref().map(absolute),
+    ))
 }
 
 fn absolute(path: &Path) -> PathBuf {

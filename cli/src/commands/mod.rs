@@ -72,11 +72,13 @@ pub enum Command {
     /// Plug the memory into an agent: register our MCP server and keep the summary in its
     /// instructions.
     ///
-    /// Plug the memory into an agent. For codex: registers our MCP server as
-    /// [mcp_servers.codex-memories] in $CODEX_HOME/config.toml (a format-preserving edit: comments
-    /// and order kept) and keeps the memory summary in a managed block between markers in
-    /// $CODEX_HOME/AGENTS.md, refreshed after every consolidation; your own text outside the
-    /// markers is never changed. Shows the edits as a diff first; --yes applies, a terminal is
+    /// Plug the memory into an agent: registers our MCP server in its config — codex:
+    /// [mcp_servers.codex-memories] in $CODEX_HOME/config.toml; claude: user-scope mcpServers in
+    /// ~/.claude.json; gemini: mcpServers in ~/.gemini/settings.json — with format-preserving
+    /// edits (comments, key order and indentation kept), and keeps the memory summary in a managed
+    /// block between markers in its global instructions ($CODEX_HOME/AGENTS.md,
+    /// ~/.claude/CLAUDE.md, ~/.gemini/GEMINI.md), refreshed after every consolidation; your own
+    /// text outside the markers is never changed. Shows the edits as a diff first; --yes applies, a terminal is
     /// asked, otherwise nothing is written. Each file's earlier content is kept beside it as
     /// <file>.codex-memories-backup. Undo with `codex-memories uninstall`.
     Install(install::InstallArgs),

@@ -11,8 +11,8 @@ use codex_memories::phase2::run::Phase2Outcome;
 use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport, run_pipeline};
 
 use crate::commands::HomeArgs;
-use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::folder_guard::ensure_folder_writable;
+use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};

@@ -8,13 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use codex_memories::codex_native::{self, FolderOwnership, FolderWriter};
 use codex_memories::config::MemoriesConfig;
+use codex_memories::install::{Agent, InstallStatus, install_status};
 use codex_memories::workspace::MemoryWorkspace;
 use codex_state::{EligibilityFacts, JobStatus, MemoryStatus, SessionCheck};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
 use crate::commands::index::session_check_lines;
+use crate::commands::install::agent_homes;
 use crate::commands::json_output::write_report;
 use crate::commands::pipeline::Context;
 use crate::commands::report_text::when;
@@ -54,6 +57,10 @@ struct StatusReport {
     /// Session folders that cannot be read, indexed files that are gone.
     sessions: SessionCheck,
     workspace: WorkspaceStatus,
+    /// Who last wrote the memory folder, and whether Codex's own pipeline reads or rewrites it.
+    ownership: FolderOwnership,
+    /// Which agents `install` plugged the memory into.
+    integrations: Vec<InstallStatus>,
     /// Why a run would do nothing (or what it would do), in plain words.
     reasons: Vec<String>,
 }
@@ -73,14 +80,35 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     let root = context.memory_root.clone();
     let workspace = tokio::task::spawn_blocking(move || workspace_status(&root)).await?;
     let config = context.config.clone();
+    let ownership = codex_native::inspect(&home.resolve()?.codex_home, &context.memory_root);
+    let integrations = match agent_homes(home) {
+        Ok(homes) => Agent::ALL
+            .iter()
+            .map(|agent| install_status(*agent, &homes))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     context.close().await;
-    let reasons = reasons(&config, &eligibility, &memory);
+    let mut reasons = reasons(&config, &eligibility, &memory);
+    if ownership.codex_rewrites {
+        reasons.insert(
+            0,
+            "Codex's own memory pipeline rewrites the memory folder: run, consolidate, forget and clear refuse to write it (see docs/codex.md for the ways out)".to_string(),
+        );
+    } else if matches!(ownership.last_writer, FolderWriter::Codex { .. }) {
+        reasons.insert(
+            0,
+            "the memory folder was last written by Codex's own pipeline: `codex-memories consolidate --force` replaces it (after a backup)".to_string(),
+        );
+    }
     let report = StatusReport {
         config,
         eligibility,
         memory,
         sessions,
         workspace,
+        ownership,
+        integrations,
         reasons,
     };
     let mut stdout = std::io::stdout().lock();
@@ -316,6 +344,8 @@ fn report_lines(report: &StatusReport) -> Vec<String> {
             lines.push(format!("  cannot read the repository: {error}"));
         }
     }
+    lines.push(format!("  {}", report.ownership.describe()));
+    lines.extend(integration_lines(&report.integrations));
     if report.reasons.is_empty() {
         lines.push("nothing waiting: every session is extracted and consolidated".to_string());
     } else {
@@ -323,4 +353,35 @@ fn report_lines(report: &StatusReport) -> Vec<String> {
         lines.extend(report.reasons.iter().map(|reason| format!("  - {reason}")));
     }
     lines
+}
+
+/// One line per agent: whether `install` plugged the memory in, and where.
+fn integration_lines(integrations: &[InstallStatus]) -> Vec<String> {
+    integrations
+        .iter()
+        .map(|status| {
+            let agent = status.agent.as_str();
+            match (&status.mcp_server, status.summary_block) {
+                (None, false) => format!(
+                    "{agent}: not installed (`codex-memories install {agent}` plugs the memory in)"
+                ),
+                (server, block) => {
+                    let mut parts = Vec::new();
+                    if server.is_some() {
+                        parts.push(format!(
+                            "MCP server registered in {}",
+                            status.files.config.display()
+                        ));
+                    }
+                    if block {
+                        parts.push(format!(
+                            "summary block in {}",
+                            status.files.instructions.display()
+                        ));
+                    }
+                    format!("{agent}: installed — {}", parts.join("; "))
+                }
+            }
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@
 
 mod block;
 mod codex_config;
+mod json_config;
 mod plan;
 mod summary_block;
 
@@ -31,16 +32,32 @@ pub const BACKUP_SUFFIX: &str = ".codex-memories-backup";
 pub enum Agent {
     /// OpenAI Codex: `$CODEX_HOME/config.toml` and `$CODEX_HOME/AGENTS.md`.
     Codex,
+    /// Claude Code: `~/.claude.json` (user-scope `mcpServers`) and `~/.claude/CLAUDE.md`.
+    Claude,
+    /// Gemini CLI: `~/.gemini/settings.json` (`mcpServers`) and `~/.gemini/GEMINI.md`.
+    Gemini,
 }
 
 impl Agent {
+    /// Every agent, in the order reports list them.
+    pub const ALL: [Agent; 3] = [Agent::Codex, Agent::Claude, Agent::Gemini];
+
     /// The agent's name in commands and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Codex => "codex",
+            Self::Claude => "claude",
+            Self::Gemini => "gemini",
         }
     }
 }
+
+/// Where Claude Code keeps its files unless `CLAUDE_CONFIG_DIR` says otherwise, under `$HOME`.
+pub const DEFAULT_CLAUDE_HOME_DIR_NAME: &str = ".claude";
+/// The environment variable Claude Code reads its config folder from.
+pub const CLAUDE_CONFIG_DIR_ENV: &str = "CLAUDE_CONFIG_DIR";
+/// Where Gemini CLI keeps its files, under `$HOME`.
+pub const DEFAULT_GEMINI_HOME_DIR_NAME: &str = ".gemini";
 
 /// How an agent starts our MCP server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,6 +73,55 @@ pub struct McpServerEntry {
 pub struct AgentHomes {
     /// The Codex home.
     pub codex_home: PathBuf,
+    /// Claude Code's config folder (`~/.claude`, or `$CLAUDE_CONFIG_DIR`).
+    pub claude_home: PathBuf,
+    /// Whether `claude_home` is the default `~/.claude` (then its JSON config is `~/.claude.json`
+    /// beside it; with `CLAUDE_CONFIG_DIR` it is inside, as Claude Code does).
+    pub claude_home_is_default: bool,
+    /// Gemini CLI's folder (`~/.gemini`).
+    pub gemini_home: PathBuf,
+}
+
+impl AgentHomes {
+    /// The homes from explicit folders, else the environment, else the defaults under `$HOME`.
+    pub fn resolve(
+        codex_home: PathBuf,
+        claude_home: Option<PathBuf>,
+        gemini_home: Option<PathBuf>,
+    ) -> Self {
+        let home = std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let from_env = std::env::var_os(CLAUDE_CONFIG_DIR_ENV)
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
+        let default_claude = home.join(DEFAULT_CLAUDE_HOME_DIR_NAME);
+        let claude_home = claude_home
+            .or(from_env)
+            .unwrap_or_else(|| default_claude.clone());
+        Self {
+            codex_home,
+            claude_home_is_default: claude_home == default_claude,
+            claude_home,
+            gemini_home: gemini_home.unwrap_or_else(|| home.join(DEFAULT_GEMINI_HOME_DIR_NAME)),
+        }
+    }
+
+    /// Claude Code's JSON config: `~/.claude.json` for the default home, else inside the home.
+    fn claude_config(&self) -> PathBuf {
+        if self.claude_home_is_default {
+            let mut name = self
+                .claude_home
+                .file_name()
+                .unwrap_or_default()
+                .to_os_string();
+            name.push(".json");
+            self.claude_home.with_file_name(name)
+        } else {
+            self.claude_home.join(".claude.json")
+        }
+    }
 }
 
 /// The two files `install` edits for one agent.
@@ -74,6 +140,14 @@ impl AgentHomes {
             Agent::Codex => AgentFiles {
                 config: self.codex_home.join("config.toml"),
                 instructions: self.codex_home.join("AGENTS.md"),
+            },
+            Agent::Claude => AgentFiles {
+                config: self.claude_config(),
+                instructions: self.claude_home.join("CLAUDE.md"),
+            },
+            Agent::Gemini => AgentFiles {
+                config: self.gemini_home.join("settings.json"),
+                instructions: self.gemini_home.join("GEMINI.md"),
             },
         }
     }
@@ -150,12 +224,12 @@ pub fn plan_install(
     let files = homes.files(agent);
     let mut plan = InstallPlan::new(agent, Direction::Install);
     let config = read_optional(&files.config)?;
+    let shown = files.config.display().to_string();
+    let text = config.as_deref().unwrap_or_default();
     let config_after = match agent {
-        Agent::Codex => codex_config::upsert_mcp_server(
-            config.as_deref().unwrap_or_default(),
-            server,
-            &files.config.display().to_string(),
-        )?,
+        Agent::Codex => codex_config::upsert_mcp_server(text, server, &shown)?,
+        Agent::Claude => json_config::upsert_mcp_server(text, server, true, &shown)?,
+        Agent::Gemini => json_config::upsert_mcp_server(text, server, false, &shown)?,
     };
     plan.push(
         &files.config,
@@ -183,13 +257,13 @@ pub fn plan_uninstall(agent: Agent, homes: &AgentHomes) -> Result<InstallPlan, I
     let mut plan = InstallPlan::new(agent, Direction::Uninstall);
     let config = read_optional(&files.config)?;
     if let Some(text) = &config {
+        let shown = files.config.display().to_string();
         let removed = match agent {
-            Agent::Codex => {
-                codex_config::remove_mcp_server(text, &files.config.display().to_string())?
-            }
+            Agent::Codex => codex_config::remove_mcp_server(text, &shown)?,
+            Agent::Claude | Agent::Gemini => json_config::remove_mcp_server(text, &shown)?,
         };
         if let Some(removed) = removed {
-            let after = plan::restored(&files.config, removed)?;
+            let after = plan::restored(&files.config, removed, config_format(agent))?;
             plan.push(
                 &files.config,
                 "unregister the codex-memories MCP server",
@@ -200,7 +274,7 @@ pub fn plan_uninstall(agent: Agent, homes: &AgentHomes) -> Result<InstallPlan, I
     }
     let instructions = read_optional(&files.instructions)?;
     if let Some(removed) = instructions.as_deref().and_then(block::remove_block) {
-        let after = plan::restored(&files.instructions, removed)?;
+        let after = plan::restored(&files.instructions, removed, plan::Format::Text)?;
         plan.push(
             &files.instructions,
             "remove the memory summary block",
@@ -211,12 +285,21 @@ pub fn plan_uninstall(agent: Agent, homes: &AgentHomes) -> Result<InstallPlan, I
     Ok(plan)
 }
 
+/// How an agent's config file is compared with its backup.
+fn config_format(agent: Agent) -> plan::Format {
+    match agent {
+        Agent::Codex => plan::Format::Text,
+        Agent::Claude | Agent::Gemini => plan::Format::Json,
+    }
+}
+
 /// Whether `agent` is plugged in.
 pub fn install_status(agent: Agent, homes: &AgentHomes) -> InstallStatus {
     let files = homes.files(agent);
     let config = std::fs::read_to_string(&files.config).unwrap_or_default();
     let mcp_server = match agent {
         Agent::Codex => codex_config::registered_mcp_server(&config),
+        Agent::Claude | Agent::Gemini => json_config::registered_mcp_server(&config),
     };
     let summary_block =
         std::fs::read_to_string(&files.instructions).is_ok_and(|text| block::has_block(&text));
@@ -233,7 +316,7 @@ pub fn install_status(agent: Agent, homes: &AgentHomes) -> InstallStatus {
 /// touched: refreshing is not installing.
 pub fn refresh_blocks(homes: &AgentHomes, block: &str) -> Result<Vec<PathBuf>, InstallError> {
     let mut changed = Vec::new();
-    for agent in [Agent::Codex] {
+    for agent in Agent::ALL {
         let path = homes.files(agent).instructions;
         let Some(text) = read_optional(&path)? else {
             continue;

@@ -183,6 +183,31 @@ fn restores_backup(edit: &FileEdit, backup: &Path) -> bool {
     }
 }
 
+/// How a file's text is compared with its backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Format {
+    /// Up to line endings and final newlines; empty means nothing left.
+    Text,
+    /// As JSON values, an empty `mcpServers` object counting as none; `{}` means nothing left.
+    Json,
+}
+
+impl Format {
+    fn same(self, a: &str, b: &str) -> bool {
+        match self {
+            Self::Text => normalise(a) == normalise(b),
+            Self::Json => json_value(a).is_some_and(|a| Some(a) == json_value(b)),
+        }
+    }
+
+    fn is_empty(self, text: &str) -> bool {
+        match self {
+            Self::Text => text.trim().is_empty(),
+            Self::Json => json_value(text).is_some_and(|value| value == serde_json::json!({})),
+        }
+    }
+}
+
 /// Text compared up to line endings and final newlines.
 fn normalise(text: &str) -> String {
     text.replace("\r\n", "\n")
@@ -190,15 +215,32 @@ fn normalise(text: &str) -> String {
         .to_string()
 }
 
+/// A JSON document with an empty top-level `mcpServers` dropped.
+fn json_value(text: &str) -> Option<serde_json::Value> {
+    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let empty_servers = value
+        .get("mcpServers")
+        .and_then(serde_json::Value::as_object)
+        .is_some_and(serde_json::Map::is_empty);
+    if empty_servers && let Some(object) = value.as_object_mut() {
+        object.remove("mcpServers");
+    }
+    Some(value)
+}
+
 /// The text `path` should hold once our entries are gone, given `removed` (the file with our
-/// entries taken out): the backup's exact bytes when they match, `None` (delete the file) when it
-/// did not exist before and nothing else is left, else `removed` itself.
-pub(super) fn restored(path: &Path, removed: String) -> Result<Option<String>, InstallError> {
+/// entries taken out): the backup's exact bytes when they say the same, `None` (delete the file)
+/// when it did not exist before and nothing else is left, else `removed` itself.
+pub(super) fn restored(
+    path: &Path,
+    removed: String,
+    format: Format,
+) -> Result<Option<String>, InstallError> {
     let backup = backup_of(path);
     match read_optional(&backup)? {
-        Some(saved) if normalise(&saved) == normalise(&removed) => Ok(Some(saved)),
+        Some(saved) if format.same(&saved, &removed) => Ok(Some(saved)),
         Some(_) => Ok(Some(removed)),
-        None if removed.trim().is_empty() => Ok(None),
+        None if format.is_empty(&removed) => Ok(None),
         None => Ok(Some(removed)),
     }
 }

@@ -11,6 +11,9 @@ fn server() -> McpServerEntry {
 fn homes(dir: &Path) -> AgentHomes {
     AgentHomes {
         codex_home: dir.to_path_buf(),
+        claude_home: dir.join(".claude"),
+        claude_home_is_default: true,
+        gemini_home: dir.join(".gemini"),
     }
 }
 
@@ -129,4 +132,85 @@ fn the_plan_shows_a_diff_of_each_file() {
     let diff = plan.edits[0].diff();
     assert!(diff.contains("+[mcp_servers.codex-memories]"), "{diff}");
     assert!(diff.contains("/dev/null"), "{diff}");
+}
+
+#[test]
+fn claude_and_gemini_get_their_json_entry_and_block_and_lose_them_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let homes = homes(dir.path());
+    std::fs::create_dir_all(&homes.claude_home).unwrap();
+    std::fs::create_dir_all(&homes.gemini_home).unwrap();
+    let claude_json = "{\n  \"numStartups\": 12,\n  \"projects\": {\n    \"/src/x\": {\"mcpServers\": {}}\n  }\n}\n";
+    let gemini_settings = "{\n  \"security\": {\n    \"auth\": {\n      \"selectedType\": \"gemini-api-key\"\n    }\n  }\n}";
+    let claude_md = "Prefer small diffs.\n";
+    std::fs::write(dir.path().join(".claude.json"), claude_json).unwrap();
+    std::fs::write(homes.claude_home.join("CLAUDE.md"), claude_md).unwrap();
+    std::fs::write(homes.gemini_home.join("settings.json"), gemini_settings).unwrap();
+    for agent in [Agent::Claude, Agent::Gemini] {
+        apply(&plan_install(agent, &homes, &server(), "v1 facts").unwrap()).unwrap();
+        let status = install_status(agent, &homes);
+        assert_eq!(status.mcp_server, Some(server()), "{agent:?}");
+        assert!(status.summary_block, "{agent:?}");
+    }
+    let claude: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".claude.json")).unwrap())
+            .unwrap();
+    assert_eq!(claude["mcpServers"]["codex-memories"]["type"], "stdio");
+    assert_eq!(claude["numStartups"], 12);
+    for agent in [Agent::Claude, Agent::Gemini] {
+        apply(&plan_uninstall(agent, &homes).unwrap()).unwrap();
+        assert!(!install_status(agent, &homes).installed(), "{agent:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".claude.json")).unwrap(),
+        claude_json
+    );
+    assert_eq!(
+        std::fs::read_to_string(homes.claude_home.join("CLAUDE.md")).unwrap(),
+        claude_md
+    );
+    assert_eq!(
+        std::fs::read_to_string(homes.gemini_home.join("settings.json")).unwrap(),
+        gemini_settings
+    );
+    assert!(!homes.gemini_home.join("GEMINI.md").exists());
+}
+
+#[test]
+fn claude_keeps_its_json_config_inside_a_config_dir_from_the_environment() {
+    let homes = AgentHomes {
+        claude_home_is_default: false,
+        ..homes(Path::new("/h"))
+    };
+    assert_eq!(
+        homes.files(Agent::Claude).config,
+        Path::new("/h/.claude/.claude.json")
+    );
+    let default = homes_default();
+    assert_eq!(
+        default.files(Agent::Claude).config,
+        Path::new("/h/.claude.json")
+    );
+}
+
+fn homes_default() -> AgentHomes {
+    homes(Path::new("/h"))
+}
+
+#[test]
+fn a_json_config_changed_by_the_agent_since_install_keeps_its_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let homes = homes(dir.path());
+    let path = dir.path().join(".claude.json");
+    std::fs::write(&path, "{\n  \"numStartups\": 1\n}\n").unwrap();
+    apply(&plan_install(Agent::Claude, &homes, &server(), "s").unwrap()).unwrap();
+    // Claude Code rewrites its file all the time (counters, projects).
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    value["numStartups"] = 2.into();
+    std::fs::write(&path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    apply(&plan_uninstall(Agent::Claude, &homes).unwrap()).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(after, serde_json::json!({"numStartups": 2}));
 }
