@@ -14,3 +14,22 @@ pub const SKILLS_DIR: &str = "skills";
 pub const DIFF_FILE_NAME: &str = "phase2_workspace_diff.md";
 /// The memory folder's name under the Codex home.
 pub const MEMORY_DIR_NAME: &str = "memories";
+/// The environment variable naming another memory folder (after `--memory-dir`).
+pub const MEMORY_DIR_ENV: &str = "CODEX_MEMORIES_DIR";
+
+/// The memory folder: `explicit` (the `--memory-dir` flag), else `$CODEX_MEMORIES_DIR`, else
+/// `<codex_home>/memories` — the folder Codex's own `v1` pipeline also uses, which is why another
+/// one can be chosen.
+pub fn resolve_memory_root(
+    codex_home: &std::path::Path,
+    explicit: Option<&std::path::Path>,
+) -> std::path::PathBuf {
+    explicit
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| {
+            std::env::var_os(MEMORY_DIR_ENV)
+                .filter(|dir| !dir.is_empty())
+                .map(std::path::PathBuf::from)
+        })
+        .unwrap_or_else(|| codex_home.join(MEMORY_DIR_NAME))
+}

@@ -29,10 +29,7 @@ pub struct ClearArgs {
 
 /// Runs `clear`.
 pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
-    let homes = home.resolve()?;
-    let memory_root = homes
-        .codex_home
-        .join(codex_memories::layout::MEMORY_DIR_NAME);
+    let memory_root = home.memory_root()?;
     check_root(&memory_root)?;
     ensure_folder_writable(home, &memory_root, false)?;
     if !args.yes {

@@ -97,6 +97,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         codex_home: Some(codex_home.clone()),
         sqlite_home: Some(codex_home.join("codex-memories")),
         // The demo reads and writes nothing of the user's other agents.
+        memory_dir: Some(codex_home.join(codex_memories::layout::MEMORY_DIR_NAME)),
         claude_home: Some(codex_home.join("no-claude-home")),
         gemini_home: Some(codex_home.join("no-gemini-home")),
     };

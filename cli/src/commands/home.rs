@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use codex_memories::layout::resolve_memory_root;
 use codex_memories::redact::redact;
 use codex_state::{Homes, StateRuntime, TextFilter};
 
@@ -25,6 +26,10 @@ pub struct HomeArgs {
         global = true
     )]
     pub sqlite_home: Option<PathBuf>,
+    /// The memory folder [default: <codex home>/memories]. Choose another one when Codex's own
+    /// memory pipeline uses that folder (see docs/codex.md).
+    #[arg(long, env = "CODEX_MEMORIES_DIR", value_name = "DIR", global = true)]
+    pub memory_dir: Option<PathBuf>,
     /// Claude Code's folder (projects/, CLAUDE.md; its ~/.claude.json sits beside the default
     /// one) [default: ~/.claude].
     #[arg(long, env = "CLAUDE_CONFIG_DIR", value_name = "DIR", global = true)]
@@ -39,6 +44,15 @@ impl HomeArgs {
     pub fn resolve(&self) -> anyhow::Result<Homes> {
         Homes::resolve(self.codex_home.as_deref(), self.sqlite_home.as_deref())
             .context("cannot decide where the Codex home is")
+    }
+
+    /// The memory folder: `--memory-dir`, else `$CODEX_MEMORIES_DIR`, else `<codex home>/memories`.
+    pub fn memory_root(&self) -> anyhow::Result<PathBuf> {
+        let homes = self.resolve()?;
+        Ok(resolve_memory_root(
+            &homes.codex_home,
+            self.memory_dir.as_deref(),
+        ))
     }
 
     /// Opens (creating and migrating if needed) the state database, redacting the user text it

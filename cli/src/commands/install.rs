@@ -14,7 +14,6 @@ use codex_memories::install::{
     Agent, AgentHomes, InstallPlan, McpServerEntry, apply, block_body, plan_install,
     plan_uninstall, refresh_blocks,
 };
-use codex_memories::layout::MEMORY_DIR_NAME;
 use codex_memories::phase2::run::{Phase2Outcome, Phase2Report};
 use serde::Serialize;
 
@@ -136,7 +135,7 @@ pub async fn run_install(args: InstallArgs, home: &HomeArgs) -> anyhow::Result<E
             server.command
         );
     }
-    let block = block_body(&homes.codex_home.join(MEMORY_DIR_NAME))?;
+    let block = block_body(&home.memory_root()?)?;
     let plan = plan_install(args.agent.into(), &homes, &server, &block)?;
     execute(&plan, args.yes, args.dry_run, args.json, "install")
 }

@@ -9,7 +9,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use codex_memories::layout::MEMORY_DIR_NAME;
 
 use crate::commands::HomeArgs;
 use codex_memories::memory_tools::{self, MatchMode, MemoryToolError, SearchQuery};
@@ -26,8 +25,7 @@ pub struct McpArgs {}
 
 /// Runs the server until the client closes standard input.
 pub async fn run(_args: McpArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
-    let codex_home = home.resolve()?.codex_home;
-    let root = codex_home.join(MEMORY_DIR_NAME);
+    let root = home.memory_root()?;
     eprintln!("codex-memories mcp: serving {} over stdio", root.display());
     tracing::info!(root = %root.display(), "mcp server started");
     let service = MemoryServer::new(root)

@@ -12,7 +12,6 @@ use clap::Args;
 use codex_memories::budget::{BudgetedClient, RunBudget};
 use codex_memories::config::{MemoriesConfig, load_config};
 use codex_memories::consolidator::{AgentConsolidator, Consolidator, OfflineConsolidator};
-use codex_memories::layout::MEMORY_DIR_NAME;
 use codex_memories::phase1::run::ExtractOptions;
 use codex_memories::phase2::run::Phase2Options;
 use codex_memories::provider::{
@@ -79,7 +78,7 @@ impl Context {
         let store = MemoryStore::open(&state)
             .await
             .with_context(|| format!("cannot open the memories database at {}", path.display()))?;
-        let memory_root = homes.codex_home.join(MEMORY_DIR_NAME);
+        let memory_root = home.memory_root()?;
         Ok(Self {
             state,
             store,

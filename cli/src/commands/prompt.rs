@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 use codex_memories::config::load_config;
-use codex_memories::layout::{MEMORY_DIR_NAME, SUMMARY_FILE};
+use codex_memories::layout::SUMMARY_FILE;
 use codex_memories::read_path::{DEFAULT_SUMMARY_BUDGET_TOKENS, developer_instructions};
 
 use crate::commands::HomeArgs;
@@ -33,7 +33,7 @@ pub async fn run(args: PromptArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         eprintln!("note: use_memories = false in config.toml; nothing to inject");
         return Ok(ExitCode::SUCCESS);
     }
-    let memory_root = homes.codex_home.join(MEMORY_DIR_NAME);
+    let memory_root = home.memory_root()?;
     let instructions = developer_instructions(&memory_root, args.budget).with_context(|| {
         format!(
             "cannot build the instructions from {}",
