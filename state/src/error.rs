@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::sqlite_codes::{SqliteFailure, classify};
+
 /// An error from the state databases or the indexer.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -121,4 +123,25 @@ pub enum StateError {
     /// A background parsing task died.
     #[error("the indexer's worker task failed: {0}")]
     Worker(String),
+}
+
+impl StateError {
+    /// The SQLite driver error this error carries, if any.
+    fn sqlite_source(&self) -> Option<&sqlx::Error> {
+        match self {
+            StateError::Open { source, .. } | StateError::Query { source, .. } => Some(source),
+            StateError::Migrate {
+                source: sqlx::migrate::MigrateError::Execute(source),
+                ..
+            } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// Whether SQLite failed only because another connection held a lock (`SQLITE_BUSY`,
+    /// `SQLITE_LOCKED` or any of their extended codes), so running the operation again may work.
+    pub fn is_busy(&self) -> bool {
+        self.sqlite_source()
+            .is_some_and(|source| classify(source) == SqliteFailure::Busy)
+    }
 }

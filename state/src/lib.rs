@@ -19,6 +19,7 @@ mod metadata;
 mod paths;
 mod runtime;
 mod sqlite;
+mod sqlite_codes;
 pub mod test_support;
 mod threads;
 

@@ -14,6 +14,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::sqlite_codes::{SqliteFailure, classify};
 use crate::{Clock, StateError};
 
 /// How long a statement waits for another connection's lock before failing.
@@ -24,12 +25,8 @@ pub const MAX_POOL_CONNECTIONS: u32 = 4;
 const MIGRATION_ATTEMPTS: usize = 3;
 /// The first bytes of every SQLite 3 database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-/// SQLite's result codes for "not a database" and "database disk image is malformed".
-const SQLITE_NOTADB: &str = "26";
-const SQLITE_CORRUPT: &str = "11";
-/// SQLite's result codes for a lock held by another connection.
-const SQLITE_BUSY: &str = "5";
-const SQLITE_LOCKED: &str = "6";
+/// The files SQLite keeps beside a database in WAL mode: the log and its shared-memory index.
+const SIDECAR_SUFFIXES: [&str; 2] = ["-wal", "-shm"];
 /// Opening attempts when another process holds a lock the busy timeout does not cover.
 const OPEN_ATTEMPTS: usize = 20;
 /// Pause between those attempts.
@@ -71,7 +68,7 @@ pub async fn open_sqlite_with_page_size(
     loop {
         attempt += 1;
         match connect_and_migrate(path, existing, migrator, page_size, clock).await {
-            Err(error) if attempt < OPEN_ATTEMPTS && is_busy(&error) => {
+            Err(error) if attempt < OPEN_ATTEMPTS && error.is_busy() => {
                 tokio::time::sleep(OPEN_RETRY_DELAY).await;
             }
             result => return result,
@@ -186,21 +183,6 @@ fn read_only_uri(path: &Path) -> Result<String, StateError> {
     }
     uri.push_str("?mode=ro");
     Ok(uri)
-}
-
-/// Whether opening failed only because another process held a lock SQLite would not wait for
-/// (switching a fresh file to WAL takes an exclusive lock that bypasses the busy handler).
-fn is_busy(error: &StateError) -> bool {
-    let source = match error {
-        StateError::Open { source, .. } => source,
-        StateError::Migrate {
-            source: sqlx::migrate::MigrateError::Execute(source),
-            ..
-        } => source,
-        _ => return false,
-    };
-    let code = source.as_database_error().and_then(|error| error.code());
-    matches!(code.as_deref(), Some(SQLITE_BUSY) | Some(SQLITE_LOCKED))
 }
 
 /// Looks at a database written before, through a read-only connection that changes nothing (not
@@ -342,14 +324,11 @@ fn refuse_unknown_versions(
     })
 }
 
-/// Maps a driver error to `Corrupt` when SQLite says the file is not a database.
+/// Maps a driver error to `Corrupt` when SQLite says the file is damaged or not a database (any
+/// extended code of `SQLITE_CORRUPT` or `SQLITE_NOTADB`).
 fn open_error(path: &Path, source: sqlx::Error, clock: &dyn Clock) -> StateError {
-    let code = source
-        .as_database_error()
-        .and_then(|error| error.code())
-        .map(|code| code.into_owned());
-    match code.as_deref() {
-        Some(SQLITE_NOTADB) | Some(SQLITE_CORRUPT) => corrupt(path, source.to_string(), clock),
+    match classify(&source) {
+        SqliteFailure::Corrupt => corrupt(path, source.to_string(), clock),
         _ => StateError::Open {
             path: path.to_path_buf(),
             source,
@@ -358,14 +337,26 @@ fn open_error(path: &Path, source: sqlx::Error, clock: &dyn Clock) -> StateError
 }
 
 fn corrupt(path: &Path, reason: String, clock: &dyn Clock) -> StateError {
-    let date = clock.now().format("%Y%m%d-%H%M%S");
-    let shown = shell_quote(&path.display().to_string());
-    let aside = shell_quote(&format!("{}.corrupt-{date}", path.display()));
     StateError::Corrupt {
         path: path.to_path_buf(),
         reason,
-        move_aside_command: format!("mv {shown} {aside}"),
+        move_aside_command: move_aside_command(path, clock),
     }
+}
+
+/// The POSIX shell command that moves the database at `path` to `<path>.corrupt-<date>`
+/// together with its `-wal` and `-shm` files (as `<path>.corrupt-<date>-wal`, …), so the moved
+/// copy stays openable with its log, and a fresh database created at `path` never meets the old
+/// one's log (SQLite would replay it into the new file). The sidecars are moved only if they
+/// exist when the command runs: SQLite creates and deletes them as connections come and go.
+fn move_aside_command(path: &Path, clock: &dyn Clock) -> String {
+    let date = clock.now().format("%Y%m%d-%H%M%S");
+    let shown = shell_quote(&path.display().to_string());
+    let aside = shell_quote(&format!("{}.corrupt-{date}", path.display()));
+    let suffixes = SIDECAR_SUFFIXES.join(" ");
+    format!(
+        "mv {shown} {aside} && for s in {suffixes}; do if [ -e {shown}$s ]; then mv {shown}$s {aside}$s; fi; done"
+    )
 }
 
 /// Quotes a path for a POSIX shell only when it needs it.

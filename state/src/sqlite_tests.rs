@@ -107,10 +107,10 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
 }
 
 fn expected_move_command(path: &std::path::Path) -> String {
+    let path = path.display();
+    let aside = format!("{path}.corrupt-20251113-021320");
     format!(
-        "mv {} {}.corrupt-20251113-021320",
-        path.display(),
-        path.display()
+        "mv {path} {aside} && for s in -wal -shm; do if [ -e {path}$s ]; then mv {path}$s {aside}$s; fi; done"
     )
 }
 
@@ -158,6 +158,90 @@ async fn a_damaged_file_with_a_sqlite_header_is_reported_as_corrupt() {
             if *move_aside_command == expected_move_command(&path)),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn the_move_aside_command_moves_the_wal_and_shm_with_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("my home/state_1.sqlite");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"not a database at all, just text").unwrap();
+    // The log of the damaged file: left beside a fresh database, SQLite would replay it there.
+    std::fs::write(dir.path().join("my home/state_1.sqlite-wal"), b"old log").unwrap();
+    std::fs::write(dir.path().join("my home/state_1.sqlite-shm"), b"old index").unwrap();
+    let error = open_sqlite(&path, &STATE_MIGRATOR, &clock())
+        .await
+        .unwrap_err();
+    let StateError::Corrupt {
+        move_aside_command, ..
+    } = &error
+    else {
+        panic!("expected Corrupt, got {error:?}");
+    };
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(move_aside_command)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{move_aside_command}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("my home"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "state_1.sqlite.corrupt-20251113-021320",
+            "state_1.sqlite.corrupt-20251113-021320-shm",
+            "state_1.sqlite.corrupt-20251113-021320-wal",
+        ]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("my home/state_1.sqlite.corrupt-20251113-021320-wal"))
+            .unwrap(),
+        b"old log"
+    );
+    // The next open starts a fresh database.
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    assert!(table_names(&pool).await.contains(&"threads".to_string()));
+
+    // Without sidecars the same command moves the database alone and succeeds.
+    pool.close().await;
+    std::fs::remove_dir_all(dir.path().join("my home")).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"not a database at all, just text").unwrap();
+    let StateError::Corrupt {
+        move_aside_command, ..
+    } = open_sqlite(&path, &STATE_MIGRATOR, &clock())
+        .await
+        .unwrap_err()
+    else {
+        panic!("expected Corrupt");
+    };
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&move_aside_command)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{move_aside_command}");
+    assert!(!path.exists());
+}
+
+#[test]
+fn an_extended_corrupt_code_is_reported_as_corrupt_with_the_move_command() {
+    let path = std::path::Path::new("/tmp/x/state_1.sqlite");
+    // SQLITE_CORRUPT_INDEX (779) and SQLITE_CORRUPT_SEQUENCE (523): primary code 11.
+    for code in ["779", "523", "11", "26"] {
+        let error = open_error(path, crate::sqlite_codes::tests::coded(code), &clock());
+        assert!(
+            matches!(&error, StateError::Corrupt { move_aside_command, .. }
+                if *move_aside_command == expected_move_command(path)),
+            "{code}: {error:?}"
+        );
+    }
+    let busy = open_error(path, crate::sqlite_codes::tests::coded("261"), &clock());
+    assert!(busy.is_busy(), "{busy:?}");
 }
 
 #[test]

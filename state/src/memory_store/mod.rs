@@ -248,27 +248,11 @@ impl MemoryStore {
         loop {
             attempts += 1;
             match attempt().await {
-                Err(error) if is_busy(&error) && attempts < BUSY_ATTEMPTS => continue,
+                Err(error) if error.is_busy() && attempts < BUSY_ATTEMPTS => continue,
                 result => return result,
             }
         }
     }
-}
-
-/// Whether `error` is SQLite's "database is locked" / "database table is locked".
-fn is_busy(error: &StateError) -> bool {
-    let StateError::Query { source, .. } = error else {
-        return false;
-    };
-    let Some(database_error) = source.as_database_error() else {
-        return false;
-    };
-    // Primary codes SQLITE_BUSY (5) and SQLITE_LOCKED (6), plus their extended codes.
-    let primary = database_error
-        .code()
-        .and_then(|code| code.parse::<i64>().ok())
-        .map(|code| code & 0xff);
-    matches!(primary, Some(5) | Some(6))
 }
 
 /// A thread id as stored in the memories DB.
