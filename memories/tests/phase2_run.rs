@@ -687,5 +687,6 @@ async fn a_consolidator_writing_to_the_store_does_not_deadlock_with_its_heartbea
         .unwrap();
 
     assert_eq!(outcome_name(&report.outcome), "consolidated");
-    assert_eq!(fixture.phase2_job().await.status, JobStatus::Done);
+    // Its enqueues came while it ran, so the job is left pending for the next run.
+    assert_eq!(fixture.phase2_job().await.status, JobStatus::Pending);
 }

@@ -33,13 +33,14 @@ pub use indexer::{
 };
 pub use memory_store::{
     DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, JobKind, JobRow, JobStatus,
-    MemoryStatus, MemoryStore, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,
-    PHASE2_RETRY_DELAY_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome,
-    Phase2ClaimParams, Phase2Input, RETRIES_PER_JOB_VERSION, SELECTION_PAGE_SIZE,
+    MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, PHASE2_ABANDONED_REASON,
+    PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS, PHASE2_RETRY_DELAY_SECONDS,
+    PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams,
+    Phase2Input, RETRIES_PER_JOB_VERSION, SELECTION_PAGE_SIZE, STAGE1_ABANDONED_REASON,
     STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS, STARTUP_THREAD_SCAN_LIMIT,
     STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams,
     Stage1Error, Stage1OutputInput, Stage1OutputRow, Stage1StatusCounts, StartupClaimReport,
-    StartupScan, StartupScanParams, StartupSkips,
+    StartupScan, StartupScanParams, StartupSkips, new_worker_id,
 };
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, extract_thread};
 pub use paths::{

@@ -96,12 +96,12 @@ pub(crate) mod tests {
     fn extended_result_codes_are_classified_by_their_primary_code() {
         let cases = [
             ("5", SqliteFailure::Busy),
-            ("261", SqliteFailure::Busy),  // SQLITE_BUSY_RECOVERY
-            ("517", SqliteFailure::Busy),  // SQLITE_BUSY_SNAPSHOT
-            ("773", SqliteFailure::Busy),  // SQLITE_BUSY_TIMEOUT
-            ("6", SqliteFailure::Busy),    // SQLITE_LOCKED
-            ("262", SqliteFailure::Busy),  // SQLITE_LOCKED_SHAREDCACHE
-            ("518", SqliteFailure::Busy),  // SQLITE_LOCKED_VTAB
+            ("261", SqliteFailure::Busy), // SQLITE_BUSY_RECOVERY
+            ("517", SqliteFailure::Busy), // SQLITE_BUSY_SNAPSHOT
+            ("773", SqliteFailure::Busy), // SQLITE_BUSY_TIMEOUT
+            ("6", SqliteFailure::Busy),   // SQLITE_LOCKED
+            ("262", SqliteFailure::Busy), // SQLITE_LOCKED_SHAREDCACHE
+            ("518", SqliteFailure::Busy), // SQLITE_LOCKED_VTAB
             ("11", SqliteFailure::Corrupt),
             ("267", SqliteFailure::Corrupt), // SQLITE_CORRUPT_VTAB
             ("523", SqliteFailure::Corrupt), // SQLITE_CORRUPT_SEQUENCE

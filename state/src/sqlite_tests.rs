@@ -198,8 +198,11 @@ async fn the_move_aside_command_moves_the_wal_and_shm_with_the_database() {
         ]
     );
     assert_eq!(
-        std::fs::read(dir.path().join("my home/state_1.sqlite.corrupt-20251113-021320-wal"))
-            .unwrap(),
+        std::fs::read(
+            dir.path()
+                .join("my home/state_1.sqlite.corrupt-20251113-021320-wal")
+        )
+        .unwrap(),
         b"old log"
     );
     // The next open starts a fresh database.

@@ -11,6 +11,7 @@ mod job_failure;
 mod phase2;
 mod rows;
 mod selection;
+mod stage1_abandon;
 pub(super) mod stage1_claim;
 mod stage1_fast_claim;
 mod stage1_finish;
@@ -34,9 +35,10 @@ use crate::{Clock, StateError, StateRuntime};
 
 pub use control::DeleteOutcome;
 pub use eligibility::EligibilityFacts;
-pub use phase2::{Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
+pub use phase2::{PHASE2_ABANDONED_REASON, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
 pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
+pub use stage1_abandon::STAGE1_ABANDONED_REASON;
 pub use stage1_claim::{Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams};
 pub use stage1_finish::Stage1OutputInput;
 pub use stage1_startup::{StartupClaimReport, StartupScan, StartupScanParams, StartupSkips};
@@ -52,6 +54,14 @@ pub const RETRIES_PER_JOB_VERSION: i64 = 3;
 pub const PHASE2_LEASE_SECONDS: i64 = 3600;
 /// How often a running phase 2 should extend its lease.
 pub const PHASE2_HEARTBEAT_SECONDS: i64 = 90;
+/// The longest lease any claim may hold, in seconds: a longer lease asked for is cut to it, and a
+/// stored `lease_until` further ahead than now + this counts as expired, so a clock that ran ahead
+/// (or was set back) cannot pin a job for longer than one lease.
+pub const MAX_LEASE_SECONDS: i64 = if STAGE1_LEASE_SECONDS > PHASE2_LEASE_SECONDS {
+    STAGE1_LEASE_SECONDS
+} else {
+    PHASE2_LEASE_SECONDS
+};
 /// After a successful phase 2, how long the next one waits.
 pub const PHASE2_SUCCESS_COOLDOWN_SECONDS: i64 = 6 * 3600;
 /// How long a failed phase 2 waits before it may be claimed again (same as stage 1's).
@@ -258,6 +268,40 @@ impl MemoryStore {
 /// A thread id as stored in the memories DB.
 fn key(thread_id: crate::ThreadId) -> String {
     thread_id.to_string()
+}
+
+/// A claimer id unique to this run: `codex-memories-<pid>-<uuid>`. Every claim records it; the
+/// UUID keeps two runs apart even when the OS reuses a process id, and the process id tells an
+/// operator which process held a job.
+pub fn new_worker_id() -> String {
+    format!(
+        "codex-memories-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    )
+}
+
+/// Whether a `running` job's stored `lease_until` still owns it at `now`: it ends after now, and
+/// no later than now + [`MAX_LEASE_SECONDS`] (a lease further ahead was written by a clock that ran
+/// ahead, or this one was set back; it counts as expired).
+fn lease_is_live(lease_until: Option<i64>, now: i64) -> bool {
+    lease_until.is_some_and(|until| until > now && until <= lease_horizon(now))
+}
+
+/// The latest `lease_until` a live lease may have at `now`.
+fn lease_horizon(now: i64) -> i64 {
+    now.saturating_add(MAX_LEASE_SECONDS)
+}
+
+/// The SQL condition "this job row holds a live lease", with `now` and `horizon`
+/// ([`lease_horizon`]) the names of two bound parameters, e.g. `?3` and `?4`.
+fn live_lease_sql(now: &str, horizon: &str) -> String {
+    format!("(status = 'running' AND lease_until > {now} AND lease_until <= {horizon})")
+}
+
+/// A lease length asked for, cut to [`MAX_LEASE_SECONDS`] (and at least one second).
+fn bounded_lease(lease_seconds: i64) -> i64 {
+    lease_seconds.clamp(1, MAX_LEASE_SECONDS)
 }
 
 /// `now - days`, in seconds, saturating.

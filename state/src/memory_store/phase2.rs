@@ -1,22 +1,27 @@
 //! The one phase-2 (consolidation) job, key `global`: enqueue with a strictly increasing input
 //! watermark, claim (at most one live owner, backoff after failure, cooldown after success),
-//! heartbeat, success (which records the consumed selection) and failure. Finishers check
-//! `status='running'` and the ownership token and return `false` when the claim was lost.
+//! heartbeat, success (which records the consumed selection, and leaves work enqueued during the
+//! run pending) and failure. Finishers check `status='running'` and the ownership token and
+//! return `false` when the claim was lost.
 
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
 use super::{
     MemoryStore, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS,
-    RETRIES_PER_JOB_VERSION, SelectedInput, key,
+    RETRIES_PER_JOB_VERSION, SelectedInput, bounded_lease, key, lease_is_live,
 };
 use crate::StateError;
 use crate::memory_store::JobKind;
 
+/// The `last_error` a claim records when it takes over a consolidation whose lease expired.
+pub const PHASE2_ABANDONED_REASON: &str = "the previous consolidation stopped without finishing (the process ended or hung past its lease)";
+
 /// Lease and cooldown of a phase-2 claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Phase2ClaimParams {
-    /// How long the claim owns the job without a heartbeat, in seconds.
+    /// How long the claim owns the job without a heartbeat, in seconds (at most
+    /// [`super::MAX_LEASE_SECONDS`]).
     pub lease_seconds: i64,
     /// How long after a success the next claim is refused, in seconds.
     pub cooldown_seconds: i64,
@@ -62,7 +67,8 @@ pub enum Phase2ClaimOutcome {
         /// When the backoff ends.
         retry_at: i64,
     },
-    /// The last phase 2 succeeded less than the cooldown ago.
+    /// The last phase 2 succeeded less than the cooldown ago (and left nothing pending that was
+    /// enqueued while it ran).
     CoolingDown {
         /// When the cooldown ends.
         until: i64,
@@ -78,6 +84,7 @@ struct GlobalJobState {
     finished_at: Option<i64>,
     last_error: Option<String>,
     input_watermark: Option<i64>,
+    skip_cooldown: bool,
 }
 
 impl MemoryStore {
@@ -138,7 +145,8 @@ impl MemoryStore {
         let mut transaction = self.begin_immediate(OPERATION).await?;
         let now = self.now();
         let row: Option<GlobalJobState> = sqlx::query_as(
-            "SELECT status, lease_until, retry_at, finished_at, last_error, input_watermark \
+            "SELECT status, lease_until, retry_at, finished_at, last_error, input_watermark, \
+                 skip_cooldown \
                  FROM jobs WHERE kind = 'memory_consolidate_global' AND job_key = ?",
         )
         .bind(PHASE2_JOB_KEY)
@@ -146,7 +154,8 @@ impl MemoryStore {
         .await
         .map_err(|source| self.query_error(OPERATION, source))?;
         let token = uuid::Uuid::new_v4().to_string();
-        let lease_until = now.saturating_add(params.lease_seconds);
+        let lease_seconds = bounded_lease(params.lease_seconds);
+        let lease_until = now.saturating_add(lease_seconds);
         let input_watermark = match row {
             None => {
                 sqlx::query(
@@ -172,21 +181,24 @@ impl MemoryStore {
                 finished_at,
                 last_error,
                 input_watermark: watermark,
+                skip_cooldown,
             }) => {
-                if status == "running" && lease.is_some_and(|until| until > now) {
+                let running = status == "running";
+                if running && lease_is_live(lease, now) {
                     self.rollback(transaction, OPERATION).await?;
                     return Ok(Phase2ClaimOutcome::Running {
                         lease_until: lease.unwrap_or(now),
                     });
                 }
-                if status != "running" {
+                if !running {
                     if let Some(retry_at) = retry_at.filter(|retry_at| *retry_at > now) {
                         self.rollback(transaction, OPERATION).await?;
                         return Ok(Phase2ClaimOutcome::InBackoff { retry_at });
                     }
-                    // The last finish was a success when it left no error behind.
+                    // The last finish was a success when it left no error behind; work enqueued
+                    // while that success ran (skip_cooldown) does not wait for the cooldown.
                     let cooling_until = finished_at
-                        .filter(|_| last_error.is_none())
+                        .filter(|_| last_error.is_none() && !skip_cooldown)
                         .map(|finished| finished.saturating_add(params.cooldown_seconds))
                         .filter(|until| *until > now);
                     if let Some(until) = cooling_until {
@@ -194,9 +206,14 @@ impl MemoryStore {
                         return Ok(Phase2ClaimOutcome::CoolingDown { until });
                     }
                 }
+                // Taking over an expired lease: the consolidation that held it died (killed,
+                // hung past its lease), which counts as a failed attempt and says so.
                 sqlx::query(
                     "UPDATE jobs SET status = 'running', worker_id = ?1, ownership_token = ?2, \
-                         started_at = ?3, lease_until = ?4, retry_at = NULL \
+                         started_at = ?3, lease_until = ?4, retry_at = NULL, skip_cooldown = 0, \
+                         retry_remaining = CASE WHEN ?6 THEN MAX(retry_remaining - 1, 0) \
+                                                ELSE retry_remaining END, \
+                         last_error = CASE WHEN ?6 THEN ?7 ELSE last_error END \
                      WHERE kind = 'memory_consolidate_global' AND job_key = ?5",
                 )
                 .bind(worker_id)
@@ -204,6 +221,8 @@ impl MemoryStore {
                 .bind(now)
                 .bind(lease_until)
                 .bind(PHASE2_JOB_KEY)
+                .bind(running)
+                .bind(PHASE2_ABANDONED_REASON)
                 .execute(&mut *transaction)
                 .await
                 .map_err(|source| self.query_error(OPERATION, source))?;
@@ -216,13 +235,14 @@ impl MemoryStore {
             ownership_token: token,
             input_watermark,
             lease_until,
-            lease_seconds: params.lease_seconds,
+            lease_seconds,
         }))
     }
 
     /// Extends the claim's lease to `now + lease_seconds`; `false` when the claim was lost.
     pub async fn heartbeat_phase2(&self, claim: &Phase2Claim) -> Result<bool, StateError> {
         let now = self.now();
+        let lease_seconds = bounded_lease(claim.lease_seconds);
         // One atomic statement; only the owner's row matches.
         let result = self
             .retry_busy(|| async {
@@ -232,7 +252,7 @@ impl MemoryStore {
                      WHERE kind = 'memory_consolidate_global' AND job_key = ?2 \
                        AND status = 'running' AND ownership_token = ?3",
                 )
-                .bind(now.saturating_add(claim.lease_seconds))
+                .bind(now.saturating_add(lease_seconds))
                 .bind(PHASE2_JOB_KEY)
                 .bind(&claim.ownership_token)
                 .execute(&mut *connection)
@@ -243,7 +263,9 @@ impl MemoryStore {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Marks phase 2 done (last success watermark = max(old, claimed)), then records the
+    /// Marks phase 2 done (last success watermark = max(old, claimed), retries refilled) — or
+    /// `pending`, with the cooldown waived, when something was enqueued while it ran (the job's
+    /// watermark moved past the claimed one: this run did not see that work) — then records the
     /// selection: every `selected_for_phase2` flag is cleared and set again, with its snapshot,
     /// only on `consumed` rows whose source_updated_at still equals the consumed one (a row
     /// re-extracted mid-run stays unselected, so the next phase 2 picks it up). `false` when
@@ -268,8 +290,11 @@ impl MemoryStore {
         // Race prevented: a consolidation whose lease was taken over recording its (older)
         // selection over the new owner's.
         let owned = sqlx::query(
-            "UPDATE jobs SET status = 'done', finished_at = ?1, lease_until = NULL, \
-                 retry_at = NULL, last_error = NULL, \
+            "UPDATE jobs SET \
+                 status = CASE WHEN input_watermark > ?2 THEN 'pending' ELSE 'done' END, \
+                 skip_cooldown = input_watermark > ?2, \
+                 finished_at = ?1, lease_until = NULL, retry_at = NULL, last_error = NULL, \
+                 retry_remaining = ?5, \
                  last_success_watermark = MAX(COALESCE(last_success_watermark, ?2), ?2) \
              WHERE kind = 'memory_consolidate_global' AND job_key = ?3 \
                AND status = 'running' AND ownership_token = ?4",
@@ -278,6 +303,7 @@ impl MemoryStore {
         .bind(claim.input_watermark)
         .bind(PHASE2_JOB_KEY)
         .bind(&claim.ownership_token)
+        .bind(RETRIES_PER_JOB_VERSION)
         .execute(&mut *transaction)
         .await
         .map_err(|source| self.query_error(OPERATION, source))?

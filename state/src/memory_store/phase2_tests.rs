@@ -154,10 +154,116 @@ async fn the_enqueue_watermark_only_moves_forward_and_a_running_job_stays_runnin
         .unwrap();
     assert!(f.store.phase2_succeeded(&claim_, &[]).await.unwrap());
     let job = f.phase2_job().await.unwrap();
+    // Work was enqueued while it ran, so the job is left pending (see the test below).
     assert_eq!(
         (job.status, job.input_watermark, job.last_success_watermark),
-        (JobStatus::Done, Some(T0 + 3), Some(T0 + 50))
+        (JobStatus::Pending, Some(T0 + 3), Some(T0 + 50))
     );
+}
+
+#[tokio::test]
+async fn an_enqueue_during_a_run_leaves_the_job_pending_and_claimable_after_its_success() {
+    let f = Fixture::new().await;
+    f.store.enqueue_phase2().await.unwrap();
+    let run = claimed(&f, "run-a").await;
+    // A memory extracted (or a thread forgotten) while the consolidation runs: it did not see it.
+    f.advance(30);
+    f.store.enqueue_phase2().await.unwrap();
+    f.advance(30);
+    assert!(f.store.phase2_succeeded(&run, &[]).await.unwrap());
+    let job = f.phase2_job().await.unwrap();
+    assert_eq!(
+        (
+            job.status,
+            job.skip_cooldown,
+            job.last_error,
+            job.finished_at
+        ),
+        (JobStatus::Pending, true, None, Some(T0 + 60))
+    );
+    // Not held back by the success cooldown: the next run consolidates what this one missed.
+    assert_eq!(f.store.status().await.unwrap().phase2_cooldown_until, None);
+    let next = claimed(&f, "run-b").await;
+    assert!(f.store.phase2_succeeded(&next, &[]).await.unwrap());
+    // Nothing arrived during that one: done, and the cooldown holds the one after.
+    let job = f.phase2_job().await.unwrap();
+    assert_eq!((job.status, job.skip_cooldown), (JobStatus::Done, false));
+    assert_eq!(
+        claim(&f, "run-c").await,
+        Phase2ClaimOutcome::CoolingDown {
+            until: T0 + 60 + PHASE2_SUCCESS_COOLDOWN_SECONDS
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_success_refills_the_retries_of_the_consolidation_job() {
+    let f = Fixture::new().await;
+    for _ in 0..2 {
+        let failing = claimed(&f, "w1").await;
+        assert!(
+            f.store
+                .phase2_failed(&failing, "failed_agent", 0)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(
+        f.phase2_job().await.unwrap().retry_remaining,
+        RETRIES_PER_JOB_VERSION - 2
+    );
+    let good = claimed(&f, "w1").await;
+    assert!(f.store.phase2_succeeded(&good, &[]).await.unwrap());
+    assert_eq!(
+        f.phase2_job().await.unwrap().retry_remaining,
+        RETRIES_PER_JOB_VERSION
+    );
+}
+
+#[tokio::test]
+async fn taking_over_an_expired_consolidation_counts_as_a_failed_attempt_and_says_so() {
+    let f = Fixture::new().await;
+    let dead = claimed(&f, "run-a").await;
+    f.advance(PHASE2_LEASE_SECONDS);
+    let next = claimed(&f, "run-b").await;
+    let job = f.phase2_job().await.unwrap();
+    assert_eq!(
+        (
+            job.retry_remaining,
+            job.last_error.as_deref(),
+            job.ownership_token.as_deref()
+        ),
+        (
+            RETRIES_PER_JOB_VERSION - 1,
+            Some(PHASE2_ABANDONED_REASON),
+            Some(next.ownership_token.as_str())
+        )
+    );
+    assert!(!f.store.phase2_succeeded(&dead, &[]).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_phase2_lease_further_ahead_than_the_maximum_counts_as_expired() {
+    let f = Fixture::new().await;
+    let long = Phase2ClaimParams {
+        lease_seconds: 10 * MAX_LEASE_SECONDS,
+        ..Phase2ClaimParams::default()
+    };
+    let Phase2ClaimOutcome::Claimed(first) = f.store.claim_phase2("w1", &long).await.unwrap()
+    else {
+        panic!("expected a claim");
+    };
+    assert_eq!(
+        (first.lease_until, first.lease_seconds),
+        (T0 + MAX_LEASE_SECONDS, MAX_LEASE_SECONDS)
+    );
+    sqlx::query("UPDATE jobs SET lease_until = ? WHERE job_key = 'global'")
+        .bind(T0 + 86_400)
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    let second = claimed(&f, "w2").await;
+    assert_ne!(second.ownership_token, first.ownership_token);
 }
 
 #[tokio::test]

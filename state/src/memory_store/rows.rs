@@ -85,6 +85,9 @@ pub struct JobRow {
     pub input_watermark: Option<i64>,
     /// The input version of the last success.
     pub last_success_watermark: Option<i64>,
+    /// Phase 2: the next claim ignores the success cooldown, because the last success left work
+    /// enqueued during its run pending. Always `false` for stage 1.
+    pub skip_cooldown: bool,
 }
 
 /// One row of `stage1_outputs`. Times are unix seconds.
@@ -115,7 +118,7 @@ pub struct Stage1OutputRow {
 /// Every `jobs` column, in the order [`MemoryStore::job_from_row`] reads them.
 pub(super) const JOB_COLUMNS: &str = "kind, job_key, status, worker_id, ownership_token, \
     started_at, finished_at, lease_until, retry_at, retry_remaining, last_error, \
-    input_watermark, last_success_watermark";
+    input_watermark, last_success_watermark, skip_cooldown";
 
 /// Every `stage1_outputs` column.
 pub(super) const OUTPUT_COLUMNS: &str = "thread_id, source_updated_at, raw_memory, \
@@ -184,6 +187,7 @@ impl MemoryStore {
             last_error: row.try_get("last_error").map_err(get)?,
             input_watermark: row.try_get("input_watermark").map_err(get)?,
             last_success_watermark: row.try_get("last_success_watermark").map_err(get)?,
+            skip_cooldown: row.try_get("skip_cooldown").map_err(get)?,
         })
     }
 

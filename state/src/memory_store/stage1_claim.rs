@@ -1,9 +1,11 @@
 //! Stage-1 claims of one thread ([`MemoryStore::claim_stage1`]) and the decision rules the
 //! startup scan (`stage1_startup.rs`) shares. A claim moves the thread's job to `running` with a
-//! fresh ownership token; it is refused when the thread version is already done, when someone
-//! else holds a live lease, in backoff, with no retries left (unless the version advanced), or
-//! when the running cap is reached. A refusal is read; a claim is written by one atomic
-//! compare-and-swap statement or, failing that, under `BEGIN IMMEDIATE`.
+//! fresh ownership token; it is refused when the thread version is already done, when any worker
+//! (the claimer itself included) holds a live lease, in backoff, with no retries left (unless the
+//! version advanced), or when the running cap is reached. Taking over an expired lease counts the
+//! dead worker's attempt; the last one marks the job `error` instead (`stage1_abandon.rs`). A
+//! refusal is read; a claim is written by one atomic compare-and-swap statement or, failing that,
+//! under `BEGIN IMMEDIATE`.
 
 use std::path::PathBuf;
 
@@ -12,7 +14,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 use super::{
-    DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, RETRIES_PER_JOB_VERSION, STAGE1_LEASE_SECONDS, key,
+    DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, RETRIES_PER_JOB_VERSION, STAGE1_LEASE_SECONDS,
+    bounded_lease, key, lease_horizon, lease_is_live, live_lease_sql,
 };
 use crate::{MemoryMode, StateError, ThreadId};
 
@@ -22,7 +25,7 @@ pub(super) const MILLIS_PER_SECOND: i64 = 1000;
 /// Lease and cap of a single-thread claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stage1ClaimParams {
-    /// How long the claim owns the thread, in seconds.
+    /// How long the claim owns the thread, in seconds (at most [`super::MAX_LEASE_SECONDS`]).
     pub lease_seconds: i64,
     /// How many stage-1 jobs (other than this one) may hold a live lease for the claim to pass.
     pub running_cap: u32,
@@ -82,7 +85,8 @@ pub enum Stage1ClaimOutcome {
         /// When the backoff ends (unix seconds).
         retry_at: i64,
     },
-    /// Every attempt at this version failed; only a newer version is tried again.
+    /// Every attempt at this version failed (or its worker died each time, and the job is now
+    /// marked `error`); only a newer version is tried again.
     RetriesExhausted,
     /// The thread is not in the thread index.
     UnknownThread,
@@ -98,8 +102,8 @@ pub enum Stage1ClaimOutcome {
 pub(super) const CANDIDATE_COLUMNS: &str = "t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, \
         COALESCE(m.memory_mode, t.memory_mode) AS effective_mode, \
         o.source_updated_at AS output_version, \
-        j.status AS job_status, j.worker_id, j.lease_until, j.retry_at, j.retry_remaining, \
-        j.input_watermark, j.last_success_watermark";
+        j.status AS job_status, j.worker_id, j.ownership_token, j.lease_until, j.retry_at, \
+        j.retry_remaining, j.input_watermark, j.last_success_watermark";
 
 /// The joins behind [`CANDIDATE_COLUMNS`].
 pub(super) const CANDIDATE_FROM: &str = "FROM state.threads AS t \
@@ -107,9 +111,14 @@ pub(super) const CANDIDATE_FROM: &str = "FROM state.threads AS t \
     LEFT JOIN stage1_outputs AS o ON o.thread_id = t.id \
     LEFT JOIN jobs AS j ON j.kind = 'memory_stage1' AND j.job_key = t.id";
 
-/// Stage-1 jobs holding a live lease at `?` (the running cap's count).
-const LIVE_STAGE1_COUNT: &str = "SELECT COUNT(*) FROM jobs \
-    WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?";
+/// Stage-1 jobs holding a live lease at `?1` (now) with leases ending by `?2` (the horizon): the
+/// running cap's count.
+fn live_stage1_count() -> String {
+    format!(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'memory_stage1' AND {}",
+        live_lease_sql("?1", "?2")
+    )
+}
 
 /// A thread with what the claim decision needs.
 pub(super) struct Candidate {
@@ -130,6 +139,7 @@ pub(super) struct Candidate {
 pub(super) struct JobState {
     pub(super) status: String,
     pub(super) worker_id: Option<String>,
+    pub(super) ownership_token: Option<String>,
     pub(super) lease_until: Option<i64>,
     pub(super) retry_at: Option<i64>,
     pub(super) retry_remaining: i64,
@@ -144,6 +154,10 @@ pub(super) enum Decision {
         candidate: Candidate,
         retry_remaining: i64,
     },
+    /// The job's worker died on its last attempt: mark it `error` (under the lock).
+    Abandon {
+        candidate: Candidate,
+    },
 }
 
 /// The claim decision for one candidate, before the cap.
@@ -154,19 +168,22 @@ pub(super) enum Verdict {
         lease_until: i64,
     },
     RetriesExhausted,
+    /// The job was `running` under a lease that expired, and that was its last attempt at this
+    /// version: it is to be marked `error` with no retries left.
+    Abandoned,
     InBackoff {
         retry_at: i64,
     },
-    /// May be claimed, with this many retries; `live` when the row is this worker's own live
-    /// lease (it already counts among the running jobs).
+    /// May be claimed, with this many retries.
     Claimable {
         retry_remaining: i64,
-        live: bool,
     },
 }
 
-/// Decides a claim for `candidate` by `worker_id` at `now`, in the order DESIGN §4 gives.
-pub(super) fn judge(candidate: &Candidate, worker_id: &str, now: i64) -> Verdict {
+/// Decides a claim for `candidate` at `now`, in the order DESIGN §4 gives. Who asks does not
+/// matter: a live lease is refused to every worker, its own holder included (a worker that lost
+/// track of its claim must not run the same thread twice).
+pub(super) fn judge(candidate: &Candidate, now: i64) -> Verdict {
     let src = candidate.version;
     let job = candidate.job.as_ref();
     let done_through = candidate
@@ -178,11 +195,10 @@ pub(super) fn judge(candidate: &Candidate, worker_id: &str, now: i64) -> Verdict
     let Some(job) = job else {
         return Verdict::Claimable {
             retry_remaining: RETRIES_PER_JOB_VERSION,
-            live: false,
         };
     };
-    let live = job.status == "running" && job.lease_until.is_some_and(|until| until > now);
-    if live && job.worker_id.as_deref() != Some(worker_id) {
+    let running = job.status == "running";
+    if running && lease_is_live(job.lease_until, now) {
         return Verdict::Running {
             lease_until: job.lease_until.unwrap_or(now),
         };
@@ -192,7 +208,18 @@ pub(super) fn judge(candidate: &Candidate, worker_id: &str, now: i64) -> Verdict
     if advanced {
         return Verdict::Claimable {
             retry_remaining: RETRIES_PER_JOB_VERSION,
-            live,
+        };
+    }
+    if running {
+        // Taking over an expired lease: the worker that held it died (OOM, killed, hung past its
+        // lease) during an attempt, which counts like a failure, so a session that kills its
+        // worker every time ends as a visible error instead of an endless loop.
+        let left = job.retry_remaining.saturating_sub(1);
+        if left <= 0 {
+            return Verdict::Abandoned;
+        }
+        return Verdict::Claimable {
+            retry_remaining: left,
         };
     }
     if job.retry_remaining <= 0 {
@@ -203,7 +230,6 @@ pub(super) fn judge(candidate: &Candidate, worker_id: &str, now: i64) -> Verdict
     }
     Verdict::Claimable {
         retry_remaining: job.retry_remaining,
-        live,
     }
 }
 
@@ -232,21 +258,25 @@ impl MemoryStore {
         let row = self
             .read_single_candidate(&self.pool, thread_id, now)
             .await?;
-        let (candidate, retry_remaining) = match self.decide_single(row, worker_id, params, now)? {
+        match self.decide_single(row, params, now)? {
             Decision::Refused(outcome) => return Ok(outcome),
             Decision::Claim {
                 candidate,
                 retry_remaining,
-            } => (candidate, retry_remaining),
-        };
-        // Fast path: one compare-and-swap statement (see `stage1_fast_claim.rs`).
-        let fast = self
-            .claim_if_unchanged(&candidate, worker_id, params, now, retry_remaining)
-            .await?;
-        if let Some(claim) = fast {
-            return Ok(Stage1ClaimOutcome::Claimed(claim));
+            } => {
+                // Fast path: one compare-and-swap statement (see `stage1_fast_claim.rs`).
+                let fast = self
+                    .claim_if_unchanged(&candidate, worker_id, params, now, retry_remaining)
+                    .await?;
+                if let Some(claim) = fast {
+                    return Ok(Stage1ClaimOutcome::Claimed(claim));
+                }
+            }
+            // Marking the job abandoned is a write: decided again under the lock below.
+            Decision::Abandon { .. } => {}
         }
-        // Something changed since the read: decide again under the lock.
+        // Something changed since the read (or there is something to write): decide again under
+        // the lock.
         // Race prevented: two workers reading the same expired (or missing) job row and both
         // claiming it, and two claimers each seeing `cap - 1` running jobs and both starting.
         // BEGIN IMMEDIATE takes the write lock before the decision is read again, so the row
@@ -256,10 +286,16 @@ impl MemoryStore {
         let row = self
             .read_single_candidate(&mut *transaction, thread_id, now)
             .await?;
-        let (candidate, retry_remaining) = match self.decide_single(row, worker_id, params, now)? {
+        let (candidate, retry_remaining) = match self.decide_single(row, params, now)? {
             Decision::Refused(outcome) => {
                 self.rollback(transaction, OPERATION).await?;
                 return Ok(outcome);
+            }
+            Decision::Abandon { candidate } => {
+                self.write_stage1_abandoned(&mut transaction, &candidate, now)
+                    .await?;
+                self.commit(transaction, OPERATION).await?;
+                return Ok(Stage1ClaimOutcome::RetriesExhausted);
             }
             Decision::Claim {
                 candidate,
@@ -291,11 +327,12 @@ impl MemoryStore {
         E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
     {
         let sql = format!(
-            "SELECT {CANDIDATE_COLUMNS}, ({LIVE_STAGE1_COUNT}) AS live_running \
-             {CANDIDATE_FROM} WHERE t.id = ?"
+            "SELECT {CANDIDATE_COLUMNS}, ({}) AS live_running {CANDIDATE_FROM} WHERE t.id = ?3",
+            live_stage1_count()
         );
         sqlx::query(&sql)
             .bind(now)
+            .bind(lease_horizon(now))
             .bind(key(thread_id))
             .fetch_optional(executor)
             .await
@@ -306,7 +343,6 @@ impl MemoryStore {
     pub(super) fn decide_single(
         &self,
         row: Option<SqliteRow>,
-        worker_id: &str,
         params: &Stage1ClaimParams,
         now: i64,
     ) -> Result<Decision, StateError> {
@@ -319,21 +355,18 @@ impl MemoryStore {
                 mode: candidate.mode,
             }));
         }
-        let refused = match judge(&candidate, worker_id, now) {
+        let refused = match judge(&candidate, now) {
             Verdict::UpToDate => Stage1ClaimOutcome::UpToDate,
             Verdict::Running { lease_until } => Stage1ClaimOutcome::Running { lease_until },
             Verdict::RetriesExhausted => Stage1ClaimOutcome::RetriesExhausted,
+            Verdict::Abandoned => return Ok(Decision::Abandon { candidate }),
             Verdict::InBackoff { retry_at } => Stage1ClaimOutcome::InBackoff { retry_at },
-            Verdict::Claimable {
-                retry_remaining,
-                live,
-            } => {
+            Verdict::Claimable { retry_remaining } => {
                 let live_running: i64 = row.try_get("live_running").map_err(|error| {
                     self.bad_row("claim candidate".to_string(), error.to_string())
                 })?;
-                let running = u32::try_from(live_running)
-                    .unwrap_or(u32::MAX)
-                    .saturating_sub(u32::from(live));
+                // The candidate's own row is never live here (a live lease is refused above).
+                let running = u32::try_from(live_running).unwrap_or(u32::MAX);
                 if running < params.running_cap {
                     return Ok(Decision::Claim {
                         candidate,
@@ -352,8 +385,9 @@ impl MemoryStore {
         connection: &mut SqliteConnection,
         now: i64,
     ) -> Result<u32, StateError> {
-        let (count,): (i64,) = sqlx::query_as(LIVE_STAGE1_COUNT)
+        let (count,): (i64,) = sqlx::query_as(&live_stage1_count())
             .bind(now)
+            .bind(lease_horizon(now))
             .fetch_one(connection)
             .await
             .map_err(|source| self.query_error("count running stage-1 jobs", source))?;
@@ -372,7 +406,7 @@ impl MemoryStore {
         retry_remaining: i64,
     ) -> Result<Stage1Claim, StateError> {
         let token = uuid::Uuid::new_v4().to_string();
-        let lease_until = now.saturating_add(lease_seconds);
+        let lease_until = now.saturating_add(bounded_lease(lease_seconds));
         sqlx::query(
             "INSERT INTO jobs (kind, job_key, status, worker_id, ownership_token, started_at, \
                                lease_until, retry_at, retry_remaining, input_watermark) \
@@ -413,6 +447,7 @@ impl MemoryStore {
             Some(status) => Some(JobState {
                 status,
                 worker_id: row.try_get("worker_id").map_err(get)?,
+                ownership_token: row.try_get("ownership_token").map_err(get)?,
                 lease_until: row.try_get("lease_until").map_err(get)?,
                 retry_at: row.try_get("retry_at").map_err(get)?,
                 retry_remaining: row.try_get("retry_remaining").map_err(get)?,

@@ -81,17 +81,14 @@ pub struct StartupSkips {
 }
 
 impl StartupSkips {
-    /// The retries left and liveness of a claimable verdict; any other verdict is counted here
-    /// under its reason.
-    fn claimable_or_count(&mut self, verdict: Verdict) -> Option<(i64, bool)> {
+    /// The retries left of a claimable verdict; any other verdict is counted here under its
+    /// reason (an abandoned job, which the caller marks `error`, as retries exhausted).
+    fn claimable_or_count(&mut self, verdict: &Verdict) -> Option<i64> {
         let reason = match verdict {
-            Verdict::Claimable {
-                retry_remaining,
-                live,
-            } => return Some((retry_remaining, live)),
+            Verdict::Claimable { retry_remaining } => return Some(*retry_remaining),
             Verdict::UpToDate => &mut self.up_to_date,
             Verdict::Running { .. } => &mut self.running,
-            Verdict::RetriesExhausted => &mut self.retries_exhausted,
+            Verdict::RetriesExhausted | Verdict::Abandoned => &mut self.retries_exhausted,
             Verdict::InBackoff { .. } => &mut self.in_backoff,
         };
         *reason += 1;
@@ -306,12 +303,15 @@ impl MemoryStore {
                 outcome.examined += 1;
                 outcome.cursor = Some((candidate.updated_at_ms, key(candidate.thread_id)));
                 let skipped = &mut outcome.skipped;
-                let Some((retry_remaining, live)) =
-                    skipped.claimable_or_count(judge(&candidate, worker_id, now))
-                else {
+                let verdict = judge(&candidate, now);
+                let Some(retry_remaining) = skipped.claimable_or_count(&verdict) else {
+                    if verdict == Verdict::Abandoned {
+                        self.write_stage1_abandoned(&mut transaction, &candidate, now)
+                            .await?;
+                    }
                     continue;
                 };
-                if running.saturating_sub(u32::from(live)) >= params.running_cap {
+                if running >= params.running_cap {
                     skipped.capped += 1;
                     continue;
                 }
@@ -325,9 +325,7 @@ impl MemoryStore {
                         retry_remaining,
                     )
                     .await?;
-                if !live {
-                    running += 1;
-                }
+                running += 1;
                 outcome.claimed.push(claim);
             }
             if fetched < page as usize {

@@ -28,6 +28,7 @@ async fn stage1_claim_runs_the_thread_version_and_success_makes_it_up_to_date() 
             last_error: None,
             input_watermark: Some(T0 - 7200),
             last_success_watermark: None,
+            skip_cooldown: false,
         }
     );
     assert_eq!(f.phase2_job().await, None);
@@ -240,11 +241,6 @@ async fn the_running_cap_counts_only_other_live_jobs() {
         f.store.claim_stage1(c, "w", &params).await.unwrap(),
         Stage1ClaimOutcome::Capped { running: 2 }
     );
-    // The same worker re-claiming its own live job is not held back by its own lease.
-    assert!(matches!(
-        f.store.claim_stage1(a, "w", &params).await.unwrap(),
-        Stage1ClaimOutcome::Claimed(_)
-    ));
     // Expired leases do not count.
     f.advance(100);
     assert!(matches!(
@@ -419,12 +415,14 @@ async fn judged(
         .read_single_candidate(f.store.pool(), thread, f.now())
         .await
         .unwrap();
-    match f.store.decide_single(row, worker, params, f.now()).unwrap() {
+    let _ = worker;
+    match f.store.decide_single(row, params, f.now()).unwrap() {
         super::stage1_claim::Decision::Claim {
             candidate,
             retry_remaining,
         } => (candidate, retry_remaining),
         super::stage1_claim::Decision::Refused(outcome) => panic!("refused: {outcome:?}"),
+        super::stage1_claim::Decision::Abandon { .. } => panic!("abandoned"),
     }
 }
 
@@ -625,4 +623,179 @@ async fn start_scan(f: &Fixture, params: StartupScanParams) -> StartupScan {
 /// The next batch of up to `n` claims of `scan` for `worker`.
 async fn batch(f: &Fixture, scan: &mut StartupScan, worker: &str, n: u32) -> Vec<Stage1Claim> {
     f.store.claim_stage1_batch(scan, worker, n).await.unwrap()
+}
+
+#[tokio::test]
+async fn no_worker_re_takes_a_live_lease_not_even_its_own() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7 * 3600).await;
+    let first = f.claimed(thread, "run-a").await;
+    // The same worker id asking again (a second task of the run that lost track, or an id
+    // reused by another process) is refused like anyone else: the thread must not run twice.
+    assert_eq!(
+        f.claim(thread, "run-a").await,
+        Stage1ClaimOutcome::Running {
+            lease_until: first.lease_until
+        }
+    );
+    let mut scan = start_scan(&f, StartupScanParams::default()).await;
+    assert_eq!(batch(&f, &mut scan, "run-a", 8).await, Vec::new());
+    assert_eq!(scan.skipped().running, 1);
+    assert_eq!(
+        f.stage1_job(thread).await.unwrap().ownership_token,
+        Some(first.ownership_token)
+    );
+}
+
+#[tokio::test]
+async fn the_fast_claim_writes_nothing_when_only_the_ownership_token_changed() {
+    let f = Fixture::new().await;
+    let params = Stage1ClaimParams::default();
+    let thread = f.thread(T0 - 7200).await;
+    let released = f.claimed(thread, "w1").await;
+    assert!(f.store.release_stage1(&released).await.unwrap());
+    let (candidate, retries) = judged(&f, thread, "w1", &params).await;
+    // Every judged column stays as read; only the token differs (another claim's row).
+    sqlx::query("UPDATE jobs SET ownership_token = 'someone-else' WHERE job_key = ?")
+        .bind(thread.to_string())
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    let fast = f
+        .store
+        .claim_if_unchanged(&candidate, "w1", &params, f.now(), retries)
+        .await
+        .unwrap();
+    assert_eq!(fast, None);
+    assert_eq!(
+        f.stage1_job(thread)
+            .await
+            .unwrap()
+            .ownership_token
+            .as_deref(),
+        Some("someone-else")
+    );
+}
+
+#[tokio::test]
+async fn taking_over_an_expired_lease_counts_as_an_attempt_and_the_last_one_ends_as_an_error() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7200).await;
+    // A session that kills its worker every time: claimed, never finished, lease expires.
+    let mut retries_seen = Vec::new();
+    for _ in 0..RETRIES_PER_JOB_VERSION {
+        let claim = f.claimed(thread, &format!("run-{}", f.now())).await;
+        retries_seen.push(f.stage1_job(thread).await.unwrap().retry_remaining);
+        f.advance(claim.lease_until - f.now());
+    }
+    assert_eq!(retries_seen, vec![3, 2, 1]);
+    assert_eq!(
+        f.claim(thread, "run-last").await,
+        Stage1ClaimOutcome::RetriesExhausted
+    );
+    let job = f.stage1_job(thread).await.unwrap();
+    assert_eq!(
+        (
+            job.status,
+            job.retry_remaining,
+            job.lease_until,
+            job.ownership_token,
+            job.last_error.as_deref()
+        ),
+        (
+            JobStatus::Error,
+            0,
+            None,
+            None,
+            Some(STAGE1_ABANDONED_REASON)
+        )
+    );
+    let status = f.store.status().await.unwrap();
+    assert_eq!(
+        (status.stage1.retries_exhausted, status.stage1.expired),
+        (1, 0)
+    );
+    assert_eq!(
+        status.recent_errors[0].last_error.as_deref(),
+        Some(STAGE1_ABANDONED_REASON)
+    );
+    // It stays put until the session changes; then it is tried afresh.
+    f.advance(10 * STAGE1_LEASE_SECONDS);
+    assert_eq!(
+        f.claim(thread, "later").await,
+        Stage1ClaimOutcome::RetriesExhausted
+    );
+    f.set_thread(thread, T0, MemoryMode::Enabled).await;
+    f.claimed(thread, "later").await;
+    assert_eq!(
+        f.stage1_job(thread).await.unwrap().retry_remaining,
+        RETRIES_PER_JOB_VERSION
+    );
+}
+
+#[tokio::test]
+async fn the_startup_scan_counts_a_takeover_as_an_attempt_and_marks_the_last_one_failed() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7 * 3600).await;
+    for round in 0..RETRIES_PER_JOB_VERSION {
+        let mut scan = start_scan(&f, StartupScanParams::default()).await;
+        let claims = batch(&f, &mut scan, &format!("run-{round}"), 8).await;
+        assert_eq!(claims.len(), 1, "round {round}");
+        f.advance(STAGE1_LEASE_SECONDS);
+    }
+    let mut scan = start_scan(&f, StartupScanParams::default()).await;
+    assert_eq!(batch(&f, &mut scan, "run-last", 8).await, Vec::new());
+    assert_eq!(scan.skipped().retries_exhausted, 1);
+    let job = f.stage1_job(thread).await.unwrap();
+    assert_eq!(
+        (job.status, job.last_error.as_deref()),
+        (JobStatus::Error, Some(STAGE1_ABANDONED_REASON))
+    );
+}
+
+#[tokio::test]
+async fn a_lease_further_ahead_than_the_maximum_counts_as_expired() {
+    let f = Fixture::new().await;
+    let thread = f.thread(T0 - 7200).await;
+    // A longer lease than the maximum is cut to it.
+    let long = Stage1ClaimParams {
+        lease_seconds: 100 * MAX_LEASE_SECONDS,
+        ..Stage1ClaimParams::default()
+    };
+    let Stage1ClaimOutcome::Claimed(first) =
+        f.store.claim_stage1(thread, "w1", &long).await.unwrap()
+    else {
+        panic!("expected a claim");
+    };
+    assert_eq!(first.lease_until, T0 + MAX_LEASE_SECONDS);
+    // A clock that ran a day ahead wrote this lease (or ours was set back since).
+    sqlx::query("UPDATE jobs SET lease_until = ? WHERE job_key = ?")
+        .bind(T0 + 86_400)
+        .bind(thread.to_string())
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    let status = f.store.status().await.unwrap();
+    assert_eq!((status.stage1.running, status.stage1.expired), (0, 1));
+    let second = f.claimed(thread, "w2").await;
+    assert_ne!(second.ownership_token, first.ownership_token);
+    // The stale owner can no longer finish.
+    assert!(
+        !f.store
+            .stage1_succeeded(&first, &output("stale"))
+            .await
+            .unwrap()
+    );
+    // One lease ahead exactly is still live.
+    f.advance(1);
+    sqlx::query("UPDATE jobs SET lease_until = ? WHERE job_key = ?")
+        .bind(f.now() + MAX_LEASE_SECONDS)
+        .bind(thread.to_string())
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.claim(thread, "w3").await,
+        Stage1ClaimOutcome::Running { .. }
+    ));
 }

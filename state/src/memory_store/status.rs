@@ -72,10 +72,12 @@ impl MemoryStore {
         let error = |source| self.query_error(OPERATION, source);
         let mut transaction = self.pool.begin().await.map_err(error)?;
         let counts: Vec<(String, bool, bool, i64)> = sqlx::query_as(
-            "SELECT status, COALESCE(lease_until > ?1, 0), retry_remaining <= 0, COUNT(*) \
+            "SELECT status, COALESCE(lease_until > ?1 AND lease_until <= ?2, 0), \
+                    retry_remaining <= 0, COUNT(*) \
              FROM jobs WHERE kind = 'memory_stage1' GROUP BY 1, 2, 3",
         )
         .bind(now)
+        .bind(super::lease_horizon(now))
         .fetch_all(&mut *transaction)
         .await
         .map_err(error)?;
@@ -127,7 +129,11 @@ impl MemoryStore {
         transaction.rollback().await.map_err(error)?;
         let phase2_cooldown_until = phase2
             .as_ref()
-            .filter(|job| job.last_error.is_none() && job.status != super::JobStatus::Running)
+            .filter(|job| {
+                job.last_error.is_none()
+                    && !job.skip_cooldown
+                    && job.status != super::JobStatus::Running
+            })
             .and_then(|job| job.finished_at)
             .map(|finished| finished.saturating_add(PHASE2_SUCCESS_COOLDOWN_SECONDS))
             .filter(|until| *until > now);
