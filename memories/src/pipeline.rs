@@ -1,7 +1,9 @@
 //! One whole run — index → prune → phase 1 → phase 2 — under one budget, as hosts and the CLI's
 //! `run` use it. Each phase is idempotent and resumable, so a run killed anywhere loses nothing
-//! committed; leases expire and the next run picks up. `generate_memories = false` skips the
-//! model phases entirely.
+//! committed; leases expire and the next run picks up. An interrupted run (its cancellation
+//! token, e.g. Ctrl-C) gives its unfinished claims back at once instead. `generate_memories =
+//! false` skips the model phases entirely, and a phase 1 that used up the run's budget skips
+//! phase 2 (which would fail on it) with the reason.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use codex_state::{
     IndexOptions, IndexProgress, IndexReport, MemoryStore, StateError, StateRuntime,
 };
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::budget::RunBudget;
 use crate::consolidator::Consolidator;
@@ -33,6 +36,10 @@ pub struct PipelineOptions {
     pub extract: ExtractOptions,
     /// Phase-2 settings.
     pub phase2: Phase2Options,
+    /// Cancelled to interrupt the run (Ctrl-C): extraction stops and gives its unfinished claims
+    /// back, a consolidation in progress is dropped and its claim given back, and phase 2 does
+    /// not start. It replaces `extract.cancel`.
+    pub cancel: CancellationToken,
 }
 
 /// Progress of a whole run.
@@ -59,6 +66,10 @@ pub struct PipelineReport {
     pub phase2: Option<Phase2Report>,
     /// Why model phases did not run, when they did not.
     pub skipped_generation: Option<String>,
+    /// Why phase 2 did not run after phase 1, when it did not (budget used up, interrupted).
+    pub skipped_phase2: Option<String>,
+    /// Whether the run was interrupted; what it had claimed and not finished was given back.
+    pub interrupted: bool,
 }
 
 /// Runs index → prune → phase 1 → phase 2.
@@ -92,26 +103,55 @@ pub async fn run_pipeline(
         );
         return Ok(report);
     }
-    report.extract = Some(
-        run_extraction(
-            store,
-            extract_client,
-            Arc::clone(&budget),
-            &options.extract,
-            &|p| progress(PipelineProgress::Extract(p)),
-        )
-        .await?,
-    );
+    let cancel = options.cancel.clone();
+    let mut extract_options = options.extract.clone();
+    extract_options.cancel = cancel.clone();
+    let extract = run_extraction(
+        store,
+        extract_client,
+        Arc::clone(&budget),
+        &extract_options,
+        &|p| progress(PipelineProgress::Extract(p)),
+    )
+    .await?;
+    let interrupted = extract.interrupted;
+    report.extract = Some(extract);
+    if interrupted || cancel.is_cancelled() {
+        report.interrupted = true;
+        report.skipped_phase2 = Some(INTERRUPTED.to_string());
+        return Ok(report);
+    }
+    if budget.is_exhausted() || budget.remaining_requests() == Some(0) {
+        let reason = format!(
+            "extraction used up the run budget ({} request(s)); the next run consolidates",
+            budget.requests()
+        );
+        tracing::info!("{reason}");
+        report.skipped_phase2 = Some(reason);
+        return Ok(report);
+    }
     progress(PipelineProgress::Consolidating);
-    report.phase2 = Some(
-        run_phase2(
-            store,
-            memory_root,
-            consolidator,
-            &options.phase2,
-            state.clock().now(),
-        )
-        .await?,
+    let phase2 = run_phase2(
+        store,
+        memory_root,
+        consolidator,
+        &options.phase2,
+        state.clock().now(),
     );
+    tokio::select! {
+        phase2 = phase2 => report.phase2 = Some(phase2?),
+        () = cancel.cancelled() => {
+            // The consolidation is dropped where it stood; its claim goes back so the next run
+            // consolidates at once instead of waiting for the lease.
+            let released = store.release_claims_of_worker(&options.phase2.worker_id).await?;
+            tracing::info!(released, "consolidation interrupted; its claim was given back");
+            report.interrupted = true;
+            report.skipped_phase2 = Some(INTERRUPTED.to_string());
+        }
+    }
     Ok(report)
 }
+
+/// What an interrupted run says about phase 2.
+const INTERRUPTED: &str =
+    "interrupted: unfinished work was given back; the next run takes it up at once";

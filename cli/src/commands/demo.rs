@@ -119,7 +119,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         EXAMPLES.len(),
         codex_home.display()
     )?;
-    let report = run_report(&run_args, &context).await?;
+    let report = run_report(&run_args, &context, Default::default()).await?;
     write_report(&mut out, &report, &context)?;
     writeln!(out, "\nmemory folder {}:", context.memory_root.display())?;
     for line in tree(&context.memory_root)? {

@@ -1,6 +1,7 @@
 //! `codex-memories extract`: phase 1 only — index, then claim finished sessions and extract one
 //! raw memory each with the selected provider, within the run budget, with a progress bar and a
 //! final report (claimed / stored / no output / failed with reasons / skipped and why / tokens).
+//! Ctrl-C (or SIGTERM) stops it and gives its unfinished sessions back first.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use codex_memories::phase1::run::{ExtractProgress, run_extraction};
 
 use crate::commands::HomeArgs;
 use crate::commands::index::{IndexFlags, print_warnings};
+use crate::commands::interrupt::Interrupt;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line};
@@ -46,7 +48,9 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
     print_warnings(&index);
     let budget = context.budget(&args.provider);
     let client = context.extract_client(&args.provider, &budget)?;
-    let options = context.extract_options(&args.provider, args.max_rollouts);
+    let mut options = context.extract_options(&args.provider, args.max_rollouts);
+    let interrupt = Interrupt::install()?;
+    options.cancel = interrupt.token();
     let bar = progress_bar(PROGRESS_TEMPLATE);
     let report = run_extraction(
         &context.store,
@@ -77,6 +81,9 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         }
     }
     context.close().await;
+    if let Some(code) = interrupt.exit_code() {
+        return Ok(code);
+    }
     Ok(if report.failed.is_empty() {
         ExitCode::SUCCESS
     } else {

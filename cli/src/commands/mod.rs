@@ -12,6 +12,7 @@ mod home;
 mod index;
 mod inspect;
 mod install;
+mod interrupt;
 mod json_output;
 mod logs;
 mod mcp;
@@ -54,6 +55,11 @@ pub enum Command {
     /// Let a forgotten (disabled) thread be extracted again.
     Enable(enable::EnableArgs),
     /// Phase 1 only: extract one raw memory per finished session (indexes first).
+    ///
+    /// Phase 1 only: index, then claim finished sessions and extract one raw memory each within
+    /// the run budget. Ctrl-C (or SIGTERM) stops the model requests in flight and gives the
+    /// unfinished sessions back before exiting (exit 130, or 143 for SIGTERM), so the next run
+    /// extracts them at once; a second Ctrl-C quits immediately.
     Extract(extract::ExtractArgs),
     /// Remove one thread from memory (its memory, summary, raw block and git history) and disable it.
     ///
@@ -96,6 +102,14 @@ pub enum Command {
     /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
     Redact(redact::RedactArgs),
     /// The whole pipeline: index → prune → extract → consolidate, under one budget.
+    ///
+    /// The whole pipeline under one budget: index the sessions, prune stale memories, extract
+    /// (phase 1), consolidate (phase 2). When extraction uses up the budget (--max-requests,
+    /// --max-input-tokens or the config), consolidation is skipped and the report says so (exit
+    /// 0); the next run consolidates. Ctrl-C (or SIGTERM) stops the model requests in flight and
+    /// gives every unfinished session (and a consolidation in progress) back before exiting
+    /// (exit 130, or 143 for SIGTERM), so the next run takes them up at once; a second Ctrl-C
+    /// quits immediately.
     Run(run::RunArgs),
     /// Show everything stored about one thread: index row, memory mode, memory, extraction job.
     ///

@@ -125,6 +125,12 @@ pub fn extract_lines(report: &ExtractReport, config: &MemoriesConfig) -> Vec<Str
     if let Some(stopped) = &report.budget_stopped {
         lines.push(format!("  stopped: {stopped}"));
     }
+    if report.interrupted {
+        lines.push(format!(
+            "  interrupted: {} unfinished session(s) given back; the next run extracts them at once",
+            report.released_on_interrupt
+        ));
+    }
     if report.claimed == 0 {
         let skips = skip_lines(&report.skipped, config);
         if skips.is_empty() {

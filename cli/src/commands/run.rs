@@ -1,6 +1,6 @@
 //! `codex-memories run`: the whole pipeline — index → prune → extract → consolidate — under one
 //! budget, with progress and a final report that says, in plain words, why nothing happened when
-//! nothing did.
+//! nothing did. Ctrl-C (or SIGTERM) stops it and gives its unfinished sessions back first.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,6 +14,7 @@ use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;
 use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::install::refresh_after_consolidation;
+use crate::commands::interrupt::Interrupt;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
 use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
@@ -41,8 +42,12 @@ pub struct RunArgs {
     pub index: IndexFlags,
 }
 
-/// Runs `run` and returns its report (used by `demo` too).
-pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<PipelineReport> {
+/// Runs `run` and returns its report (used by `demo` too); cancelling `cancel` interrupts it.
+pub async fn run_report(
+    args: &RunArgs,
+    context: &Context,
+    cancel: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<PipelineReport> {
     let budget = context.budget(&args.provider);
     let client = context.extract_client(&args.provider, &budget)?;
     let consolidator =
@@ -53,6 +58,7 @@ pub async fn run_report(args: &RunArgs, context: &Context) -> anyhow::Result<Pip
         generate: context.config.generate_memories,
         extract: context.extract_options(&args.provider, args.max_rollouts),
         phase2: context.phase2_options(),
+        cancel,
     };
     let bar = progress_bar(PROGRESS_TEMPLATE);
     let report = run_pipeline(
@@ -120,6 +126,9 @@ pub fn write_report(
             writeln!(out, "{line}")?;
         }
     }
+    if let Some(reason) = &report.skipped_phase2 {
+        writeln!(out, "consolidate: skipped — {reason}")?;
+    }
     Ok(())
 }
 
@@ -139,7 +148,8 @@ pub fn failed(report: &PipelineReport) -> bool {
 pub async fn run(args: RunArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::open(home).await?;
     ensure_folder_writable(home, &context.memory_root, false)?;
-    let report = run_report(&args, &context).await?;
+    let interrupt = Interrupt::install()?;
+    let report = run_report(&args, &context, interrupt.token()).await?;
     refresh_after_consolidation(home, &context.memory_root, report.phase2.as_ref());
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -149,6 +159,9 @@ pub async fn run(args: RunArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     }
     let failed = failed(&report);
     context.close().await;
+    if let Some(code) = interrupt.exit_code() {
+        return Ok(code);
+    }
     Ok(if failed {
         ExitCode::FAILURE
     } else {

@@ -2,18 +2,21 @@
 //! up, build each one's request, call the model with bounded concurrency under the run budget,
 //! read the answer strictly then leniently, redact it again, and store it — or record a failure
 //! a person can read, with backoff. Claims the budget stops before reaching are released, not
-//! failed, and the run claims nothing after that.
+//! failed, and the run claims nothing after that. One task's database error fails that task
+//! only. Cancelling the run (Ctrl-C) stops the requests in flight and gives every unfinished
+//! claim back, so the next run takes those sessions at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use codex_state::{
     MemoryStore, STAGE1_RETRY_DELAY_SECONDS, Stage1Claim, Stage1OutputInput, StartupScanParams,
-    StartupSkips, StateError, ThreadId,
+    StartupSkips, StateError, ThreadId, new_worker_id,
 };
 use serde::Serialize;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::budget::{RunBudget, estimate_request_tokens};
@@ -37,10 +40,14 @@ pub struct ExtractOptions {
     pub concurrency: usize,
     /// The model; `None` uses the client's default.
     pub model: Option<String>,
-    /// The claimer's id, recorded on each job.
+    /// The claimer's id, recorded on each job; unique to the run by default
+    /// ([`new_worker_id`]).
     pub worker_id: String,
     /// Retry delay after a failure, in seconds.
     pub retry_delay_seconds: i64,
+    /// Cancelled to interrupt the run: no more claims, the requests in flight are dropped and
+    /// every unfinished claim is given back (see [`ExtractReport::interrupted`]).
+    pub cancel: CancellationToken,
 }
 
 impl Default for ExtractOptions {
@@ -49,8 +56,9 @@ impl Default for ExtractOptions {
             scan: StartupScanParams::default(),
             concurrency: DEFAULT_EXTRACTION_CONCURRENCY,
             model: None,
-            worker_id: format!("codex-memories-{}", std::process::id()),
+            worker_id: new_worker_id(),
             retry_delay_seconds: STAGE1_RETRY_DELAY_SECONDS,
+            cancel: CancellationToken::new(),
         }
     }
 }
@@ -72,6 +80,8 @@ pub enum ThreadOutcome {
     NotAttempted,
     /// Another worker took the job over (lease expired); nothing was stored.
     LostOwnership,
+    /// The run was interrupted before this thread finished; its claim was given back.
+    Interrupted,
 }
 
 /// Progress of a run, for a progress bar.
@@ -106,6 +116,10 @@ pub struct ExtractReport {
     pub not_attempted: usize,
     /// Jobs taken over by another worker mid-run.
     pub lost_ownership: usize,
+    /// Whether the run was interrupted (cancelled); its unfinished claims were given back.
+    pub interrupted: bool,
+    /// Claims given back because the run was interrupted before they finished.
+    pub released_on_interrupt: usize,
     /// Why threads were not claimed.
     pub skipped: StartupSkips,
     /// Eligible threads examined by the scan.
@@ -154,73 +168,88 @@ pub async fn run_extraction(
     let claims_in_hand = concurrency * CLAIMS_IN_HAND_PER_REQUEST;
     let request_slots = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
+    // The claim each task works on, so a task that crashed or was cancelled can be finished.
+    let mut in_flight: HashMap<tokio::task::Id, Stage1Claim> = HashMap::new();
     let mut stop_claiming = false;
+    let mut claim_error = None;
+    let cancel = &options.cancel;
     loop {
         // Claim in batches while work runs, topping the claims in hand back up once half of
         // them are done: leases start when the work is near, and the first request goes out
         // after one small batch rather than after claiming the whole run.
-        if !stop_claiming && !scan.is_finished() && tasks.len() <= concurrency {
+        if !stop_claiming
+            && !cancel.is_cancelled()
+            && !scan.is_finished()
+            && tasks.len() <= concurrency
+        {
             let want = u32::try_from(claims_in_hand - tasks.len()).unwrap_or(u32::MAX);
-            let claims = store
+            match store
                 .claim_stage1_batch(&mut scan, &options.worker_id, want)
-                .await?;
-            if !claims.is_empty() {
-                report.claimed += claims.len();
-                progress(ExtractProgress::Claimed {
-                    total: report.claimed,
-                });
-            }
-            for claim in claims {
-                let job = ExtractJob {
-                    store: store.clone(),
-                    client: Arc::clone(&client),
-                    budget: Arc::clone(&budget),
-                    request_slots: Arc::clone(&request_slots),
-                    model: options.model.clone(),
-                    retry_delay: options.retry_delay_seconds,
-                };
-                let span =
-                    tracing::info_span!("stage1", thread_id = %claim.thread_id, phase = "extract");
-                tasks.spawn(
-                    async move {
-                        let result = job.run(&claim).await;
-                        (claim.thread_id, result)
+                .await
+            {
+                Ok(claims) => {
+                    if !claims.is_empty() {
+                        report.claimed += claims.len();
+                        progress(ExtractProgress::Claimed {
+                            total: report.claimed,
+                        });
                     }
-                    .instrument(span),
-                );
+                    for claim in claims {
+                        let job = ExtractJob {
+                            store: store.clone(),
+                            client: Arc::clone(&client),
+                            budget: Arc::clone(&budget),
+                            request_slots: Arc::clone(&request_slots),
+                            model: options.model.clone(),
+                            retry_delay: options.retry_delay_seconds,
+                        };
+                        let span = tracing::info_span!("stage1", thread_id = %claim.thread_id, phase = "extract");
+                        let task_claim = claim.clone();
+                        let handle =
+                            tasks.spawn(async move { job.run(&task_claim).await }.instrument(span));
+                        in_flight.insert(handle.id(), claim);
+                    }
+                }
+                // The sessions already claimed are still extracted and recorded; the error is
+                // returned once they are.
+                Err(error) => {
+                    tracing::error!(%error, "claiming more sessions failed; finishing those in hand");
+                    claim_error = Some(error);
+                    stop_claiming = true;
+                }
             }
         }
-        let Some(joined) = tasks.join_next().await else {
+        let joined = tokio::select! {
+            biased;
+            () = cancel.cancelled() => break,
+            joined = tasks.join_next_with_id() => joined,
+        };
+        let Some(joined) = joined else {
             break;
         };
-        let (thread_id, result) = match joined {
-            Ok(done) => done,
-            Err(error) => {
-                tracing::error!(%error, "an extraction task panicked");
-                continue;
-            }
+        let Some((thread_id, outcome, usage)) =
+            finished_task(store, &mut in_flight, joined, options.retry_delay_seconds).await
+        else {
+            continue;
         };
-        let (outcome, usage) = result?;
-        if let Some(usage) = usage {
-            report.usage.add(usage);
-        }
-        match &outcome {
-            ThreadOutcome::Succeeded => report.succeeded += 1,
-            ThreadOutcome::NoOutput => report.no_output += 1,
-            ThreadOutcome::Failed { reason } => report.failed.push(FailedThread {
-                thread_id,
-                reason: reason.clone(),
-            }),
-            ThreadOutcome::NotAttempted => report.not_attempted += 1,
-            ThreadOutcome::LostOwnership => report.lost_ownership += 1,
-        }
         if outcome == ThreadOutcome::NotAttempted || budget.is_exhausted() {
             stop_claiming = true;
         }
-        report
-            .outcomes
-            .insert(thread_id.to_string(), outcome.clone());
-        progress(ExtractProgress::Finished { thread_id, outcome });
+        report.record(thread_id, outcome, usage, progress);
+    }
+    if cancel.is_cancelled() {
+        interrupt(
+            store,
+            &mut tasks,
+            &mut in_flight,
+            &mut report,
+            options,
+            progress,
+        )
+        .await;
+    }
+    if let Some(error) = claim_error {
+        return Err(error);
     }
     report.skipped = scan.skipped();
     report.examined = scan.examined();
@@ -237,11 +266,122 @@ pub async fn run_extraction(
         no_output = report.no_output,
         failed = report.failed.len(),
         not_attempted = report.not_attempted,
+        interrupted = report.interrupted,
+        released = report.released_on_interrupt,
         input_tokens = report.usage.input_tokens,
         "extraction finished"
     );
     Ok(report)
 }
+
+impl ExtractReport {
+    /// Counts one finished thread and reports it to `progress`.
+    fn record(
+        &mut self,
+        thread_id: ThreadId,
+        outcome: ThreadOutcome,
+        usage: Option<Usage>,
+        progress: &(dyn Fn(ExtractProgress) + Send + Sync),
+    ) {
+        if let Some(usage) = usage {
+            self.usage.add(usage);
+        }
+        match &outcome {
+            ThreadOutcome::Succeeded => self.succeeded += 1,
+            ThreadOutcome::NoOutput => self.no_output += 1,
+            ThreadOutcome::Failed { reason } => self.failed.push(FailedThread {
+                thread_id,
+                reason: reason.clone(),
+            }),
+            ThreadOutcome::NotAttempted => self.not_attempted += 1,
+            ThreadOutcome::LostOwnership => self.lost_ownership += 1,
+            ThreadOutcome::Interrupted => self.released_on_interrupt += 1,
+        }
+        self.outcomes.insert(thread_id.to_string(), outcome.clone());
+        progress(ExtractProgress::Finished { thread_id, outcome });
+    }
+}
+
+/// What one task's end means for its thread: its own outcome, or — when it returned a database
+/// error or crashed — a failure recorded (as far as the database allows) for that thread alone.
+/// `None` only for a task the run has no claim for (never spawned by it).
+async fn finished_task(
+    store: &MemoryStore,
+    in_flight: &mut HashMap<tokio::task::Id, Stage1Claim>,
+    joined: Result<(tokio::task::Id, TaskResult), JoinError>,
+    retry_delay: i64,
+) -> Option<(ThreadId, ThreadOutcome, Option<Usage>)> {
+    let (id, failure) = match joined {
+        Ok((id, Ok((outcome, usage)))) => {
+            let claim = in_flight.remove(&id)?;
+            return Some((claim.thread_id, outcome, usage));
+        }
+        Ok((id, Err(error))) => (
+            id,
+            format!("the memories database could not record this session: {error}"),
+        ),
+        Err(error) => (error.id(), format!("the extraction crashed: {error}")),
+    };
+    let claim = in_flight.remove(&id)?;
+    tracing::error!(thread_id = %claim.thread_id, reason = %failure, "stage-1 extraction failed");
+    // Best effort: the database that just failed may fail again; then the claim stays until its
+    // lease expires, and the next run takes it over.
+    let outcome = match store.stage1_failed(&claim, &failure, retry_delay).await {
+        Ok(false) => ThreadOutcome::LostOwnership,
+        Ok(true) => ThreadOutcome::Failed { reason: failure },
+        Err(error) => {
+            tracing::warn!(thread_id = %claim.thread_id, %error, "could not record the failure");
+            ThreadOutcome::Failed { reason: failure }
+        }
+    };
+    Some((claim.thread_id, outcome, None))
+}
+
+/// Stops the run: drops the requests in flight, records the tasks that finished before they
+/// could be stopped, and gives every other claim back (`pending`, retries untouched).
+async fn interrupt(
+    store: &MemoryStore,
+    tasks: &mut JoinSet<TaskResult>,
+    in_flight: &mut HashMap<tokio::task::Id, Stage1Claim>,
+    report: &mut ExtractReport,
+    options: &ExtractOptions,
+    progress: &(dyn Fn(ExtractProgress) + Send + Sync),
+) {
+    report.interrupted = true;
+    tasks.abort_all();
+    while let Some(joined) = tasks.join_next_with_id().await {
+        // A task that finished before the abort reached it keeps its outcome; a cancelled one
+        // keeps its claim in `in_flight`, given back below.
+        if matches!(&joined, Err(error) if error.is_cancelled()) {
+            continue;
+        }
+        if let Some((thread_id, outcome, usage)) =
+            finished_task(store, in_flight, joined, options.retry_delay_seconds).await
+        {
+            report.record(thread_id, outcome, usage, progress);
+        }
+    }
+    for (_, claim) in in_flight.drain() {
+        let outcome = match store.release_stage1(&claim).await {
+            Ok(true) => ThreadOutcome::Interrupted,
+            Ok(false) => ThreadOutcome::LostOwnership,
+            Err(error) => {
+                tracing::warn!(thread_id = %claim.thread_id, %error, "could not give the claim back; it expires with its lease");
+                ThreadOutcome::Failed {
+                    reason: format!("interrupted, and the claim could not be given back: {error}"),
+                }
+            }
+        };
+        report.record(claim.thread_id, outcome, None, progress);
+    }
+    tracing::info!(
+        released = report.released_on_interrupt,
+        "extraction interrupted; unfinished claims given back"
+    );
+}
+
+/// What an extraction task returns: its thread's outcome, or the database error that stopped it.
+type TaskResult = Result<(ThreadOutcome, Option<Usage>), StateError>;
 
 fn budget_reason(budget: &RunBudget) -> String {
     format!(

@@ -24,7 +24,7 @@ use crate::workspace::{BaselineInfo, MemoryWorkspace};
 /// How a phase-2 run behaves.
 #[derive(Debug, Clone)]
 pub struct Phase2Options {
-    /// The claimer's id.
+    /// The claimer's id; unique to the run by default ([`codex_state::new_worker_id`]).
     pub worker_id: String,
     /// Lease and cooldown of the global job.
     pub claim: Phase2ClaimParams,
@@ -41,7 +41,7 @@ pub struct Phase2Options {
 impl Default for Phase2Options {
     fn default() -> Self {
         Self {
-            worker_id: format!("codex-memories-{}", std::process::id()),
+            worker_id: codex_state::new_worker_id(),
             claim: Phase2ClaimParams::default(),
             max_inputs: 256,
             max_unused_days: 30,
