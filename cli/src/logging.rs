@@ -33,7 +33,7 @@ pub fn init(home: &HomeArgs) -> Option<LogGuard> {
     let stderr_filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_STDERR_FILTER));
     let stderr_layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(crate::terminal::StderrThroughBar)
         .with_filter(stderr_filter);
     let (db_layer, guard) = match open_logs_db(home) {
         Ok((layer, guard)) => (Some(layer.with_filter(db_filter())), Some(guard)),
@@ -57,7 +57,7 @@ pub fn init_stderr_only() {
     let stderr_filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_STDERR_FILTER));
     let stderr_layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(crate::terminal::StderrThroughBar)
         .with_filter(stderr_filter);
     let _ = tracing_subscriber::registry().with(stderr_layer).try_init();
 }

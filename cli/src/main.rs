@@ -4,6 +4,7 @@
 
 mod commands;
 mod logging;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,10 @@ use crate::commands::{Command, HomeArgs};
 struct Cli {
     #[command(flatten)]
     home: HomeArgs,
+    /// Print no notes on stderr (where transcripts go, which provider runs); warnings and
+    /// errors still print.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -24,6 +29,7 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    terminal::set_quiet(cli.quiet);
     // The demo works in a temporary home and must not touch the user's databases.
     let logs = if matches!(cli.command, Command::Demo(_)) {
         logging::init_stderr_only();

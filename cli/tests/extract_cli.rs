@@ -237,3 +237,101 @@ async fn one_run_extracts_up_to_max_rollouts_sessions_not_just_the_concurrency()
     assert_eq!(request_count(&server).await, sessions);
     assert_eq!(stored_outputs(home.path(), &ids).await, sessions);
 }
+
+/// `extract --json` with `provider_args`, with only `OPENAI_API_KEY` (a canary) in the env.
+fn extract_with_openai_key_only(home: &Path, provider_args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    command
+        .arg("--codex-home")
+        .arg(home)
+        .arg("--sqlite-home")
+        .arg(home.join("db"))
+        .args(["extract", "--json"])
+        .args(provider_args)
+        .env("OPENAI_API_KEY", "sk-canary-must-stay-home")
+        .env_remove(KEY_ENV);
+    command
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openai_api_key_is_never_sent_to_a_custom_base_url() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/responses"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(answer_body(MEMORY_JSON), "text/event-stream"),
+        )
+        .mount(&server)
+        .await;
+    let chat_answer = format!(
+        "data: {}\n\ndata: [DONE]\n\n",
+        json!({"choices": [{"index": 0, "delta": {"content": MEMORY_JSON}, "finish_reason": "stop"}]})
+    );
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(chat_answer, "text/event-stream"))
+        .mount(&server)
+        .await;
+    let base_url = format!("{}/v1", server.uri());
+
+    for provider in ["openai", "chat"] {
+        let home = tempfile::tempdir().unwrap();
+        write_sessions(home.path(), 1);
+        let args = [
+            "--provider",
+            provider,
+            "--base-url",
+            base_url.as_str(),
+            "--model",
+            "test-model",
+        ];
+        let output = extract_with_openai_key_only(home.path(), &args)
+            .output()
+            .unwrap();
+        assert_eq!(report(&output)["succeeded"], json!(1), "{provider}");
+    }
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    let authorizations: Vec<_> = requests
+        .iter()
+        .filter_map(|request| request.headers.get("authorization"))
+        .collect();
+    assert_eq!(authorizations, Vec::<&wiremock::http::HeaderValue>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_variable_named_with_api_key_env_is_sent_to_a_custom_base_url() {
+    let server = mock_server(Duration::ZERO).await;
+    let home = tempfile::tempdir().unwrap();
+    write_sessions(home.path(), 1);
+
+    let output = extract(home.path(), &server, &[]).output().unwrap();
+
+    assert_eq!(report(&output)["succeeded"], json!(1));
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests[0]
+            .headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "Bearer sk-test"
+    );
+}
+
+#[test]
+fn a_mistyped_provider_is_a_usage_error_that_lists_the_choices() {
+    let home = tempfile::tempdir().unwrap();
+    let output = extract_with_openai_key_only(home.path(), &["--provider", "olama"])
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("olama") && stderr.contains("openai, chat, offline"),
+        "{stderr}"
+    );
+}

@@ -11,7 +11,7 @@ use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;
 use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_report;
-use crate::commands::pipeline::{Context, ProviderArgs};
+use crate::commands::pipeline::{ConsolidatorChoice, Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
 
 /// Arguments of `consolidate`.
@@ -19,10 +19,10 @@ use crate::commands::report_text::phase2_lines;
 pub struct ConsolidateArgs {
     #[command(flatten)]
     provider: ProviderArgs,
-    /// agent (a model with file tools) or offline (deterministic, no model) [default:
-    /// [memories] consolidator; agent with a model provider, else offline]
-    #[arg(long, value_name = "KIND")]
-    consolidator: Option<String>,
+    /// How to consolidate [default: consolidator in codex-memories.toml; agent with a model
+    /// provider, else offline]
+    #[arg(long, value_enum, value_name = "KIND")]
+    consolidator: Option<ConsolidatorChoice>,
     /// Run even within the cooldown after a recent consolidation, and replace a memory folder
     /// that Codex's own memory pipeline wrote (it is copied to a backup folder beside it first).
     #[arg(long)]
@@ -37,8 +37,7 @@ pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitC
     let context = Context::open(home).await?;
     ensure_folder_writable(home, &context.memory_root, args.force)?;
     let budget = context.budget(&args.provider);
-    let consolidator =
-        context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
+    let consolidator = context.consolidator(&args.provider, args.consolidator, &budget)?;
     let mut options = context.phase2_options();
     if args.force {
         options.claim.cooldown_seconds = 0;

@@ -13,7 +13,7 @@ use codex_memories::layout::SUMMARY_FILE;
 
 use crate::commands::HomeArgs;
 use crate::commands::index::IndexFlags;
-use crate::commands::pipeline::{Context, ProviderArgs};
+use crate::commands::pipeline::{ConsolidatorChoice, Context, ProviderArgs, ProviderChoice};
 use crate::commands::run::{RunArgs, failed, run_report, write_report};
 
 /// The example sessions (relative path under the Codex home, contents).
@@ -104,10 +104,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let context = Context::open(&home).await?;
     let run_args = RunArgs {
         provider: ProviderArgs {
-            provider: Some("offline".to_string()),
+            provider: Some(ProviderChoice::Offline),
             ..ProviderArgs::default()
         },
-        consolidator: Some("offline".to_string()),
+        consolidator: Some(ConsolidatorChoice::Offline),
         max_rollouts: None,
         json: false,
         index: IndexFlags::default(),

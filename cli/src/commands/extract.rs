@@ -13,8 +13,9 @@ use crate::commands::HomeArgs;
 use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::interrupt::Interrupt;
 use crate::commands::json_output::write_json;
-use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
+use crate::commands::pipeline::{Context, DestinationNote, ProviderArgs};
 use crate::commands::report_text::{extract_lines, index_line};
+use crate::terminal::{finish_progress_bar, progress_bar};
 
 const PROGRESS_TEMPLATE: &str = "{spinner} extracting [{bar:30}] {pos}/{len} sessions {msg}";
 
@@ -47,10 +48,23 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         .await?;
     print_warnings(&index);
     let budget = context.budget(&args.provider);
-    let client = context.extract_client(&args.provider, &budget)?;
-    let mut options = context.extract_options(&args.provider, args.max_rollouts);
+    let (client, resolved) = context.extract_client(&args.provider, &budget)?;
+    let mut options = context.extract_options(&resolved, args.max_rollouts);
     let interrupt = Interrupt::install()?;
     options.cancel = interrupt.token();
+    let eligible = context
+        .store
+        .eligibility(
+            context.config.min_rollout_idle_hours,
+            context.config.max_rollout_age_days,
+        )
+        .await?
+        .eligible_now;
+    let note = DestinationNote::new(
+        &resolved,
+        client.as_ref(),
+        eligible.min(u64::from(options.scan.max_claims)),
+    );
     let bar = progress_bar(PROGRESS_TEMPLATE);
     let report = run_extraction(
         &context.store,
@@ -58,7 +72,10 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         budget,
         &options,
         &|progress| match progress {
-            ExtractProgress::Claimed { total } => bar.set_length(total as u64),
+            ExtractProgress::Claimed { total } => {
+                note.say_once();
+                bar.set_length(total as u64);
+            }
             ExtractProgress::Finished { thread_id, .. } => {
                 bar.inc(1);
                 bar.set_message(thread_id.to_string());
@@ -66,7 +83,7 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         },
     )
     .await;
-    bar.finish_and_clear();
+    finish_progress_bar(&bar);
     let report = report?;
     let mut stdout = std::io::stdout().lock();
     if args.json {

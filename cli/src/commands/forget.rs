@@ -15,7 +15,7 @@ use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;
 use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_report;
-use crate::commands::pipeline::{Context, ProviderArgs};
+use crate::commands::pipeline::{ConsolidatorChoice, Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
 
 /// Arguments of `forget`.
@@ -30,10 +30,10 @@ pub struct ForgetArgs {
     pub no_consolidate: bool,
     #[command(flatten)]
     pub provider: ProviderArgs,
-    /// agent or offline, for the consolidation that follows [default: [memories]
-    /// consolidator; agent with a model provider, else offline]
-    #[arg(long, value_name = "KIND")]
-    pub consolidator: Option<String>,
+    /// How the consolidation that follows runs [default: consolidator in codex-memories.toml;
+    /// agent with a model provider, else offline]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub consolidator: Option<ConsolidatorChoice>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -61,7 +61,7 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         None
     } else {
         let budget = context.budget(&args.provider);
-        Some(context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?)
+        Some(context.consolidator(&args.provider, args.consolidator, &budget)?)
     };
     let options = context.phase2_options();
     let now = context.state.clock().now();

@@ -1,49 +1,117 @@
-//! What the model-using commands share: the provider flags, the `[memories]` config (flags win),
-//! the opened databases and memory folder, the model clients and consolidator they imply, and a
-//! progress bar that only draws on a terminal.
+//! What the model-using commands share: the provider flags (mapped onto the library's
+//! [`ProviderOverrides`]; the library's resolver decides provider, key and concurrency), the
+//! config files (flags win), the opened databases and memory folder, the model clients and
+//! consolidator they imply, and the one-time note saying where transcripts go.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use codex_memories::budget::{BudgetedClient, RunBudget};
 use codex_memories::config::{MemoriesConfig, load_config};
 use codex_memories::consolidator::{AgentConsolidator, Consolidator, OfflineConsolidator};
 use codex_memories::phase1::run::ExtractOptions;
 use codex_memories::phase2::run::Phase2Options;
 use codex_memories::provider::{
-    DEFAULT_OPENAI_API_KEY_ENV, ModelClient, OfflineClient, ProviderConfig, ProviderKind,
-    build_client_gated, known_context_window, resolve_kind,
+    ModelClient, ModelRole, OfflineClient, ProviderKind, ProviderOverrides, ResolvedProvider,
+    StructuredOutput, build_client_gated, resolve_provider,
 };
 use codex_state::{DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, StateRuntime};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::commands::HomeArgs;
+use crate::terminal::notice;
 
-/// How often a progress bar redraws on its own.
-const PROGRESS_TICK: Duration = Duration::from_millis(120);
+/// A built-in model provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderChoice {
+    /// The OpenAI Responses API.
+    Openai,
+    /// A Chat-Completions-compatible server (Ollama, vLLM, llama.cpp, LM Studio).
+    Chat,
+    /// No network: deterministic extractive summaries.
+    Offline,
+}
 
-/// Model provider flags; each overrides the `[memories]` key of the same name.
+impl From<ProviderChoice> for ProviderKind {
+    fn from(choice: ProviderChoice) -> Self {
+        match choice {
+            ProviderChoice::Openai => ProviderKind::OpenAi,
+            ProviderChoice::Chat => ProviderKind::Chat,
+            ProviderChoice::Offline => ProviderKind::Offline,
+        }
+    }
+}
+
+/// A built-in consolidator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsolidatorChoice {
+    /// A model with file tools, confined to the memory folder.
+    Agent,
+    /// Deterministic, no model.
+    Offline,
+}
+
+impl ConsolidatorChoice {
+    fn from_setting(name: &str) -> Option<Self> {
+        match name {
+            "agent" => Some(Self::Agent),
+            "offline" => Some(Self::Offline),
+            _ => None,
+        }
+    }
+}
+
+/// How the answer's JSON shape is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StructuredOutputChoice {
+    /// json_schema, then json_object, then none, as the endpoint accepts (remembered).
+    Auto,
+    /// Strict JSON schema only.
+    #[value(name = "json_schema")]
+    JsonSchema,
+    /// JSON object mode with the schema alongside.
+    #[value(name = "json_object")]
+    JsonObject,
+    /// No format; the prompt asks for JSON and the answer is read leniently.
+    None,
+}
+
+/// Model provider flags; each overrides the setting of the same name in
+/// `$CODEX_HOME/codex-memories.toml`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ProviderArgs {
-    /// openai (Responses API), chat (Chat-Completions servers: Ollama, vLLM, llama.cpp, LM
-    /// Studio) or offline (no network) [default: [memories] provider; else openai when
+    /// Where the model runs [default: provider in codex-memories.toml; else openai when
     /// OPENAI_API_KEY is set; else offline]
-    #[arg(long, value_name = "NAME")]
-    pub provider: Option<String>,
-    /// The model (required for chat and for any non-default base URL) [default: [memories]
-    /// extract_model]
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub provider: Option<ProviderChoice>,
+    /// The model (required for chat and for any non-default base URL) [default: extract_model /
+    /// consolidation_model]
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// The provider's base URL, e.g. http://localhost:11434/v1 for Ollama
+    /// The provider's base URL, e.g. http://127.0.0.1:8080/v1 for a llama.cpp server
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Environment variable holding the API key [default: OPENAI_API_KEY]
+    /// Environment variable holding the API key. OPENAI_API_KEY is only ever sent to the OpenAI
+    /// API itself; any other base URL gets a key only from the variable named here [default:
+    /// api_key_env; none]
     #[arg(long, value_name = "VAR")]
     pub api_key_env: Option<String>,
+    /// The model's context window in tokens [default: context_window; known OpenAI models; for
+    /// chat, what the server reports, else 8192]
+    #[arg(long, value_name = "TOKENS", value_parser = clap::value_parser!(u64).range(1024..))]
+    pub context_window: Option<u64>,
+    /// How the answer's JSON shape is requested [default: structured_output; auto]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub structured_output: Option<StructuredOutputChoice>,
+    /// Model requests in flight at once [default: concurrency; 1 for chat on a loopback URL,
+    /// else 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
+    /// The longest one model request may take, in seconds [default: request_timeout_seconds;
+    /// 600]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: Option<u64>,
     /// Stop starting model requests after this many in this run
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,
@@ -52,13 +120,34 @@ pub struct ProviderArgs {
     pub max_input_tokens: Option<u64>,
 }
 
+impl ProviderArgs {
+    /// The flags as the library's overrides.
+    pub fn overrides(&self) -> ProviderOverrides {
+        ProviderOverrides {
+            provider: self.provider.map(ProviderKind::from),
+            model: self.model.clone(),
+            base_url: self.base_url.clone(),
+            api_key_env: self.api_key_env.clone(),
+            context_window: self.context_window,
+            structured_output: self.structured_output.map(|choice| match choice {
+                StructuredOutputChoice::Auto => None,
+                StructuredOutputChoice::JsonSchema => Some(StructuredOutput::JsonSchema),
+                StructuredOutputChoice::JsonObject => Some(StructuredOutput::JsonObject),
+                StructuredOutputChoice::None => Some(StructuredOutput::None),
+            }),
+            concurrency: self.concurrency,
+            request_timeout_seconds: self.request_timeout,
+        }
+    }
+}
+
 /// The opened state of one command run.
 pub struct Context {
     /// The state DB (thread index).
     pub state: StateRuntime,
     /// The memories DB.
     pub store: MemoryStore,
-    /// `[memories]` after defaults.
+    /// The settings after defaults (Codex's `[memories]`, then `codex-memories.toml`).
     pub config: MemoriesConfig,
     /// `<codex_home>/memories`.
     pub memory_root: PathBuf,
@@ -70,8 +159,11 @@ impl Context {
         let homes = home.resolve()?;
         let (config, warnings) = load_config(&homes.codex_home)?;
         for warning in warnings {
-            eprintln!("warning: config {}: {}", warning.key, warning.message);
-            tracing::warn!(key = %warning.key, "{}", warning.message);
+            crate::terminal::eprint_line(&format!(
+                "warning: config {}: {}",
+                warning.key, warning.message
+            ));
+            tracing::debug!(key = %warning.key, "{}", warning.message);
         }
         let state = home.open_state().await?;
         let path = homes.memories_db_path();
@@ -96,93 +188,77 @@ impl Context {
         ))
     }
 
-    /// The provider settings the flags and config select.
-    pub fn provider_config(
+    /// The provider settings the flags, config and environment select (the library decides).
+    pub fn resolve_provider(
         &self,
         args: &ProviderArgs,
-        model: Option<String>,
-    ) -> anyhow::Result<ProviderConfig> {
-        let explicit = args
-            .provider
-            .as_deref()
-            .or(self.config.provider.as_deref())
-            .map(str::parse::<ProviderKind>)
-            .transpose()
-            .context("--provider / [memories] provider")?;
-        let key_env = args
-            .api_key_env
-            .clone()
-            .or_else(|| self.config.api_key_env.clone())
-            .unwrap_or_else(|| DEFAULT_OPENAI_API_KEY_ENV.to_string());
-        let has_key = std::env::var(&key_env).is_ok_and(|key| !key.trim().is_empty());
-        let kind = resolve_kind(explicit, has_key);
-        let mut config = ProviderConfig::new(kind);
-        config.base_url = args
-            .base_url
-            .clone()
-            .or_else(|| self.config.base_url.clone());
-        config.model = model;
-        config.api_key_env = Some(key_env);
-        config.context_window = config.model.as_deref().and_then(known_context_window);
-        Ok(config)
+        role: ModelRole,
+    ) -> anyhow::Result<ResolvedProvider> {
+        Ok(resolve_provider(
+            &args.overrides(),
+            &self.config,
+            role,
+            |name| std::env::var(name).ok(),
+        )?)
     }
 
-    /// The phase-1 client; its transport retries spend requests from `budget`.
+    /// The phase-1 client and its settings; its transport retries spend requests from `budget`.
     pub fn extract_client(
         &self,
         args: &ProviderArgs,
         budget: &Arc<RunBudget>,
-    ) -> anyhow::Result<Arc<dyn ModelClient>> {
-        let model = args
-            .model
-            .clone()
-            .or_else(|| self.config.extract_model.clone());
-        let config = self.provider_config(args, model)?;
-        let client = build_client_gated(&config, budget.retry_gate(), || Arc::new(OfflineClient))?;
-        announce(&config, client.as_ref());
-        Ok(client)
+    ) -> anyhow::Result<(Arc<dyn ModelClient>, ResolvedProvider)> {
+        let resolved = self.resolve_provider(args, ModelRole::Extraction)?;
+        let client = build_client_gated(&resolved.config, budget.retry_gate(), || {
+            Arc::new(OfflineClient)
+        })?;
+        announce(&resolved, client.as_ref());
+        Ok((client, resolved))
     }
 
     /// The consolidator the flags and config select, with its own budgeted client.
     pub fn consolidator(
         &self,
         args: &ProviderArgs,
-        choice: Option<&str>,
+        choice: Option<ConsolidatorChoice>,
         budget: &Arc<RunBudget>,
     ) -> anyhow::Result<Box<dyn Consolidator>> {
-        let model = args
-            .model
-            .clone()
-            .or_else(|| self.config.consolidation_model.clone());
-        let config = self.provider_config(args, model.clone())?;
+        let resolved = self.resolve_provider(args, ModelRole::Consolidation)?;
+        let config = &resolved.config;
         let choice = choice
-            .map(str::to_string)
-            .or_else(|| self.config.consolidator.clone())
-            .unwrap_or_else(|| match config.kind {
-                ProviderKind::Offline => "offline".to_string(),
-                _ => "agent".to_string(),
+            .or_else(|| {
+                self.config
+                    .consolidator
+                    .as_deref()
+                    .and_then(ConsolidatorChoice::from_setting)
+            })
+            .unwrap_or(match config.kind {
+                ProviderKind::Offline => ConsolidatorChoice::Offline,
+                _ => ConsolidatorChoice::Agent,
             });
-        match choice.as_str() {
-            "offline" => Ok(Box::new(OfflineConsolidator)),
-            "agent" => {
+        match choice {
+            ConsolidatorChoice::Offline => Ok(Box::new(OfflineConsolidator)),
+            ConsolidatorChoice::Agent => {
                 if config.kind == ProviderKind::Offline {
                     bail!(
                         "the agent consolidator needs a model provider (--provider openai or chat); use --consolidator offline without one"
                     );
                 }
                 let client =
-                    build_client_gated(&config, budget.retry_gate(), || Arc::new(OfflineClient))?;
+                    build_client_gated(config, budget.retry_gate(), || Arc::new(OfflineClient))?;
                 let budgeted = Arc::new(BudgetedClient::new(client, Arc::clone(budget)));
-                Ok(Box::new(AgentConsolidator::new(budgeted, model)))
+                Ok(Box::new(AgentConsolidator::new(
+                    budgeted,
+                    config.model.clone(),
+                )))
             }
-            other => bail!("unknown consolidator `{other}`; use agent or offline"),
         }
     }
 
-    /// Phase-1 settings from the config (and `--max-rollouts`).
+    /// Phase-1 settings from the config, `--max-rollouts` and the resolved provider.
     pub fn extract_options(
         &self,
-        args: &ProviderArgs,
+        resolved: &ResolvedProvider,
         max_rollouts: Option<u32>,
     ) -> ExtractOptions {
         let max_claims = max_rollouts.unwrap_or(self.config.max_rollouts_per_startup);
@@ -197,11 +273,8 @@ impl Context {
         };
         ExtractOptions {
             scan,
-            concurrency: self.config.concurrency as usize,
-            model: args
-                .model
-                .clone()
-                .or_else(|| self.config.extract_model.clone()),
+            concurrency: resolved.concurrency,
+            model: resolved.config.model.clone(),
             ..ExtractOptions::default()
         }
     }
@@ -222,29 +295,50 @@ impl Context {
     }
 }
 
-fn announce(config: &ProviderConfig, client: &dyn ModelClient) {
-    if config.kind == ProviderKind::Offline {
-        eprintln!(
+fn announce(resolved: &ResolvedProvider, client: &dyn ModelClient) {
+    if resolved.config.kind == ProviderKind::Offline {
+        notice(
             "note: using the offline provider (deterministic extractive summaries, no model). \
-             Set OPENAI_API_KEY, or pass --provider chat --base-url URL --model M, to use a model."
+             Set OPENAI_API_KEY, or pass --provider chat --base-url URL --model M, to use a model.",
         );
     }
     tracing::info!(
         provider = client.provider_name(),
         model = client.default_model(),
+        concurrency = resolved.concurrency,
         "model provider selected"
     );
 }
 
-/// A bar on stderr when it is a terminal, hidden otherwise.
-pub fn progress_bar(template: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Says once per run where transcripts go, when that is not this machine. `sessions` is how
+/// many the run will send at most.
+pub struct DestinationNote {
+    line: Option<String>,
+    said: std::sync::atomic::AtomicBool,
+}
+
+impl DestinationNote {
+    /// The note for `resolved` and `client`; silent for offline and loopback providers.
+    pub fn new(resolved: &ResolvedProvider, client: &dyn ModelClient, sessions: u64) -> Self {
+        let line = resolved.remote_host().map(|host| {
+            format!(
+                "note: sending the transcripts of up to {sessions} session(s) to {host} (model {}); \
+                 --quiet hides this note",
+                client.default_model()
+            )
+        });
+        Self {
+            line,
+            said: std::sync::atomic::AtomicBool::new(false),
+        }
     }
-    let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
+
+    /// Prints the note the first time it is called (before the first transcript goes out).
+    pub fn say_once(&self) {
+        if let Some(line) = &self.line
+            && !self.said.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            notice(line);
+        }
     }
-    bar.enable_steady_tick(PROGRESS_TICK);
-    bar
 }

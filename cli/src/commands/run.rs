@@ -16,8 +16,9 @@ use crate::commands::index::{IndexFlags, print_warnings};
 use crate::commands::install::refresh_after_consolidation;
 use crate::commands::interrupt::Interrupt;
 use crate::commands::json_output::write_json;
-use crate::commands::pipeline::{Context, ProviderArgs, progress_bar};
+use crate::commands::pipeline::{ConsolidatorChoice, Context, DestinationNote, ProviderArgs};
 use crate::commands::report_text::{extract_lines, index_line, phase2_lines};
+use crate::terminal::{finish_progress_bar, progress_bar};
 
 const PROGRESS_TEMPLATE: &str = "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}";
 /// The progress bar's prefix while sessions are extracted.
@@ -28,10 +29,10 @@ const EXTRACTING: &str = "extracting";
 pub struct RunArgs {
     #[command(flatten)]
     pub provider: ProviderArgs,
-    /// agent or offline [default: [memories] consolidator; agent with a model provider, else
-    /// offline]
-    #[arg(long, value_name = "KIND")]
-    pub consolidator: Option<String>,
+    /// How phase 2 consolidates [default: consolidator in codex-memories.toml; agent with a
+    /// model provider, else offline]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub consolidator: Option<ConsolidatorChoice>,
     /// Sessions to extract at most [default: [memories] max_rollouts_per_startup]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_rollouts: Option<u32>,
@@ -49,17 +50,22 @@ pub async fn run_report(
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<PipelineReport> {
     let budget = context.budget(&args.provider);
-    let client = context.extract_client(&args.provider, &budget)?;
-    let consolidator =
-        context.consolidator(&args.provider, args.consolidator.as_deref(), &budget)?;
+    let (client, resolved) = context.extract_client(&args.provider, &budget)?;
+    let consolidator = context.consolidator(&args.provider, args.consolidator, &budget)?;
     let options = PipelineOptions {
         index: true,
         index_options: args.index.options(),
         generate: context.config.generate_memories,
-        extract: context.extract_options(&args.provider, args.max_rollouts),
+        extract: context.extract_options(&resolved, args.max_rollouts),
         phase2: context.phase2_options(),
         cancel,
     };
+    // The index is brought up to date inside the pipeline; until then "up to" the claim cap.
+    let note = DestinationNote::new(
+        &resolved,
+        client.as_ref(),
+        u64::from(options.extract.scan.max_claims),
+    );
     let bar = progress_bar(PROGRESS_TEMPLATE);
     let report = run_pipeline(
         &context.state,
@@ -76,6 +82,7 @@ pub async fn run_report(
                 bar.set_position(index.files_done);
             }
             PipelineProgress::Extract(ExtractProgress::Claimed { total }) => {
+                note.say_once();
                 if bar.prefix() != EXTRACTING {
                     bar.set_prefix(EXTRACTING);
                     bar.set_position(0);
@@ -93,7 +100,7 @@ pub async fn run_report(
         },
     )
     .await;
-    bar.finish_and_clear();
+    finish_progress_bar(&bar);
     let report = report?;
     if let Some(index) = &report.index {
         print_warnings(index);

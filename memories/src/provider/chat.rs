@@ -39,7 +39,7 @@ impl ChatClient {
             .filter(|url| !url.is_empty())
         else {
             return Err(ProviderError::Config(
-                "the chat provider needs the server's base URL (--base-url / [memories] base_url), \
+                "the chat provider needs the server's base URL (--base-url / base_url in codex-memories.toml), \
                  e.g. http://localhost:11434/v1 for Ollama"
                     .to_string(),
             ));

@@ -1,7 +1,8 @@
-//! Choosing and building a model provider from settings: which kind (`openai`, `chat`,
-//! `offline`), where it lives, which model, which env var holds the key, the timeouts, and the
-//! model's context window. The invariant: a default OpenAI model id is only ever sent to the
-//! default OpenAI base URL; any other server needs a model named by the user.
+//! The provider settings and building a client from them: which kind (`openai`, `chat`,
+//! `offline`), where it lives, which model, which env var holds the key, the timeouts, the
+//! structured-output mode and the model's context window. Two invariants: a default OpenAI model
+//! id is only ever sent to the default OpenAI base URL, and `OPENAI_API_KEY` only ever goes to
+//! that URL too — any other server gets a key only from a variable the user named.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,6 +13,7 @@ use super::chat::ChatClient;
 use super::http::ApiKey;
 use super::openai::OpenAiClient;
 use super::retry::RetryGate;
+use super::structured::StructuredOutputSetting;
 use super::{ModelClient, ProviderError};
 
 /// The OpenAI API.
@@ -24,8 +26,10 @@ pub const DEFAULT_OPENAI_MODEL: &str = "gpt-5.1-codex-mini";
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest silence accepted while waiting for response headers or between stream chunks.
 pub const IDLE_STREAM_TIMEOUT: Duration = Duration::from_secs(300);
+/// The longest one model request may take, from sending to the last byte of its answer.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(600);
 /// How a missing model is explained: the settings that name it.
-pub const MODEL_SETTING_NAMES: &str = "--model / [memories] extract_model";
+pub const MODEL_SETTING_NAMES: &str = "--model / extract_model in codex-memories.toml";
 
 /// Which built-in provider to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,7 +68,7 @@ impl FromStr for ProviderKind {
             "chat" => Ok(Self::Chat),
             "offline" => Ok(Self::Offline),
             other => Err(ProviderError::Config(format!(
-                "unknown provider `{other}` (--provider / [memories] provider): expected openai, chat or offline"
+                "unknown provider `{other}` (--provider / provider in codex-memories.toml): expected openai, chat or offline"
             ))),
         }
     }
@@ -79,14 +83,22 @@ pub struct ProviderConfig {
     pub base_url: Option<String>,
     /// The model; required unless `openai` talks to the default base URL.
     pub model: Option<String>,
-    /// The env var holding the API key; `openai` defaults to `OPENAI_API_KEY`, `chat` to none.
+    /// The env var holding the API key, named by the user. Unnamed, only `openai` at the
+    /// default OpenAI base URL reads `OPENAI_API_KEY`; everything else sends no key.
     pub api_key_env: Option<String>,
     /// How long establishing a connection may take.
     pub connect_timeout: Duration,
     /// The longest silence accepted before headers or between stream chunks.
     pub idle_timeout: Duration,
+    /// The longest one request may take, from sending to the end of its answer.
+    pub request_deadline: Duration,
     /// The model's context window in tokens, overriding the table of known models.
     pub context_window: Option<u64>,
+    /// How the answer's JSON shape is asked for, and what the endpoint was found to accept.
+    pub structured_output: StructuredOutputSetting,
+    /// Reasoning effort sent with every request when set; unset, only models known to take
+    /// one get the request's own effort (and `chat` never does).
+    pub reasoning_effort: Option<String>,
 }
 
 impl ProviderConfig {
@@ -99,16 +111,47 @@ impl ProviderConfig {
             api_key_env: None,
             connect_timeout: CONNECT_TIMEOUT,
             idle_timeout: IDLE_STREAM_TIMEOUT,
+            request_deadline: REQUEST_DEADLINE,
             context_window: None,
+            structured_output: StructuredOutputSetting::default(),
+            reasoning_effort: None,
         }
     }
 
-    /// The env var the key is read from, if this provider uses one.
+    /// The env var the key is read from, if any: the one the user named, else
+    /// `OPENAI_API_KEY` for `openai` at the default OpenAI base URL, else none — so a key only
+    /// ever goes to the host it was made for.
     pub fn api_key_env_name(&self) -> Option<&str> {
-        match (self.kind, self.api_key_env.as_deref()) {
-            (_, Some(name)) if !name.trim().is_empty() => Some(name.trim()),
-            (ProviderKind::OpenAi, _) => Some(DEFAULT_OPENAI_API_KEY_ENV),
+        match self.api_key_env.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => Some(name),
+            _ if self.kind == ProviderKind::OpenAi && self.uses_default_openai_url() => {
+                Some(DEFAULT_OPENAI_API_KEY_ENV)
+            }
             _ => None,
+        }
+    }
+
+    /// The configured base URL, when one is named (blank counts as none).
+    pub fn base_url_value(&self) -> Option<&str> {
+        self.base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+    }
+
+    /// Whether requests go to the OpenAI API itself (no base URL, or exactly the default one).
+    pub fn uses_default_openai_url(&self) -> bool {
+        self.base_url_value().is_none_or(|url| {
+            url.trim_end_matches('/') == DEFAULT_OPENAI_BASE_URL.trim_end_matches('/')
+        })
+    }
+
+    /// The base URL requests go to (`None` for `offline`, and for `chat` without one).
+    pub fn effective_base_url(&self) -> Option<&str> {
+        match self.kind {
+            ProviderKind::Offline => None,
+            ProviderKind::OpenAi => Some(self.base_url_value().unwrap_or(DEFAULT_OPENAI_BASE_URL)),
+            ProviderKind::Chat => self.base_url_value(),
         }
     }
 
@@ -147,13 +190,14 @@ pub fn known_context_window(model: &str) -> Option<u64> {
         .map(|&(_, window)| window)
 }
 
-/// Builds the configured client, reading the API key from the process environment. The
-/// offline client is built by `offline` (it lives with the extraction code).
+/// Builds the configured client, reading the API key (see
+/// [`ProviderConfig::api_key_env_name`]) from the process environment. The offline client is
+/// built by `offline` (it lives with the extraction code).
 pub fn build_client(
     config: &ProviderConfig,
     offline: impl FnOnce() -> Arc<dyn ModelClient>,
 ) -> Result<Arc<dyn ModelClient>, ProviderError> {
-    build_client_with_env(config, |name| std::env::var(name).ok(), offline)
+    build_with(config, None, |name| std::env::var(name).ok(), offline)
 }
 
 /// Like [`build_client`], with `gate` asked before every transport retry of the network
@@ -163,24 +207,22 @@ pub fn build_client_gated(
     gate: RetryGate,
     offline: impl FnOnce() -> Arc<dyn ModelClient>,
 ) -> Result<Arc<dyn ModelClient>, ProviderError> {
-    let key = config
-        .api_key_env_name()
-        .and_then(|name| std::env::var(name).ok())
-        .and_then(ApiKey::new);
-    match config.kind {
-        ProviderKind::OpenAi => Ok(Arc::new(
-            OpenAiClient::new(config, key)?.with_retry_gate(gate),
-        )),
-        ProviderKind::Chat => Ok(Arc::new(
-            ChatClient::new(config, key)?.with_retry_gate(gate),
-        )),
-        ProviderKind::Offline => Ok(offline()),
-    }
+    build_with(config, Some(gate), |name| std::env::var(name).ok(), offline)
 }
 
-/// [`build_client`] with the environment lookup injected (tests, hosts with their own secrets).
+/// [`build_client`] with the environment lookup injected (tests, hosts with their own
+/// secrets). Only the variable [`ProviderConfig::api_key_env_name`] names is looked up.
 pub fn build_client_with_env(
     config: &ProviderConfig,
+    env: impl Fn(&str) -> Option<String>,
+    offline: impl FnOnce() -> Arc<dyn ModelClient>,
+) -> Result<Arc<dyn ModelClient>, ProviderError> {
+    build_with(config, None, env, offline)
+}
+
+fn build_with(
+    config: &ProviderConfig,
+    gate: Option<RetryGate>,
     env: impl Fn(&str) -> Option<String>,
     offline: impl FnOnce() -> Arc<dyn ModelClient>,
 ) -> Result<Arc<dyn ModelClient>, ProviderError> {
@@ -188,9 +230,30 @@ pub fn build_client_with_env(
         .api_key_env_name()
         .and_then(env)
         .and_then(ApiKey::new);
+    if key.is_none()
+        && let Some(name) = config.api_key_env.as_deref().map(str::trim)
+        && !name.is_empty()
+        && config.kind != ProviderKind::Offline
+    {
+        return Err(ProviderError::Config(format!(
+            "the API key variable {name} (--api-key-env / api_key_env) is not set or is empty"
+        )));
+    }
     match config.kind {
-        ProviderKind::OpenAi => Ok(Arc::new(OpenAiClient::new(config, key)?)),
-        ProviderKind::Chat => Ok(Arc::new(ChatClient::new(config, key)?)),
+        ProviderKind::OpenAi => {
+            let client = OpenAiClient::new(config, key)?;
+            Ok(Arc::new(match gate {
+                Some(gate) => client.with_retry_gate(gate),
+                None => client,
+            }))
+        }
+        ProviderKind::Chat => {
+            let client = ChatClient::new(config, key)?;
+            Ok(Arc::new(match gate {
+                Some(gate) => client.with_retry_gate(gate),
+                None => client,
+            }))
+        }
         ProviderKind::Offline => Ok(offline()),
     }
 }
@@ -244,9 +307,24 @@ mod tests {
     }
 
     #[test]
-    fn the_key_env_defaults_only_for_openai() {
+    fn openai_api_key_is_read_only_for_the_default_openai_url() {
         let openai = ProviderConfig::new(ProviderKind::OpenAi);
         assert_eq!(openai.api_key_env_name(), Some("OPENAI_API_KEY"));
+        let explicit_default = ProviderConfig {
+            base_url: Some("https://api.openai.com/v1/".into()),
+            ..openai.clone()
+        };
+        assert_eq!(explicit_default.api_key_env_name(), Some("OPENAI_API_KEY"));
+        let elsewhere = ProviderConfig {
+            base_url: Some("https://proxy.example/v1".into()),
+            ..openai
+        };
+        assert_eq!(elsewhere.api_key_env_name(), None);
+        let named_elsewhere = ProviderConfig {
+            api_key_env: Some("PROXY_KEY".into()),
+            ..elsewhere
+        };
+        assert_eq!(named_elsewhere.api_key_env_name(), Some("PROXY_KEY"));
         let chat = ProviderConfig::new(ProviderKind::Chat);
         assert_eq!(chat.api_key_env_name(), None);
         let chat = ProviderConfig {

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 
 use super::ProviderError;
 use super::retry::parse_retry_after;
@@ -67,14 +67,7 @@ pub(crate) async fn post_for_stream(
     header_timeout: Duration,
 ) -> Result<reqwest::Response, ProviderError> {
     let started = Instant::now();
-    let mut request = http
-        .post(url)
-        .header(ACCEPT, "text/event-stream")
-        .header(CONTENT_TYPE, "application/json")
-        .json(body);
-    if let Some(key) = key {
-        request = request.header(AUTHORIZATION, format!("Bearer {}", key.0));
-    }
+    let request = stream_request(http, url, key, body);
     let connect_error = |detail: String| ProviderError::Connect {
         url: url.to_string(),
         detail: scrub(key, &detail),
@@ -87,7 +80,7 @@ pub(crate) async fn post_for_stream(
                 header_timeout.as_secs_f64()
             ))
         })?
-        .map_err(|error| connect_error(error.to_string()))?;
+        .map_err(|error| connect_error(cause_chain(&error)))?;
     let status = response.status();
     tracing::debug!(
         status = status.as_u16(),
@@ -118,6 +111,25 @@ pub(crate) async fn post_for_stream(
         status: status.as_u16(),
         body: scrub(key, cut_at_char_boundary(text.trim(), MAX_ERROR_BODY_BYTES)),
     })
+}
+
+/// The POST itself. The key goes only into `Authorization`, which `bearer_auth` marks
+/// sensitive (so no `Debug` of the request or its headers prints it).
+fn stream_request(
+    http: &reqwest::Client,
+    url: &str,
+    key: Option<&ApiKey>,
+    body: &serde_json::Value,
+) -> reqwest::RequestBuilder {
+    let request = http
+        .post(url)
+        .header(ACCEPT, "text/event-stream")
+        .header(CONTENT_TYPE, "application/json")
+        .json(body);
+    match key {
+        Some(key) => request.bearer_auth(&key.0),
+        None => request,
+    }
 }
 
 /// Passes a success response on unless it says it is JSON: a server that ignored `stream: true`
@@ -155,6 +167,22 @@ async fn expect_event_stream(
     })
 }
 
+/// An error and its causes, `outer: inner: root` — reqwest's own message ("error sending
+/// request") hides the part a person acts on ("Connection refused").
+pub(crate) fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
 fn cut_at_char_boundary(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -183,6 +211,30 @@ mod tests {
         assert_eq!(format!("{key:?}"), "ApiKey(..)");
         assert_eq!(key.scrub("bad key sk-test-123!"), "bad key [REDACTED_KEY]!");
         assert_eq!(ApiKey::new("  "), None);
+    }
+
+    #[test]
+    fn the_authorization_header_is_marked_sensitive() {
+        let key = ApiKey::new("sk-test-123").unwrap();
+        let http = reqwest::Client::new();
+        let request = stream_request(&http, "http://h/v1/x", Some(&key), &serde_json::json!({}))
+            .build()
+            .unwrap();
+        let header = request
+            .headers()
+            .get(reqwest::header::AUTHORIZATION)
+            .unwrap();
+        assert!(header.is_sensitive());
+        assert!(!format!("{:?}", request.headers()).contains("sk-test-123"));
+        let request = stream_request(&http, "http://h/v1/x", None, &serde_json::json!({}))
+            .build()
+            .unwrap();
+        assert!(
+            request
+                .headers()
+                .get(reqwest::header::AUTHORIZATION)
+                .is_none()
+        );
     }
 
     #[test]

@@ -14,13 +14,15 @@ mod offline;
 mod openai;
 mod request;
 mod retry;
+mod settings;
 mod sse;
+mod structured;
 
 pub use chat::ChatClient;
 pub use config::{
     CONNECT_TIMEOUT, DEFAULT_OPENAI_API_KEY_ENV, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL,
-    IDLE_STREAM_TIMEOUT, ProviderConfig, ProviderKind, build_client, build_client_gated,
-    build_client_with_env, known_context_window, resolve_kind,
+    IDLE_STREAM_TIMEOUT, ProviderConfig, ProviderKind, REQUEST_DEADLINE, build_client,
+    build_client_gated, build_client_with_env, known_context_window, resolve_kind,
 };
 pub use error::ProviderError;
 pub use http::ApiKey;
@@ -30,6 +32,11 @@ pub use request::{
     InputItem, ModelRequest, ModelResponse, OutputSchema, Role, ToolCall, ToolSpec, Usage,
 };
 pub use retry::{MAX_ATTEMPTS, RETRY_AFTER_CAP, RetryGate, RetryPolicy, parse_retry_after};
+pub use settings::{
+    DEFAULT_CONCURRENCY, LOCAL_CHAT_CONCURRENCY, ModelRole, ProviderOverrides, ResolvedProvider,
+    resolve_provider,
+};
+pub use structured::{StructuredOutput, StructuredOutputSetting, is_format_rejection};
 
 /// A language model that answers one request at a time. Implementations must be cheap to share
 /// (`Arc<dyn ModelClient>`) and safe to call concurrently.

@@ -51,7 +51,7 @@ impl OpenAiClient {
         if key.is_none() && is_default_url {
             let env = config.api_key_env_name().unwrap_or_default();
             return Err(ProviderError::Config(format!(
-                "the openai provider needs an API key: set {env} (or [memories] api_key_env), \
+                "the openai provider needs an API key: set {env} (or name another variable with --api-key-env / api_key_env), \
                  or choose --provider offline"
             )));
         }
