@@ -24,3 +24,8 @@ bench *ARGS:
 # model. Needs npm and python3; not part of CI.
 codex-e2e *ARGS:
     bash scripts/codex-e2e.sh {{ARGS}}
+
+# On-demand: the real Claude Code and Gemini CLI (from npm) with `install claude|gemini` against
+# loopback stand-in APIs. Needs npm and python3; not part of CI.
+agents-e2e *ARGS:
+    bash scripts/agents-e2e.sh {{ARGS}}
