@@ -104,7 +104,11 @@ pub fn write_session(
         bytes: 0,
     };
     let mut writer = RolloutWriter::new(&mut counter);
-    let ts = "2026-05-01T10:00:00.000Z";
+    // A session's version and age come from its lines' times: a day ago, idle enough to extract
+    // and young enough for the age window.
+    let ts = (chrono::Utc::now() - chrono::TimeDelta::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let ts = ts.as_str();
     writer.write_line(&envelope(
         ts,
         RolloutItem::SessionMeta(SessionMeta {

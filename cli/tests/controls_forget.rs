@@ -108,7 +108,7 @@ fn forget_leaves_no_trace_of_the_thread_in_the_db_the_folder_or_git() {
     assert_eq!(shown["stage1_job"], serde_json::Value::Null);
 
     // A later run (even after the session changes) does not extract it again.
-    controls_common::set_mtime(
+    controls_common::finish_session_at(
         &rollout,
         std::time::SystemTime::now() - controls_common::DAY / 2,
     );

@@ -8,15 +8,15 @@ mod controls_common;
 use std::time::SystemTime;
 
 use controls_common::{
-    RUST_THREAD, example_home, offline_run, rollout_of, run_json, run_ok, set_mtime,
+    RUST_THREAD, example_home, finish_session_at, offline_run, rollout_of, run_json, run_ok,
 };
 use pretty_assertions::assert_eq;
 
 #[test]
 fn status_and_run_explain_a_too_fresh_session_and_the_cooldown() {
     let home = example_home();
-    // One session is still being written: modified now.
-    set_mtime(&rollout_of(home.path(), RUST_THREAD), SystemTime::now());
+    // One session is still being written: its last line is from now.
+    finish_session_at(&rollout_of(home.path(), RUST_THREAD), SystemTime::now());
 
     let first = offline_run(home.path());
     assert!(first.contains("consolidate: "), "{first}");

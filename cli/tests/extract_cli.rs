@@ -28,7 +28,9 @@ fn write_sessions(codex_home: &Path, count: usize) -> Vec<ThreadId> {
         .map(|index| {
             let id = ThreadId::new();
             let path = dir.join(format!("rollout-2026-11-20T10-00-{index:02}-{id}.jsonl"));
-            let ts = "2026-11-20T10:00:00.000Z";
+            // A session's version and age come from its lines' times: a day ago.
+    let ts = (chrono::Utc::now() - chrono::Duration::seconds(24 * 3600 + index as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let request = format!("Fix ledger test number {index}.");
             let lines = [
                 json!({"timestamp": ts, "type": "session_meta", "payload": {"id": id.to_string(),

@@ -78,7 +78,9 @@ fn write_rollout(codex_home: &Path, index: usize, session: &Session) -> ThreadId
     let dir = codex_home.join("sessions/2026/11/20");
     std::fs::create_dir_all(&dir).unwrap();
     let path: PathBuf = dir.join(format!("rollout-2026-11-20T10-00-{index:02}-{id}.jsonl"));
-    let ts = "2026-11-20T10:00:00.000Z";
+    // A session's version and age come from its lines' times: a day ago.
+    let ts = (chrono::Utc::now() - chrono::Duration::seconds(24 * 3600 + index as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let call_output = json!({"output": session.tool_output, "metadata": {"exit_code": 0, "duration_seconds": 0.5}});
     let lines = [
         json!({"timestamp": ts, "type": "session_meta", "payload": {"id": id.to_string(), "timestamp": ts,
@@ -378,7 +380,10 @@ fn append_turn(home: &Home, id: ThreadId, hours_ago: u64) {
         .map(|entry| entry.unwrap().path())
         .find(|path| path.to_string_lossy().contains(&id.to_string()))
         .unwrap();
-    let line = json!({"timestamp": "2026-11-20T11:00:00.000Z", "type": "response_item",
+    // The turn's own time is the session's new version.
+    let at = (chrono::Utc::now() - chrono::Duration::hours(hours_ago as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let line = json!({"timestamp": at, "type": "response_item",
         "payload": {"type": "message", "role": "user",
                     "content": [{"type": "input_text", "text": "Also check the docs build."}]}});
     let mut text = std::fs::read_to_string(&path).unwrap();

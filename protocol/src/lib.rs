@@ -7,6 +7,7 @@
 //! written by a newer agent never becomes unreadable. This crate knows nothing of databases,
 //! models or prompts.
 
+mod agent;
 mod compacted;
 mod content_item;
 mod event_msg;
@@ -14,19 +15,22 @@ mod file_name;
 mod line_reader;
 mod reader;
 mod response_item;
+mod retime;
 mod rollout_line;
 mod session_meta;
 mod thread_id;
 mod turn_context;
 mod writer;
 
+pub use agent::{Agent, UnknownAgent};
 pub use compacted::Compacted;
 pub use content_item::ContentItem;
 pub use event_msg::{EventMsg, TokenUsage, TokenUsageInfo};
 pub use file_name::{FileNameError, RolloutFileName};
-pub use line_reader::{LineReader, MAX_LINE_BYTES, RawLine};
+pub use line_reader::{LineReader, MAX_LINE_BYTES, RawLine, SniffedLine};
 pub use reader::{BadLine, BadLineReason, MAX_KEPT_BAD_LINES, RolloutError, RolloutReader};
 pub use response_item::{FunctionCallOutputBody, ResponseItem};
+pub use retime::{latest_timestamp, rebase_timestamps, shift_timestamps};
 pub use rollout_line::{LegacyHeader, RolloutFormat, RolloutItem, RolloutLine};
 pub use session_meta::{GitInfo, SessionMeta, SessionSource};
 pub use thread_id::{ThreadId, ThreadIdError};

@@ -26,6 +26,18 @@ pub enum RawLine<'a> {
     },
 }
 
+/// A line as [`LineReader::next_line_unless`] returns it: read, or passed over on its prefix.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SniffedLine<'a> {
+    /// The line was read.
+    Read(RawLine<'a>),
+    /// The line was passed over without being copied.
+    Skipped {
+        /// Whether it ended with a newline (false for a final line cut off mid-write).
+        terminated: bool,
+    },
+}
+
 /// Reads lines of at most `max_line_bytes` from a buffered reader.
 pub struct LineReader<R> {
     inner: R,
@@ -118,14 +130,14 @@ impl<R: BufRead> LineReader<R> {
 impl<R: BufRead> LineReader<R> {
     /// Like [`next_line`](Self::next_line), but first shows `skip` the line's first
     /// `prefix_bytes` bytes (the whole line when it is shorter). When `skip` returns true the
-    /// line is consumed without being copied and `Some((number, None))` is returned. When the
+    /// line is consumed without being copied and [`SniffedLine::Skipped`] is returned. When the
     /// buffered input does not yet hold that prefix, `skip` is not asked and the line is read
     /// normally.
     pub fn next_line_unless(
         &mut self,
         prefix_bytes: usize,
         mut skip: impl FnMut(&[u8]) -> bool,
-    ) -> io::Result<Option<(u64, Option<RawLine<'_>>)>> {
+    ) -> io::Result<Option<(u64, SniffedLine<'_>)>> {
         let available = loop {
             match self.inner.fill_buf() {
                 Ok(available) => break available,
@@ -140,22 +152,31 @@ impl<R: BufRead> LineReader<R> {
         let line_len = newline.unwrap_or(available.len());
         let prefix_known = newline.is_some() || available.len() >= prefix_bytes;
         if !prefix_known || !skip(&available[..line_len.min(prefix_bytes)]) {
-            return Ok(self.next_line()?.map(|(number, line)| (number, Some(line))));
+            return Ok(self
+                .next_line()?
+                .map(|(number, line)| (number, SniffedLine::Read(line))));
         }
-        match newline {
-            Some(position) => self.inner.consume(position + 1),
+        let terminated = match newline {
+            Some(position) => {
+                self.inner.consume(position + 1);
+                true
+            }
             None => {
                 let len = available.len();
                 self.inner.consume(len);
-                self.consume_rest_of_line()?;
+                self.consume_rest_of_line()?
             }
-        }
+        };
         self.line_number += 1;
-        Ok(Some((self.line_number, None)))
+        Ok(Some((
+            self.line_number,
+            SniffedLine::Skipped { terminated },
+        )))
     }
 
-    /// Consumes input up to and including the next newline (or to the end).
-    fn consume_rest_of_line(&mut self) -> io::Result<()> {
+    /// Consumes input up to and including the next newline (or to the end); true when a
+    /// newline ended it.
+    fn consume_rest_of_line(&mut self) -> io::Result<bool> {
         loop {
             let available = match self.inner.fill_buf() {
                 Ok(available) => available,
@@ -163,12 +184,12 @@ impl<R: BufRead> LineReader<R> {
                 Err(error) => return Err(error),
             };
             if available.is_empty() {
-                return Ok(());
+                return Ok(false);
             }
             match memchr_newline(available) {
                 Some(position) => {
                     self.inner.consume(position + 1);
-                    return Ok(());
+                    return Ok(true);
                 }
                 None => {
                     let len = available.len();
@@ -239,12 +260,15 @@ mod tests {
             .unwrap()
         {
             let text = match line {
-                None => "skipped".to_string(),
-                Some(RawLine::Complete(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
-                Some(RawLine::Unterminated(bytes)) => {
+                SniffedLine::Skipped { terminated: true } => "skipped".to_string(),
+                SniffedLine::Skipped { terminated: false } => "skipped, unterminated".to_string(),
+                SniffedLine::Read(RawLine::Complete(bytes)) => {
+                    String::from_utf8_lossy(bytes).into_owned()
+                }
+                SniffedLine::Read(RawLine::Unterminated(bytes)) => {
                     format!("unterminated:{}", String::from_utf8_lossy(bytes))
                 }
-                Some(RawLine::TooLong { bytes }) => format!("too_long:{bytes}"),
+                SniffedLine::Read(RawLine::TooLong { bytes }) => format!("too_long:{bytes}"),
             };
             out.push((number, text));
         }
@@ -278,6 +302,17 @@ mod tests {
             .chain([(5, "unterminated:last".to_string())])
             .collect();
         assert_eq!(collect_skipping(input, 3, 8), unskipped);
+    }
+
+    #[test]
+    fn a_skipped_final_line_without_a_newline_says_so() {
+        let input = b"keep\nskip-cut-off-mid-write";
+        let expected = vec![
+            (1, "keep".to_string()),
+            (2, "skipped, unterminated".to_string()),
+        ];
+        assert_eq!(collect_skipping(input, 1024, 2), expected);
+        assert_eq!(collect_skipping(input, 4, 2), expected);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use memory_store::{
     Stage1Error, Stage1OutputInput, Stage1OutputRow, Stage1StatusCounts, StartupClaimReport,
     StartupScan, StartupScanParams, StartupSkips, new_worker_id,
 };
-pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, extract_thread};
+pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, StoredStat, extract_thread};
 pub use paths::{
     ARCHIVED_SESSIONS_DIR_NAME, CODEX_HOME_ENV, DEFAULT_CODEX_HOME_DIR_NAME, Homes,
     LOGS_DB_FILE_NAME, MEMORIES_DB_FILE_NAME, SESSIONS_DIR_NAME, SQLITE_HOME_DIR_NAME,

@@ -47,10 +47,13 @@ async fn reopening_a_migrated_database_keeps_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state_1.sqlite");
     let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
-    sqlx::query("INSERT INTO index_failures VALUES ('/x.jsonl', 1, 2, 'bad')")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO index_failures (rollout_path, file_size, file_mtime_ns, reason) \
+         VALUES ('/x.jsonl', 1, 2, 'bad')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
     let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM index_failures")
@@ -85,9 +88,10 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
         error.to_string(),
         format!(
             "{} was written by a newer codex-memories (schema version(s) 9001 are unknown to \
-             this build, which knows up to 1); upgrade codex-memories, or point --sqlite-home at \
+             this build, which knows up to {}); upgrade codex-memories, or point --sqlite-home at \
              another folder",
-            path.display()
+            path.display(),
+            STATE_MIGRATOR.iter().map(|m| m.version).max().unwrap()
         )
     );
 
@@ -98,7 +102,9 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert_eq!(versions, vec![(1,), (9001,)]);
+    let mut expected: Vec<(i64,)> = STATE_MIGRATOR.iter().map(|m| (m.version,)).collect();
+    expected.push((9001,));
+    assert_eq!(versions, expected);
     assert!(
         table_names(&pool)
             .await
@@ -270,7 +276,7 @@ async fn refusing_a_newer_database_does_not_even_change_its_journal_mode() {
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO _sqlx_migrations VALUES (1, 'threads', 0, 1, x'00', 0), (2, 'next', 0, 1, x'00', 0)")
+    sqlx::query("INSERT INTO _sqlx_migrations VALUES (1, 'threads', 0, 1, x'00', 0), (9002, 'next', 0, 1, x'00', 0)")
         .execute(&pool)
         .await
         .unwrap();
@@ -281,7 +287,7 @@ async fn refusing_a_newer_database_does_not_even_change_its_journal_mode() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, StateError::NewerSchema { unknown_versions, .. } if unknown_versions == "2"),
+        matches!(&error, StateError::NewerSchema { unknown_versions, .. } if unknown_versions == "9002"),
         "{error:?}"
     );
     assert_eq!(

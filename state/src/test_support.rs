@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::threads::{THREAD_COLUMNS, bind_thread_columns};
+use crate::threads::{THREAD_COLUMNS, THREAD_PLACEHOLDERS, bind_thread_columns};
 use crate::{MemoryMode, StateError, StateRuntime, ThreadId, ThreadRow};
 
 /// An enabled, non-archived thread updated at `updated_at_ms` (unix ms), with a rollout path
@@ -31,15 +31,16 @@ pub fn thread_row(id: ThreadId, updated_at_ms: i64) -> ThreadRow {
         memory_mode: MemoryMode::Enabled,
         file_size: 0,
         file_mtime_ns: updated_at_ms.saturating_mul(1_000_000),
+        file_inode: 0,
+        file_ctime_ns: 0,
+        agent: codex_protocol::Agent::Codex,
     }
 }
 
 /// Inserts (or replaces) `row` in the state DB's `threads` table.
 pub async fn insert_thread(runtime: &StateRuntime, row: &ThreadRow) -> Result<(), StateError> {
-    let sql = format!(
-        "INSERT OR REPLACE INTO threads ({THREAD_COLUMNS}) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    );
+    let sql =
+        format!("INSERT OR REPLACE INTO threads ({THREAD_COLUMNS}) VALUES ({THREAD_PLACEHOLDERS})");
     let rollout_path = row.rollout_path.to_string_lossy();
     bind_thread_columns(sqlx::query(&sql), row, &rollout_path)
         .execute(runtime.pool())

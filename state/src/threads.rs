@@ -1,6 +1,7 @@
-//! The `threads` table: one row per indexed rollout, and the queries that read it. Rows are
+//! The `threads` table: one row per indexed session, and the queries that read it. Rows are
 //! written only by the indexer (`indexer/store.rs`); everything here is read-only. Times are
-//! unix milliseconds; `updated_at` is the file's mtime.
+//! unix milliseconds; `updated_at` is the time of the session's last complete line, so copying or
+//! touching a file does not change it.
 
 use std::path::PathBuf;
 
@@ -8,7 +9,9 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+use crate::indexer::inode_column;
 use crate::{StateError, StateRuntime, ThreadId};
+use codex_protocol::Agent;
 
 /// Whether a thread may feed memories (`memory_mode` column).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
@@ -53,7 +56,8 @@ pub struct ThreadRow {
     pub rollout_path: PathBuf,
     /// When the session started (unix ms): its `session_meta` timestamp, else its file name's.
     pub created_at: i64,
-    /// The file's modification time (unix ms).
+    /// The session's last activity (unix ms): the timestamp of its file's last complete line
+    /// (the file's mtime only when no line carries one). Its version for extraction.
     pub updated_at: i64,
     /// Which surface started it: `cli`, `vscode`, `exec`, `mcp`, `subagent`, … or `unknown`.
     pub source: String,
@@ -87,12 +91,23 @@ pub struct ThreadRow {
     pub file_size: u64,
     /// The file's mtime when it was indexed, in nanoseconds since the Unix epoch.
     pub file_mtime_ns: i64,
+    /// The file's inode when it was indexed; 0 where the platform has none.
+    pub file_inode: u64,
+    /// The file's ctime when it was indexed, in nanoseconds since the Unix epoch; 0 where none.
+    pub file_ctime_ns: i64,
+    /// The agent that wrote the session.
+    pub agent: Agent,
 }
 
 /// Every column, in the order [`thread_from_row`] reads them.
 pub(crate) const THREAD_COLUMNS: &str = "id, rollout_path, created_at, updated_at, source, \
     model_provider, model, cwd, title, first_user_message, preview, tokens_used, archived, \
-    git_sha, git_branch, git_origin_url, cli_version, memory_mode, file_size, file_mtime_ns";
+    git_sha, git_branch, git_origin_url, cli_version, memory_mode, file_size, file_mtime_ns, \
+    file_inode, file_ctime_ns, agent";
+
+/// `?` placeholders for every column of [`THREAD_COLUMNS`].
+pub(crate) const THREAD_PLACEHOLDERS: &str =
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
 /// A statement being bound, as every query in this crate builds it.
 pub(crate) type SqliteQuery<'q> =
@@ -125,6 +140,9 @@ pub(crate) fn bind_thread_columns<'q>(
         .bind(row.memory_mode.as_str())
         .bind(i64::try_from(row.file_size).unwrap_or(i64::MAX))
         .bind(row.file_mtime_ns)
+        .bind(inode_column(row.file_inode))
+        .bind(row.file_ctime_ns)
+        .bind(row.agent.as_str())
 }
 
 impl StateRuntime {
@@ -192,8 +210,13 @@ fn thread_from_row(row: &SqliteRow) -> Result<ThreadRow, (String, String)> {
             format!("unknown mode {mode_text:?}"),
         )
     })?;
+    let agent_text: String = row.try_get("agent").map_err(get_error)?;
+    let agent = agent_text
+        .parse::<Agent>()
+        .map_err(|error| (format!("threads.agent of {id}"), error.to_string()))?;
     let rollout_path: String = row.try_get("rollout_path").map_err(get_error)?;
     let file_size: i64 = row.try_get("file_size").map_err(get_error)?;
+    let file_inode: i64 = row.try_get("file_inode").map_err(get_error)?;
     Ok(ThreadRow {
         id,
         rollout_path: PathBuf::from(rollout_path),
@@ -215,5 +238,8 @@ fn thread_from_row(row: &SqliteRow) -> Result<ThreadRow, (String, String)> {
         memory_mode,
         file_size: u64::try_from(file_size).unwrap_or(0),
         file_mtime_ns: row.try_get("file_mtime_ns").map_err(get_error)?,
+        file_inode: file_inode.cast_unsigned(),
+        file_ctime_ns: row.try_get("file_ctime_ns").map_err(get_error)?,
+        agent,
     })
 }

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 use clap::Args;
 use codex_memories::layout::SUMMARY_FILE;
+use codex_protocol::rebase_timestamps;
 
 use crate::commands::HomeArgs;
 use crate::commands::index::IndexFlags;
@@ -56,7 +58,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The example sessions look finished a day ago, so the idle and age rules admit them.
+/// The example sessions are moved in time to have finished a day ago, so the idle and age rules
+/// admit them.
 const EXAMPLE_AGE: Duration = Duration::from_secs(24 * 3600);
 /// Lines of `memory_summary.md` printed.
 const SUMMARY_LINES_SHOWN: usize = 15;
@@ -154,6 +157,8 @@ fn write_examples(codex_home: &Path) -> anyhow::Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
+        // A session's age is the time of its last line: move each one to a day ago.
+        let text = rebase_timestamps(text, DateTime::<Utc>::from(finished));
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         std::fs::File::options()
             .write(true)

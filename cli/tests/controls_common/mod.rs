@@ -21,7 +21,8 @@ pub fn examples_home() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/codex-home")
 }
 
-/// A temporary Codex home holding a copy of the example sessions, modified a day ago.
+/// A temporary Codex home holding a copy of the example sessions, each moved in time to have
+/// finished a day ago (its last line's time is its version and age).
 pub fn example_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     copy_tree(&examples_home(), home.path());
@@ -37,9 +38,18 @@ fn copy_tree(from: &Path, to: &Path) {
             copy_tree(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
-            set_mtime(&target, SystemTime::now() - DAY);
+            finish_session_at(&target, SystemTime::now() - DAY);
         }
     }
+}
+
+/// Moves the session at `path` in time so that its last line was written at `time` (which is
+/// its version and what the idle and age rules see), and sets its mtime to match.
+pub fn finish_session_at(path: &Path, time: SystemTime) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = codex_protocol::rebase_timestamps(&text, chrono::DateTime::from(time));
+    std::fs::write(path, text).unwrap();
+    set_mtime(path, time);
 }
 
 pub fn set_mtime(path: &Path, time: SystemTime) {

@@ -25,10 +25,30 @@ pub fn thread_id(n: u32) -> String {
     format!("019a93b9-f380-7600-98ff-{n:012x}")
 }
 
-/// Sets a file's mtime to a day ago, old enough for the idle window and young enough for the age
-/// window.
+/// Moves a session in time so that its last line is from a day ago (its version and age come
+/// from its content), old enough for the idle window and young enough for the age window; its
+/// mtime is set to match.
 pub fn age_one_day(path: &Path) {
     let mtime = SystemTime::now() - Duration::from_secs(24 * 3600);
+    let bytes = std::fs::read(path).unwrap();
+    // Line by line, so a line that is not UTF-8 (the corpus's invalid lines) keeps its bytes.
+    let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
+    let latest = lines
+        .iter()
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .filter_map(codex_protocol::latest_timestamp)
+        .max();
+    if let Some(latest) = latest {
+        let by = chrono::DateTime::<chrono::Utc>::from(mtime) - latest;
+        let shifted: Vec<Vec<u8>> = lines
+            .iter()
+            .map(|line| match std::str::from_utf8(line) {
+                Ok(text) => codex_protocol::shift_timestamps(text, by).into_bytes(),
+                Err(_) => line.to_vec(),
+            })
+            .collect();
+        std::fs::write(path, shifted.join(&b'\n')).unwrap();
+    }
     std::fs::File::options()
         .write(true)
         .open(path)

@@ -23,6 +23,7 @@ pub use removal::{
     HeldBackRemoval, MASS_REMOVAL_MAX_PERCENT, MASS_REMOVAL_MAX_THREADS, SessionCheck,
     UnreadableRoot, mass_removal_limit,
 };
+pub(crate) use store::inode_column;
 use store::{Parsed, path_key};
 use walk::SessionRoot;
 
@@ -134,7 +135,7 @@ impl StateRuntime {
         let mut to_parse = Vec::new();
         for file in walk.files {
             match stored.get(&path_key(&file.path)) {
-                Some(known) if known.size == file.size && known.mtime_ns == file.mtime_ns => {
+                Some(known) if file.same_file_as(&known.stat) => {
                     report.unchanged += 1;
                     if let Some(reason) = &known.failure {
                         report.failed.push(FailedFile {

@@ -154,8 +154,7 @@ fn check(roots: &[SessionRoot], paths: Vec<(String,)>) -> SessionCheck {
         .into_iter()
         .map(|(path,)| {
             let file = StoredFile {
-                size: 0,
-                mtime_ns: 0,
+                stat: crate::StoredStat::default(),
                 failure: None,
                 is_thread: true,
             };

@@ -10,13 +10,13 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::indexer::FailedFile;
 use crate::threads::{ThreadRow, bind_thread_columns};
-use crate::{StateError, StateRuntime};
+use crate::{StateError, StateRuntime, StoredStat};
 
 /// What the database remembers about one rollout file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredFile {
-    pub size: u64,
-    pub mtime_ns: i64,
+    /// The stat it had when it was read.
+    pub stat: StoredStat,
     /// Set when the file is remembered as not indexable.
     pub failure: Option<String>,
     /// Whether a thread row is stored under this path (a failure may sit over it).
@@ -44,25 +44,43 @@ impl StateRuntime {
     pub(crate) async fn load_stored_files(
         &self,
     ) -> Result<HashMap<String, StoredFile>, StateError> {
-        let threads: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT rollout_path, file_size, file_mtime_ns FROM threads")
-                .fetch_all(self.pool())
-                .await
-                .map_err(|source| self.query_error("load indexed files", source))?;
-        let failures: Vec<(String, i64, i64, String)> = sqlx::query_as(
-            "SELECT rollout_path, file_size, file_mtime_ns, reason FROM index_failures",
+        let threads: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT rollout_path, file_size, file_mtime_ns, file_inode, file_ctime_ns FROM threads",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(|source| self.query_error("load indexed files", source))?;
+        let failures: Vec<(String, i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT rollout_path, file_size, file_mtime_ns, file_inode, file_ctime_ns, reason \
+             FROM index_failures",
         )
         .fetch_all(self.pool())
         .await
         .map_err(|source| self.query_error("load failed files", source))?;
         let mut stored = HashMap::with_capacity(threads.len() + failures.len());
-        for (path, size, mtime_ns) in threads {
-            stored.insert(path, stored_file(size, mtime_ns, None, true));
+        for (path, size, mtime_ns, inode, ctime_ns) in threads {
+            let stat = stored_stat(size, mtime_ns, inode, ctime_ns);
+            stored.insert(
+                path,
+                StoredFile {
+                    stat,
+                    failure: None,
+                    is_thread: true,
+                },
+            );
         }
         // A failure is newer than a row left from before the file broke: it wins.
-        for (path, size, mtime_ns, reason) in failures {
+        for (path, size, mtime_ns, inode, ctime_ns, reason) in failures {
             let is_thread = stored.get(&path).is_some_and(|file| file.is_thread);
-            stored.insert(path, stored_file(size, mtime_ns, Some(reason), is_thread));
+            let stat = stored_stat(size, mtime_ns, inode, ctime_ns);
+            stored.insert(
+                path,
+                StoredFile {
+                    stat,
+                    failure: Some(reason),
+                    is_thread,
+                },
+            );
         }
         Ok(stored)
     }
@@ -204,14 +222,17 @@ impl StateRuntime {
         reason: &str,
     ) -> Result<(), StateError> {
         sqlx::query(
-            "INSERT INTO index_failures (rollout_path, file_size, file_mtime_ns, reason) \
-             VALUES (?, ?, ?, ?) \
+            "INSERT INTO index_failures (rollout_path, file_size, file_mtime_ns, file_inode, \
+             file_ctime_ns, reason) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (rollout_path) DO UPDATE SET file_size = excluded.file_size, \
-             file_mtime_ns = excluded.file_mtime_ns, reason = excluded.reason",
+             file_mtime_ns = excluded.file_mtime_ns, file_inode = excluded.file_inode, \
+             file_ctime_ns = excluded.file_ctime_ns, reason = excluded.reason",
         )
         .bind(key)
         .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
         .bind(file.mtime_ns)
+        .bind(inode_column(file.inode))
+        .bind(file.ctime_ns)
         .bind(reason)
         .execute(&mut **tx)
         .await
@@ -220,13 +241,19 @@ impl StateRuntime {
     }
 }
 
-fn stored_file(size: i64, mtime_ns: i64, failure: Option<String>, is_thread: bool) -> StoredFile {
-    StoredFile {
+fn stored_stat(size: i64, mtime_ns: i64, inode: i64, ctime_ns: i64) -> StoredStat {
+    StoredStat {
         size: u64::try_from(size).unwrap_or(0),
         mtime_ns,
-        failure,
-        is_thread,
+        // Stored as the same 64 bits (SQLite integers are signed).
+        inode: inode.cast_unsigned(),
+        ctime_ns,
     }
+}
+
+/// An inode number as SQLite stores it: the same 64 bits, signed.
+pub(crate) fn inode_column(inode: u64) -> i64 {
+    inode.cast_signed()
 }
 
 /// Inserts a thread or rewrites every column of it. The thread id is the key: a file that moved
@@ -235,7 +262,8 @@ fn stored_file(size: i64, mtime_ns: i64, failure: Option<String>, is_thread: boo
 const UPSERT_THREAD: &str = "INSERT INTO threads (id, rollout_path, created_at, updated_at, \
     source, model_provider, model, cwd, title, first_user_message, preview, tokens_used, \
     archived, git_sha, git_branch, git_origin_url, cli_version, memory_mode, file_size, \
-    file_mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+    file_mtime_ns, file_inode, file_ctime_ns, agent) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
     ON CONFLICT (id) DO UPDATE SET rollout_path = excluded.rollout_path, \
     created_at = excluded.created_at, updated_at = excluded.updated_at, \
     source = excluded.source, model_provider = excluded.model_provider, \
@@ -246,4 +274,5 @@ const UPSERT_THREAD: &str = "INSERT INTO threads (id, rollout_path, created_at, 
     git_origin_url = excluded.git_origin_url, cli_version = excluded.cli_version, \
     memory_mode = CASE WHEN threads.memory_mode = 'polluted' THEN 'polluted' \
     ELSE excluded.memory_mode END, file_size = excluded.file_size, \
-    file_mtime_ns = excluded.file_mtime_ns";
+    file_mtime_ns = excluded.file_mtime_ns, file_inode = excluded.file_inode, \
+    file_ctime_ns = excluded.file_ctime_ns, agent = excluded.agent";

@@ -490,3 +490,76 @@ async fn the_text_filter_rewrites_titles_and_previews_before_they_are_stored() {
     let expected = "deploy with token [gone] please";
     assert_eq!(stored, vec![(expected, expected, expected)]);
 }
+
+#[tokio::test]
+async fn a_file_replaced_with_the_same_size_and_mtime_is_read_again() {
+    let home = Home::new();
+    let path = home.write(false, 1, "first");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    // Same length, same mtime, other words: only the inode and ctime tell.
+    let replacement = home.homes.codex_home.join("replacement.jsonl");
+    write_file(
+        &replacement,
+        rollout_text(&thread_id(1), "other").as_bytes(),
+        1,
+    );
+    std::fs::rename(&replacement, &path).unwrap();
+
+    let report = index(&runtime).await;
+    assert_eq!((report.parsed, report.unchanged), (1, 0));
+    let row = runtime
+        .get_thread(thread_id(1).parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.title, "other");
+}
+
+#[tokio::test]
+async fn touching_or_copying_a_rollout_keeps_its_version() {
+    let home = Home::new();
+    let path = home.write(false, 1, "x");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    let id = thread_id(1).parse().unwrap();
+    let before = runtime.get_thread(id).await.unwrap().unwrap();
+
+    // `touch`, then a copy without -p put in its place (new inode, ctime and mtime).
+    write_file(&path, &std::fs::read(&path).unwrap(), 90_000);
+    let copy = home.homes.codex_home.join("copy.jsonl");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::rename(&copy, &path).unwrap();
+    let report = index(&runtime).await;
+
+    assert_eq!(report.parsed, 1, "the changed stat makes it read again");
+    let after = runtime.get_thread(id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.updated_at, after.created_at),
+        (before.updated_at, before.created_at)
+    );
+    assert!(after.file_mtime_ns > before.file_mtime_ns);
+}
+
+#[tokio::test]
+async fn an_appended_turn_advances_the_version() {
+    let home = Home::new();
+    let path = home.write(false, 1, "x");
+    let runtime = home.runtime().await;
+    index(&runtime).await;
+    let id = thread_id(1).parse().unwrap();
+    let before = runtime.get_thread(id).await.unwrap().unwrap();
+
+    let turn = json!({"timestamp": "2025-11-18T09:00:00.000Z", "type": "event_msg",
+        "payload": {"type": "user_message", "message": "one more thing"}});
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("{turn}\n"));
+    write_file(&path, text.as_bytes(), 1);
+    index(&runtime).await;
+
+    let after = runtime.get_thread(id).await.unwrap().unwrap();
+    assert_eq!(
+        (before.updated_at, after.updated_at),
+        (1_763_415_030_000, 1_763_456_400_000)
+    );
+}

@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use codex_protocol::{RolloutFileName, ThreadId};
 use walkdir::WalkDir;
@@ -112,12 +111,11 @@ pub(crate) fn walk_rollouts(roots: &[SessionRoot]) -> Walk {
                 continue;
             }
             match entry.metadata() {
-                Ok(metadata) => walk.files.push(FileStat {
-                    path: entry.into_path(),
-                    size: metadata.len(),
-                    mtime_ns: mtime_ns(&metadata),
+                Ok(metadata) => walk.files.push(FileStat::from_metadata(
+                    entry.into_path(),
+                    &metadata,
                     archived,
-                }),
+                )),
                 Err(error) => walk.failed.push(FailedFile {
                     path: entry.into_path(),
                     reason: format!("cannot stat: {error}"),
@@ -135,17 +133,6 @@ pub(crate) fn walk_rollouts(roots: &[SessionRoot]) -> Walk {
 fn is_rollout_name(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     name.ends_with(PLAIN_SUFFIX) || name.ends_with(COMPRESSED_SUFFIX)
-}
-
-/// Nanoseconds since the epoch; 0 when the platform has no mtime.
-fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
-    metadata
-        .modified()
-        .ok()
-        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
-        })
 }
 
 /// `x.jsonl.zst` is passed over when `x.jsonl` sits beside it.

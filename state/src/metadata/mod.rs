@@ -1,9 +1,12 @@
 //! Thread metadata from one rollout file, per DESIGN §4: identity, cwd, provider and git from
 //! the first `session_meta` whose id matches the file name; title, first user message and
 //! preview from the first `event_msg.user_message`; model from the last `turn_context`; tokens
-//! from the last `token_count`; memory mode from the last `session_meta` that sets it. Only
-//! those lines are parsed — everything else is classified from its first bytes and skipped.
+//! from the last `token_count`; memory mode from the last `session_meta` that sets it; the
+//! version (`updated_at`) from the timestamp of the last complete line, never the file's mtime,
+//! so a copy, a `touch` or a restore keeps it. Only the lines the index needs are parsed —
+//! everything else is classified from its first bytes and skipped.
 
+mod line_time;
 mod probe;
 mod title;
 
@@ -13,12 +16,15 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
-use codex_protocol::{LegacyHeader, LineReader, RawLine, RolloutFileName, SessionMeta, ThreadId};
+use codex_protocol::{
+    Agent, LegacyHeader, LineReader, RawLine, RolloutFileName, SessionMeta, SniffedLine, ThreadId,
+};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::threads::{MemoryMode, ThreadRow};
+use line_time::LineTime;
 use probe::LineClass;
 pub(crate) use title::UserMessageText;
 
@@ -36,8 +42,75 @@ pub struct FileStat {
     pub size: u64,
     /// Its modification time, in nanoseconds since the Unix epoch.
     pub mtime_ns: i64,
+    /// Its inode number; 0 where the platform has none.
+    pub inode: u64,
+    /// Its status-change time, in nanoseconds since the Unix epoch; 0 where the platform has none.
+    pub ctime_ns: i64,
     /// Whether it lives under `archived_sessions/`.
     pub archived: bool,
+}
+
+impl FileStat {
+    /// The stat of `path` as the walker records it (`archived` from where it lives).
+    pub fn from_metadata(path: PathBuf, metadata: &std::fs::Metadata, archived: bool) -> Self {
+        let (inode, ctime_ns) = inode_and_ctime_ns(metadata);
+        Self {
+            path,
+            size: metadata.len(),
+            mtime_ns: mtime_ns(metadata),
+            inode,
+            ctime_ns,
+            archived,
+        }
+    }
+
+    /// Whether `self` and `other` describe the same unchanged file: same size, mtime, inode and
+    /// ctime. A file replaced with the same size and mtime has a new inode or ctime.
+    pub fn same_file_as(&self, other: &StoredStat) -> bool {
+        self.size == other.size
+            && self.mtime_ns == other.mtime_ns
+            && self.inode == other.inode
+            && self.ctime_ns == other.ctime_ns
+    }
+}
+
+/// The part of a [`FileStat`] the index stores and compares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredStat {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i64,
+    /// Inode number, or 0.
+    pub inode: u64,
+    /// Status-change time, ns since the epoch, or 0.
+    pub ctime_ns: i64,
+}
+
+/// Nanoseconds since the epoch; 0 when the platform has no mtime.
+fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
+        })
+}
+
+#[cfg(unix)]
+fn inode_and_ctime_ns(metadata: &std::fs::Metadata) -> (u64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    let ctime_ns = metadata
+        .ctime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(metadata.ctime_nsec());
+    (metadata.ino(), ctime_ns)
+}
+
+#[cfg(not(unix))]
+fn inode_and_ctime_ns(_metadata: &std::fs::Metadata) -> (u64, i64) {
+    (0, 0)
 }
 
 /// Why a rollout could not be indexed.
@@ -86,8 +159,8 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
         };
         return Err(ExtractError::NoThreadId { name_error });
     };
-    let updated_at = file.mtime_ns.div_euclid(1_000_000);
-    let created_at = scan
+    let mtime_ms = file.mtime_ns.div_euclid(1_000_000);
+    let started_at = scan
         .started_at
         .as_deref()
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
@@ -95,8 +168,15 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
         .or_else(|| {
             let name = parsed_name.as_ref().ok()?;
             Some(name.timestamp.and_utc().timestamp_millis())
-        })
-        .unwrap_or(updated_at);
+        });
+    // The content's own time, never the file's: legacy files carry none per line, so their
+    // start stands for it; only a file with no time at all falls back to its mtime.
+    let updated_at = scan
+        .last_line_time
+        .millis()
+        .or(started_at)
+        .unwrap_or(mtime_ms);
+    let created_at = started_at.unwrap_or(updated_at);
     let message = scan.first_user_message.unwrap_or_default();
     Ok(ThreadRow {
         id,
@@ -119,6 +199,9 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
         memory_mode: scan.memory_mode.unwrap_or_default(),
         file_size: file.size,
         file_mtime_ns: file.mtime_ns,
+        file_inode: file.inode,
+        file_ctime_ns: file.ctime_ns,
+        agent: Agent::Codex,
     })
 }
 
@@ -141,10 +224,13 @@ fn read_lines(path: &Path, compressed: bool, scan: &mut Scan) -> Result<(), Extr
         Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, file))
     };
     let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
+    // The timestamp of the line whose prefix was last shown to the classifier.
+    let mut prefix_time = LineTime::default();
     loop {
         let line_number = lines.line_number();
         let next = lines
             .next_line_unless(probe::PREFIX_SCAN_BYTES, |prefix| {
+                prefix_time = LineTime::leading(prefix);
                 probe::classify(prefix) == LineClass::Skip
             })
             .map_err(|error| ExtractError::Read {
@@ -154,12 +240,26 @@ fn read_lines(path: &Path, compressed: bool, scan: &mut Scan) -> Result<(), Extr
         let bytes = match next {
             None => return Ok(()),
             // Skipped on its first bytes: a non-blank line the index does not need.
-            Some((_, None)) => {
+            Some((_, SniffedLine::Skipped { terminated })) => {
                 scan.seen_first_line = true;
+                if terminated {
+                    scan.last_line_time.replace_with(&prefix_time);
+                }
                 continue;
             }
-            Some((_, Some(RawLine::Complete(bytes) | RawLine::Unterminated(bytes)))) => bytes,
-            Some((_, Some(RawLine::TooLong { .. }))) => continue,
+            Some((_, SniffedLine::Read(RawLine::Complete(bytes)))) => {
+                scan.line_complete = true;
+                bytes
+            }
+            // A final line cut off mid-write is read for what it says but does not date the file.
+            Some((_, SniffedLine::Read(RawLine::Unterminated(bytes)))) => {
+                scan.line_complete = false;
+                bytes
+            }
+            Some((_, SniffedLine::Read(RawLine::TooLong { .. }))) => {
+                scan.last_line_time.replace_with(&prefix_time);
+                continue;
+            }
         };
         if scan.line(bytes) == Flow::Stop {
             return Ok(());
@@ -185,6 +285,10 @@ struct Scan {
     git_origin_url: Option<String>,
     memory_mode: Option<MemoryMode>,
     tokens_used: Option<i64>,
+    /// The timestamp of the last complete line that has one.
+    last_line_time: LineTime,
+    /// Whether the line being read ended with a newline (so its time dates the file).
+    line_complete: bool,
     first_user_message: Option<UserMessageText>,
     /// Whether a non-blank line was seen yet (a legacy header can only be the first).
     seen_first_line: bool,
@@ -199,6 +303,8 @@ struct Envelope<'a> {
     payload: Option<&'a RawValue>,
     #[serde(borrow, default)]
     id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -254,6 +360,9 @@ impl Scan {
             return Flow::Continue;
         }
         let first_line = !std::mem::replace(&mut self.seen_first_line, true);
+        if self.line_complete {
+            self.last_line_time.replace_with(&LineTime::leading(bytes));
+        }
         if probe::classify(bytes) == LineClass::Skip {
             return Flow::Continue;
         }
@@ -264,6 +373,10 @@ impl Scan {
         let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(text) else {
             return Flow::Continue;
         };
+        // Lines not in the canonical layout carry their time elsewhere than at the start.
+        if let (true, Some(time)) = (self.line_complete, &envelope.timestamp) {
+            self.last_line_time.replace_with(&LineTime::from_text(time));
+        }
         match (envelope.kind.as_deref(), envelope.payload) {
             (Some("session_meta"), Some(payload)) => self.session_meta(payload),
             (Some("turn_context"), Some(payload)) => self.turn_context(payload),

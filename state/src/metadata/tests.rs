@@ -61,6 +61,8 @@ fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> FileStat {
         path,
         size: bytes.len() as u64,
         mtime_ns: MTIME_NS,
+        inode: 7,
+        ctime_ns: MTIME_NS + 1,
         archived: false,
     }
 }
@@ -97,7 +99,7 @@ fn a_typical_rollout_gives_the_whole_row() {
             id: ID.parse().unwrap(),
             rollout_path: file.path.clone(),
             created_at: 1_763_415_028_608,
-            updated_at: 1_763_400_000_123,
+            updated_at: 1_763_415_029_000,
             source: "cli".to_string(),
             model_provider: Some("openai".to_string()),
             model: Some("gpt-5.1-codex".to_string()),
@@ -114,6 +116,9 @@ fn a_typical_rollout_gives_the_whole_row() {
             memory_mode: MemoryMode::Enabled,
             file_size: file.size,
             file_mtime_ns: MTIME_NS,
+            file_inode: 7,
+            file_ctime_ns: MTIME_NS + 1,
+            agent: Agent::Codex,
         }
     );
 }
@@ -129,10 +134,70 @@ fn identity_comes_from_the_first_session_meta_whose_id_matches_the_file_name() {
     assert_eq!(row.cwd, "/the/thread");
 }
 
+/// `line` with its envelope timestamp set to `timestamp`.
+fn at(timestamp: &str, mut line: Value) -> Value {
+    line["timestamp"] = json!(timestamp);
+    line
+}
+
 #[test]
-fn updated_at_is_the_file_mtime_in_milliseconds() {
-    let row = extract(&[session_meta(ID, "/x")]);
-    assert_eq!(row.updated_at, MTIME_NS / 1_000_000);
+fn updated_at_is_the_time_of_the_last_complete_line_not_the_mtime() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        at("2025-11-18T08:00:00.250Z", user_message("go")),
+        at(
+            "2025-11-18T09:00:00.500Z",
+            envelope("response_item", json!({"type": "reasoning"})),
+        ),
+    ]);
+    assert_eq!(row.updated_at, 1_763_456_400_500);
+}
+
+#[test]
+fn a_final_line_cut_off_mid_write_does_not_date_the_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let complete = format!(
+        "{}\n{}\n",
+        session_meta(ID, "/x"),
+        at("2025-11-18T08:00:00Z", user_message("go"))
+    );
+    let cut =
+        r#"{"timestamp":"2025-11-18T09:00:00Z","type":"response_item","payload":{"type":"mess"#;
+    let row = extract_thread(&write_bytes(
+        dir.path(),
+        NAME,
+        format!("{complete}{cut}").as_bytes(),
+    ))
+    .unwrap();
+    assert_eq!(row.updated_at, 1_763_452_800_000);
+}
+
+#[test]
+fn the_same_content_has_the_same_version_whatever_its_stat() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = write_lines(
+        dir.path(),
+        NAME,
+        &[session_meta(ID, "/x"), user_message("go")],
+    );
+    let before = extract_thread(&file).unwrap();
+    // Touched, copied or restored: new mtime, inode and ctime.
+    file.mtime_ns += 86_400_000_000_000;
+    file.inode += 1;
+    file.ctime_ns += 86_400_000_000_000;
+    let after = extract_thread(&file).unwrap();
+    assert_eq!(after.updated_at, before.updated_at);
+}
+
+#[test]
+fn a_file_without_any_time_falls_back_to_its_mtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let meta = json!({"type": "session_meta", "payload": {"id": ID, "timestamp": "yesterday"}});
+    let file = write_lines(dir.path(), "renamed.jsonl", &[meta]);
+    assert_eq!(
+        extract_thread(&file).unwrap().updated_at,
+        MTIME_NS / 1_000_000
+    );
 }
 
 #[test]
@@ -293,6 +358,8 @@ fn legacy_files_are_indexed_from_their_header() {
     ]);
     assert_eq!(row.id.to_string(), ID);
     assert_eq!(row.created_at, 1_743_501_600_000);
+    // Legacy lines carry no time: the session's start is its version, not the file's mtime.
+    assert_eq!(row.updated_at, row.created_at);
     assert_eq!(row.source, "vscode");
     assert_eq!(row.git_sha.as_deref(), Some("def456"));
     assert_eq!(row.title, "");
@@ -347,6 +414,8 @@ fn an_unreadable_file_is_an_open_error() {
         path: dir.path().join(NAME),
         size: 0,
         mtime_ns: 0,
+        inode: 0,
+        ctime_ns: 0,
         archived: false,
     };
     assert!(matches!(extract_thread(&file), Err(ExtractError::Open(_))));
