@@ -18,11 +18,13 @@ pub const MEMORY_DIR_NAME: &str = "memories";
 pub const MEMORY_DIR_ENV: &str = "CODEX_MEMORIES_DIR";
 
 /// The memory folder: `explicit` (the `--memory-dir` flag), else `$CODEX_MEMORIES_DIR`, else
+/// `configured` (`memory_dir` in codex-memories.toml; relative to the Codex home), else
 /// `<codex_home>/memories` — the folder Codex's own `v1` pipeline also uses, which is why another
 /// one can be chosen.
 pub fn resolve_memory_root(
     codex_home: &std::path::Path,
     explicit: Option<&std::path::Path>,
+    configured: Option<&std::path::Path>,
 ) -> std::path::PathBuf {
     explicit
         .map(std::path::Path::to_path_buf)
@@ -31,5 +33,6 @@ pub fn resolve_memory_root(
                 .filter(|dir| !dir.is_empty())
                 .map(std::path::PathBuf::from)
         })
+        .or_else(|| configured.map(|dir| codex_home.join(dir)))
         .unwrap_or_else(|| codex_home.join(MEMORY_DIR_NAME))
 }

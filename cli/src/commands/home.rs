@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use codex_memories::config::load_config;
 use codex_memories::layout::resolve_memory_root;
 use codex_memories::redact::redact;
 use codex_state::{Homes, StateRuntime, TextFilter};
@@ -46,12 +47,18 @@ impl HomeArgs {
             .context("cannot decide where the Codex home is")
     }
 
-    /// The memory folder: `--memory-dir`, else `$CODEX_MEMORIES_DIR`, else `<codex home>/memories`.
+    /// The memory folder: `--memory-dir`, else `$CODEX_MEMORIES_DIR`, else `memory_dir` in
+    /// codex-memories.toml, else `<codex home>/memories`. (Config warnings are printed by the
+    /// commands that load the whole config.)
     pub fn memory_root(&self) -> anyhow::Result<PathBuf> {
         let homes = self.resolve()?;
+        let configured = load_config(&homes.codex_home)
+            .ok()
+            .and_then(|(config, _)| config.memory_dir);
         Ok(resolve_memory_root(
             &homes.codex_home,
             self.memory_dir.as_deref(),
+            configured.as_deref(),
         ))
     }
 

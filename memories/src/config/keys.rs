@@ -32,6 +32,7 @@ pub(super) const OWN_KEYS: &[&str] = &[
     "max_requests_per_run",
     "max_input_tokens_per_run",
     "consolidator",
+    "memory_dir",
 ];
 
 /// The values `structured_output` takes.
@@ -126,6 +127,7 @@ pub(super) fn apply_table(
                 config.consolidator = Some(reader.choice(key, value, &["agent", "offline"])?)
             }
             "base_url" => config.base_url = Some(reader.string(key, value)?),
+            "memory_dir" => config.memory_dir = Some(reader.string(key, value)?.into()),
             "api_key_env" => config.api_key_env = Some(reader.string(key, value)?),
             // Codex's own keys, and keys a newer Codex may add, are Codex's to validate.
             _ if in_codex_table => {}

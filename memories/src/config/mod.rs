@@ -66,6 +66,8 @@ pub struct MemoriesConfig {
     pub max_requests_per_run: Option<u64>,
     /// Input tokens allowed per run (None: unbounded).
     pub max_input_tokens_per_run: Option<u64>,
+    /// The memory folder, when not `<codex home>/memories` (relative: to the Codex home).
+    pub memory_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for MemoriesConfig {
@@ -91,6 +93,7 @@ impl Default for MemoriesConfig {
             request_timeout_seconds: None,
             max_requests_per_run: None,
             max_input_tokens_per_run: None,
+            memory_dir: None,
         }
     }
 }
