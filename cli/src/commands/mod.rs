@@ -96,8 +96,10 @@ pub enum Command {
     ///
     /// Print the developer instructions a host gives a new session: when and how to consult the
     /// memory folder and how to cite it, with memory_summary.md cut to --budget tokens between
-    /// <memory_summary> markers. Prints nothing (exit 0, reason on stderr) when the summary is
-    /// missing or blank or use_memories = false.
+    /// <memory_summary> markers and labelled as data, not instructions. Markers inside the
+    /// summary (<memory_summary>, Codex's MEMORY_SUMMARY BEGINS/ENDS lines, transcript markers,
+    /// citation tags) are stripped so no text in it can close the block early. Prints nothing
+    /// (exit 0, reason on stderr) when the summary is missing or blank or use_memories = false.
     Prompt(prompt::PromptArgs),
     /// Replace secrets in a file or standard input by [REDACTED_SECRET] and print the result.
     Redact(redact::RedactArgs),

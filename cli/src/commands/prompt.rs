@@ -1,6 +1,7 @@
 //! `codex-memories prompt`: prints the read-path developer instructions a host hands to a new
-//! session — how to use the memory folder and cite it, with `memory_summary.md` cut to a token
-//! budget between markers. Prints nothing (and says why on stderr) when there is nothing to inject.
+//! session — how to use the memory folder and cite it, with `memory_summary.md` (stripped of
+//! framing markers, labelled as data) cut to a token budget between markers. Prints nothing (and
+//! says why on stderr) when there is nothing to inject.
 
 use std::io::Write;
 use std::process::ExitCode;
