@@ -21,6 +21,9 @@ pub mod pipeline;
 pub mod provider;
 pub mod read_path;
 pub mod redact;
+pub mod scope;
+pub mod search_index;
+mod stable_hash;
 pub mod workspace;
 
 pub use codex_state::ThreadId;

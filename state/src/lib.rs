@@ -32,7 +32,8 @@ pub use indexer::{
     mass_removal_limit,
 };
 pub use memory_store::{
-    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, JobKind, JobRow, JobStatus,
+    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EntryHit, EntryKind, EntrySearch,
+    FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile, JobKind, JobRow, JobStatus,
     MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, PHASE2_ABANDONED_REASON,
     PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS, PHASE2_RETRY_DELAY_SECONDS,
     PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams,
@@ -40,7 +41,7 @@ pub use memory_store::{
     STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS, STARTUP_THREAD_SCAN_LIMIT,
     STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams,
     Stage1Error, Stage1OutputInput, Stage1OutputRow, Stage1StatusCounts, StartupClaimReport,
-    StartupScan, StartupScanParams, StartupSkips, new_worker_id,
+    StartupScan, StartupScanParams, StartupSkips, fts_query, new_worker_id,
 };
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, StoredStat, extract_thread};
 pub use paths::{

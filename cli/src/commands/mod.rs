@@ -21,6 +21,7 @@ mod prompt;
 mod redact;
 mod report_text;
 mod run;
+mod search;
 mod show;
 mod status;
 mod threads;
@@ -113,6 +114,16 @@ pub enum Command {
     /// (exit 130, or 143 for SIGTERM), so the next run takes them up at once; a second Ctrl-C
     /// quits immediately.
     Run(run::RunArgs),
+    /// Search the memories: ranked by relevance, or exact substrings with --exact.
+    ///
+    /// Search the memory folder's entries — each `### …` entry of MEMORY.md and of each
+    /// project's projects/<slug>/MEMORY.md, each raw memory, rollout summary, note and skill —
+    /// ranked by relevance (BM25 with word stemming, so "testing" finds "tests"). By default it
+    /// searches what a session in the current directory sees: global memories and this
+    /// project's; --cwd DIR for another folder, --project KEY for a project by name, --all for
+    /// every project. The index lives in the memories database and is brought in step with the
+    /// folder before each search. --exact prints every line holding QUERY instead, in file order.
+    Search(search::SearchArgs),
     /// Show everything stored about one thread: index row, memory mode, memory, extraction job.
     ///
     /// Show everything stored about one thread: its index row, its effective memory mode, its
@@ -148,6 +159,7 @@ impl Command {
             Command::Enable(_) => "enable",
             Command::Forget(_) => "forget",
             Command::Prompt(_) => "prompt",
+            Command::Search(_) => "search",
             Command::Show(_) => "show",
             Command::Status(_) => "status",
             Command::Demo(_) => "demo",
@@ -174,6 +186,7 @@ pub async fn run(command: Command, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         Command::Enable(args) => enable::run(args, home).await,
         Command::Forget(args) => forget::run(args, home).await,
         Command::Prompt(args) => prompt::run(args, home).await,
+        Command::Search(args) => search::run(args, home).await,
         Command::Show(args) => show::run(args, home).await,
         Command::Status(args) => status::run(args, home).await,
         Command::Demo(args) => demo::run(args).await,

@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use codex_protocol::ThreadId;
 
+use crate::stable_hash::{fnv1a_64, hash_chars};
+
 /// Longest slug kept in a stem, in bytes.
 pub const MAX_STEM_SLUG_BYTES: usize = 60;
 /// Characters of the id hash in a stem.
@@ -53,19 +55,11 @@ pub fn sanitize_slug(slug: &str) -> String {
 
 /// Four base62 characters of the FNV-1a 64-bit hash of the id's text.
 fn id_hash(thread_id: &ThreadId) -> String {
-    const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash = FNV_OFFSET;
-    for byte in thread_id.to_string().bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(FNV_PRIME);
-    }
-    let mut chars = [0u8; HASH_CHARS];
-    for slot in &mut chars {
-        *slot = BASE62[(hash % 62) as usize];
-        hash /= 62;
-    }
-    String::from_utf8_lossy(&chars).into_owned()
+    hash_chars(
+        fnv1a_64(thread_id.to_string().as_bytes()),
+        BASE62,
+        HASH_CHARS,
+    )
 }
 
 #[cfg(test)]

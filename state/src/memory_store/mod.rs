@@ -7,6 +7,8 @@
 
 mod control;
 mod eligibility;
+mod entry_index;
+mod entry_search;
 mod job_failure;
 mod phase2;
 mod rows;
@@ -35,6 +37,8 @@ use crate::{Clock, StateError, StateRuntime};
 
 pub use control::DeleteOutcome;
 pub use eligibility::EligibilityFacts;
+pub use entry_index::{EntryKind, FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile};
+pub use entry_search::{EntryHit, EntrySearch, fts_query};
 pub use phase2::{PHASE2_ABANDONED_REASON, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
 pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
@@ -312,6 +316,9 @@ fn days_before(now: i64, days: u32) -> i64 {
 #[cfg(test)]
 #[path = "eligibility_tests.rs"]
 mod eligibility_tests;
+#[cfg(test)]
+#[path = "entry_index_tests.rs"]
+mod entry_index_tests;
 #[cfg(test)]
 #[path = "phase2_tests.rs"]
 mod phase2_tests;
