@@ -29,3 +29,8 @@ codex-e2e *ARGS:
 # loopback stand-in APIs. Needs npm and python3; not part of CI.
 agents-e2e *ARGS:
     bash scripts/agents-e2e.sh {{ARGS}}
+
+# On demand, not in CI: a real llama.cpp server (llama-cpp-python, SmolLM2-135M) and extract +
+# consolidate with the chat provider over the example home (first run builds llama.cpp, ~12 min).
+local-model-e2e:
+    bash scripts/local-model-e2e.sh

@@ -121,6 +121,16 @@ pub async fn run_pipeline(
         report.skipped_phase2 = Some(INTERRUPTED.to_string());
         return Ok(report);
     }
+    // A run-level failure (unreachable server, refused key, …) would fail phase 2 the same
+    // way and put it into a backoff: stop here, as the report says.
+    if let Some(stop) = report
+        .extract
+        .as_ref()
+        .and_then(|extract| extract.stopped.as_ref())
+    {
+        report.skipped_phase2 = Some(format!("extraction stopped: {}", stop.reason));
+        return Ok(report);
+    }
     if budget.is_exhausted() || budget.remaining_requests() == Some(0) {
         let reason = format!(
             "extraction used up the run budget ({} request(s)); the next run consolidates",

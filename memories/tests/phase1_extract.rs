@@ -661,3 +661,101 @@ async fn offline_extraction_is_deterministic_for_a_fixed_input() {
     assert_eq!(first, second);
     assert!(first[0].0.contains("ledger"), "{first:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_stops_the_run_once_and_charges_no_session_a_retry() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let config = ProviderConfig {
+        base_url: Some(format!("http://127.0.0.1:{port}/v1")),
+        model: Some("smollm2".into()),
+        ..ProviderConfig::new(ProviderKind::Chat)
+    };
+    let client: Arc<dyn ModelClient> = Arc::new(
+        ChatClient::new(&config, None)
+            .unwrap()
+            .with_retry_policy(RetryPolicy::fast()),
+    );
+    let sessions: Vec<Session> = (0..4)
+        .map(|_| Session::plain("Fix the ledger rounding test."))
+        .collect();
+    let (home, ids) = Home::new(&sessions);
+    let (_state, store) = home.open().await;
+
+    let report = extract(&store, client, RunBudget::default()).await;
+
+    let stop = report.stopped.clone().expect("the run stops");
+    assert!(
+        stop.reason
+            .to_ascii_lowercase()
+            .contains("connection refused"),
+        "{}",
+        stop.reason
+    );
+    assert!(stop.hint.contains("--base-url"), "{}", stop.hint);
+    assert_eq!((report.failed.len(), report.succeeded), (0, 0));
+    for id in ids {
+        let job = job(&store, id).await;
+        assert_eq!(
+            (job.status, job.retry_remaining, job.last_error),
+            (JobStatus::Pending, 3, None)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_on_responses_stops_the_run_with_a_hint_at_the_chat_provider() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("{\"detail\":\"Not Found\"}"))
+        .mount(&server)
+        .await;
+    let (home, _ids) = Home::new(&[Session::plain("a"), Session::plain("b")]);
+    let (_state, store) = home.open().await;
+
+    let report = extract(&store, openai(&server), RunBudget::default()).await;
+
+    let stop = report.stopped.expect("the run stops");
+    assert!(stop.hint.contains("--provider chat"), "{}", stop.hint);
+    // Requests already in flight (concurrency 8) cannot be unsent; none is charged a retry.
+    assert_eq!((report.failed.len(), report.released), (0, 2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_500s_on_json_schema_still_stores_every_session() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"text": {"format": {"type": "json_schema"}}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_string("text.format json_schema is not supported"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(answer(MEMORY_JSON))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    let (home, _ids) = Home::new(&[
+        Session::plain("a"),
+        Session::plain("b"),
+        Session::plain("c"),
+    ]);
+    let (_state, store) = home.open().await;
+
+    let report = extract(&store, openai(&server), RunBudget::default()).await;
+
+    assert_eq!(
+        (report.succeeded, report.failed.len()),
+        (3, 0),
+        "{:?}",
+        report.failed
+    );
+    // Each request in flight when the first rejection came is rejected once at most; the rest go
+    // out as json_object straight away.
+    assert!(bodies(&server).await.len() <= 6);
+}

@@ -288,7 +288,7 @@ async fn a_finished_stream_without_done_is_accepted() {
 }
 
 #[tokio::test]
-async fn finish_reason_length_is_incomplete() {
+async fn finish_reason_length_is_the_output_limit() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(sse(
@@ -300,7 +300,10 @@ async fn finish_reason_length_is_incomplete() {
 
     let error = client(&server).complete(&request()).await.unwrap_err();
 
-    assert!(matches!(error, ProviderError::Incomplete(_)), "{error:?}");
+    assert!(
+        matches!(error, ProviderError::OutputLimit { .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

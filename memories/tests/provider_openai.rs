@@ -158,9 +158,56 @@ async fn the_request_body_asks_for_strict_structured_output_without_storing() {
             "store": false,
             "text": { "format": { "type": "json_schema", "name": "stage_one_memory",
                                   "schema": schema, "strict": true } },
-            "reasoning": { "effort": "low" },
+            // No "reasoning": gpt-test is not a model known to take a reasoning effort.
             "max_output_tokens": 4096,
         })]
+    );
+}
+
+#[tokio::test]
+async fn reasoning_effort_goes_only_to_models_known_to_take_it_unless_configured() {
+    let server = MockServer::start().await;
+    let mut events = answer_events("{}");
+    events.push(completed(1, 1));
+    Mock::given(method("POST"))
+        .respond_with(stream(&events))
+        .mount(&server)
+        .await;
+    let request = ModelRequest {
+        reasoning_effort: Some("low".into()),
+        ..request()
+    };
+    let with = |model: &str, configured: Option<&str>| ProviderConfig {
+        base_url: Some(format!("{}/v1", server.uri())),
+        model: Some(model.into()),
+        reasoning_effort: configured.map(str::to_string),
+        ..ProviderConfig::new(ProviderKind::OpenAi)
+    };
+
+    for config in [
+        with("gpt-5.1-codex-mini", None),
+        with("gpt-4.1", None),
+        with("gpt-4.1", Some("high")),
+    ] {
+        OpenAiClient::new(&config, ApiKey::new(KEY))
+            .unwrap()
+            .complete(&request)
+            .await
+            .unwrap();
+    }
+
+    let efforts: Vec<Value> = received_bodies(&server)
+        .await
+        .into_iter()
+        .map(|body| body["reasoning"].clone())
+        .collect();
+    assert_eq!(
+        efforts,
+        vec![
+            json!({"effort": "low"}),
+            Value::Null,
+            json!({"effort": "high"})
+        ]
     );
 }
 
@@ -340,7 +387,7 @@ async fn response_failed_reports_the_models_error() {
 }
 
 #[tokio::test]
-async fn response_incomplete_reports_the_reason() {
+async fn response_incomplete_at_max_output_tokens_is_the_output_limit() {
     let server = MockServer::start().await;
     let mut events = answer_events("{\"raw_mem");
     events.push(json!({ "type": "response.incomplete", "response": {
@@ -354,8 +401,14 @@ async fn response_incomplete_reports_the_reason() {
     let error = client(&server).complete(&request()).await.unwrap_err();
 
     assert!(
-        matches!(&error, ProviderError::Incomplete(reason) if reason == "max_output_tokens"),
+        matches!(&error, ProviderError::OutputLimit { limit: Some(_) }),
         "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("the output limit was reached"),
+        "{error}"
     );
 }
 

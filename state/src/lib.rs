@@ -32,7 +32,7 @@ pub use indexer::{
     mass_removal_limit,
 };
 pub use memory_store::{
-    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EntryHit, EntryKind, EntrySearch,
+    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EndpointProfile, EntryHit, EntryKind, EntrySearch,
     FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile, JobKind, JobRow, JobStatus,
     MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, PHASE2_ABANDONED_REASON,
     PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS, PHASE2_RETRY_DELAY_SECONDS,

@@ -15,7 +15,7 @@ use crate::commands::interrupt::Interrupt;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::{Context, DestinationNote, ProviderArgs};
 use crate::commands::report_text::{extract_lines, index_line};
-use crate::terminal::{finish_progress_bar, progress_bar};
+use crate::terminal::{finish_progress_bar, notice, progress_bar};
 
 const PROGRESS_TEMPLATE: &str = "{spinner} extracting [{bar:30}] {pos}/{len} sessions {msg}";
 
@@ -24,9 +24,13 @@ const PROGRESS_TEMPLATE: &str = "{spinner} extracting [{bar:30}] {pos}/{len} ses
 pub struct ExtractArgs {
     #[command(flatten)]
     provider: ProviderArgs,
-    /// Sessions to extract at most in this run [default: [memories] max_rollouts_per_startup]
+    /// Sessions to extract at most in this run [default: max_rollouts_per_startup]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     max_rollouts: Option<u32>,
+    /// Retry failed sessions now: lift their backoff and refill their retries (after fixing
+    /// what made them fail: the server is up, the key is set)
+    #[arg(long)]
+    retry_failed: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -48,7 +52,13 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         .await?;
     print_warnings(&index);
     let budget = context.budget(&args.provider);
-    let (client, resolved) = context.extract_client(&args.provider, &budget)?;
+    if args.retry_failed {
+        let lifted = context.store.retry_failed_stage1_now().await?;
+        notice(&format!(
+            "note: {lifted} failed session(s) are retried now (--retry-failed)"
+        ));
+    }
+    let (client, resolved, prepared) = context.extract_client(&args.provider, &budget).await?;
     let mut options = context.extract_options(&resolved, args.max_rollouts);
     let interrupt = Interrupt::install()?;
     options.cancel = interrupt.token();
@@ -85,6 +95,7 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
     .await;
     finish_progress_bar(&bar);
     let report = report?;
+    context.remember_provider(&resolved, &prepared).await;
     let mut stdout = std::io::stdout().lock();
     if args.json {
         write_json(
@@ -101,7 +112,7 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
     if let Some(code) = interrupt.exit_code() {
         return Ok(code);
     }
-    Ok(if report.failed.is_empty() {
+    Ok(if report.failed.is_empty() && report.stopped.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

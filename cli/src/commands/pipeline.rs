@@ -14,8 +14,9 @@ use codex_memories::consolidator::{AgentConsolidator, Consolidator, OfflineConso
 use codex_memories::phase1::run::ExtractOptions;
 use codex_memories::phase2::run::Phase2Options;
 use codex_memories::provider::{
-    ModelClient, ModelRole, OfflineClient, ProviderKind, ProviderOverrides, ResolvedProvider,
-    StructuredOutput, build_client_gated, resolve_provider,
+    ModelClient, ModelRole, OfflineClient, PreparedProvider, ProviderKind, ProviderOverrides,
+    ResolvedProvider, StructuredOutput, build_client_gated, prepare_provider, remember_provider,
+    resolve_provider,
 };
 use codex_state::{DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, StateRuntime};
 
@@ -202,18 +203,36 @@ impl Context {
         )?)
     }
 
-    /// The phase-1 client and its settings; its transport retries spend requests from `budget`.
-    pub fn extract_client(
+    /// The phase-1 client and its settings, prepared from what the memories DB remembers
+    /// about its endpoint (and, for `chat`, the context window the server reports); its
+    /// transport retries spend requests from `budget`. Call [`Context::remember_provider`] after
+    /// the run.
+    pub async fn extract_client(
         &self,
         args: &ProviderArgs,
         budget: &Arc<RunBudget>,
-    ) -> anyhow::Result<(Arc<dyn ModelClient>, ResolvedProvider)> {
-        let resolved = self.resolve_provider(args, ModelRole::Extraction)?;
+    ) -> anyhow::Result<(Arc<dyn ModelClient>, ResolvedProvider, PreparedProvider)> {
+        let mut resolved = self.resolve_provider(args, ModelRole::Extraction)?;
+        let prepared = prepare_provider(&self.store, &mut resolved).await?;
         let client = build_client_gated(&resolved.config, budget.retry_gate(), || {
             Arc::new(OfflineClient)
         })?;
-        announce(&resolved, client.as_ref());
-        Ok((client, resolved))
+        announce(&resolved, client.as_ref(), &prepared);
+        Ok((client, resolved, prepared))
+    }
+
+    /// Keeps what the run learned about the endpoint (the structured-output way it accepts, the
+    /// context window it reported) for the next run; a failure costs a warning, not the run.
+    pub async fn remember_provider(
+        &self,
+        resolved: &ResolvedProvider,
+        prepared: &PreparedProvider,
+    ) {
+        if let Err(error) = remember_provider(&self.store, resolved, prepared).await {
+            crate::terminal::eprint_line(&format!(
+                "warning: cannot remember what the model endpoint accepts: {error}"
+            ));
+        }
     }
 
     /// The consolidator the flags and config select, with its own budgeted client.
@@ -295,12 +314,26 @@ impl Context {
     }
 }
 
-fn announce(resolved: &ResolvedProvider, client: &dyn ModelClient) {
+fn announce(resolved: &ResolvedProvider, client: &dyn ModelClient, prepared: &PreparedProvider) {
     if resolved.config.kind == ProviderKind::Offline {
         notice(
             "note: using the offline provider (deterministic extractive summaries, no model). \
              Set OPENAI_API_KEY, or pass --provider chat --base-url URL --model M, to use a model.",
         );
+    }
+    if resolved.config.kind == ProviderKind::Chat
+        && let Some(window) = prepared.context_window
+    {
+        notice(&format!(
+            "note: {} at {}: context window {window} tokens (from {}), {} request(s) at a time, structured output {}",
+            client.default_model(),
+            resolved.config.effective_base_url().unwrap_or_default(),
+            prepared.context_window_source,
+            resolved.concurrency,
+            prepared
+                .structured_output
+                .map_or("none", |format| format.as_str()),
+        ));
     }
     tracing::info!(
         provider = client.provider_name(),

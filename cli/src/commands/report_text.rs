@@ -115,10 +115,19 @@ pub fn extract_lines(report: &ExtractReport, config: &MemoriesConfig) -> Vec<Str
         report.failed.len(),
         if report.not_attempted > 0 {
             format!(", {} left for the next run (budget)", report.not_attempted)
+        } else if report.released > 0 {
+            format!(
+                ", {} left for the next run (no retry charged)",
+                report.released
+            )
         } else {
             String::new()
         }
     )];
+    if let Some(stop) = &report.stopped {
+        lines.push(format!("  the run stopped: {}", stop.reason));
+        lines.push(format!("  hint: {}", stop.hint));
+    }
     for failed in &report.failed {
         lines.push(format!("  failed {}: {}", failed.thread_id, failed.reason));
     }

@@ -50,7 +50,7 @@ pub async fn run_report(
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<PipelineReport> {
     let budget = context.budget(&args.provider);
-    let (client, resolved) = context.extract_client(&args.provider, &budget)?;
+    let (client, resolved, prepared) = context.extract_client(&args.provider, &budget).await?;
     let consolidator = context.consolidator(&args.provider, args.consolidator, &budget)?;
     let options = PipelineOptions {
         index: true,
@@ -102,6 +102,7 @@ pub async fn run_report(
     .await;
     finish_progress_bar(&bar);
     let report = report?;
+    context.remember_provider(&resolved, &prepared).await;
     if let Some(index) = &report.index {
         print_warnings(index);
     }
@@ -144,7 +145,7 @@ pub fn failed(report: &PipelineReport) -> bool {
     report
         .extract
         .as_ref()
-        .is_some_and(|e| !e.failed.is_empty())
+        .is_some_and(|e| !e.failed.is_empty() || e.stopped.is_some())
         || report
             .phase2
             .as_ref()

@@ -184,6 +184,13 @@ fn reasons(
             facts.eligible_now
         ));
     }
+    if facts.waiting_retry > 0 {
+        reasons.push(format!(
+            "{} session(s) failed and wait for a retry (backoff, or no retries left at this version); \
+             `codex-memories extract --retry-failed` retries them now",
+            facts.waiting_retry
+        ));
+    }
     if facts.too_fresh > 0 {
         let next = facts
             .next_eligible_at

@@ -1,26 +1,73 @@
-//! Fitting a rendered transcript into the model's budget: 70 % of its context window (or
-//! 150 000 tokens when unknown), estimated at 4 bytes per token. Over budget, whole blocks are
-//! dropped from the middle; the head (the request) and the tail (the outcome) stay.
+//! Fitting a stage-one request into the model's context window. The window holds the prompt
+//! (instructions and input template), the transcript and the answer: the answer gets its
+//! output cap, a safety margin absorbs the estimate's error, and the transcript gets the rest
+//! (at most 70 % of the window; 150 000 tokens when the window is unknown). Tokens are estimated
+//! from bytes at a rate measured on real rollouts with a real tokenizer (docs/providers.md).
+//! Over budget, whole blocks are dropped from the middle; the head (the request) and the tail
+//! (the outcome) stay.
 
+use crate::phase1::output::{MAX_RAW_MEMORY_BYTES, MAX_ROLLOUT_SUMMARY_BYTES};
 use crate::phase1::transcript::{Block, join_blocks};
 
-/// Share of the model's context window the rollout may use, in percent.
+/// Share of the model's context window the rollout may use at most, in percent.
 pub const CONTEXT_WINDOW_SHARE_PERCENT: u64 = 70;
 /// Rollout budget when the context window is unknown, in tokens.
 pub const FALLBACK_BUDGET_TOKENS: u64 = 150_000;
-/// Bytes per token used to estimate tokens without a tokenizer.
-pub const BYTES_PER_TOKEN: u64 = 4;
+/// Bytes per token used to estimate tokens without a tokenizer. Measured with o200k on the
+/// rendered fixture transcripts (3.3–3.9 bytes/token on code and tool output, see
+/// docs/providers.md) and rounded down, so small models' tokenizers (≈ 3.0 on the same text)
+/// are not underestimated by more than the margin.
+pub const BYTES_PER_TOKEN: u64 = 3;
+/// Share of the context window kept free for the estimate's error, in percent.
+pub const WINDOW_MARGIN_PERCENT: u64 = 10;
+/// Output tokens the stage-one answer may take: enough for a raw memory and a rollout summary
+/// at their byte caps, plus the JSON around them.
+pub const STAGE_ONE_MAX_OUTPUT_TOKENS: u32 =
+    ((MAX_RAW_MEMORY_BYTES + MAX_ROLLOUT_SUMMARY_BYTES) as u64 / BYTES_PER_TOKEN + 256) as u32;
+/// Share of a known context window the answer may take at most, in percent.
+pub const OUTPUT_SHARE_PERCENT: u64 = 25;
 /// Share of an over-budget transcript given to its head; the tail gets the rest.
 const HEAD_SHARE_PERCENT: usize = 40;
 
-/// The rollout budget in tokens for a model with `context_window` tokens.
+/// The rollout budget in tokens for a model with `context_window` tokens (before the prompt
+/// and the answer are taken out; see [`transcript_budget_tokens`]).
 pub fn rollout_budget_tokens(context_window: Option<u64>) -> u64 {
     context_window.map_or(FALLBACK_BUDGET_TOKENS, |window| {
         window * CONTEXT_WINDOW_SHARE_PERCENT / 100
     })
 }
 
-/// Estimated tokens of `text` (bytes / 4, rounded up).
+/// The stage-one output cap for a model with `context_window` tokens: enough for the field
+/// caps, but at most [`OUTPUT_SHARE_PERCENT`] of a known window.
+pub fn stage_one_output_tokens(context_window: Option<u64>) -> u32 {
+    let cap = u64::from(STAGE_ONE_MAX_OUTPUT_TOKENS);
+    let capped = context_window.map_or(cap, |window| cap.min(window * OUTPUT_SHARE_PERCENT / 100));
+    u32::try_from(capped).unwrap_or(STAGE_ONE_MAX_OUTPUT_TOKENS)
+}
+
+/// Tokens left for the transcript once the prompt (`prompt_tokens`), the answer
+/// (`output_tokens`) and the margin are taken out of the window; never more than
+/// [`rollout_budget_tokens`], and at least a little so the session's head still goes.
+pub fn transcript_budget_tokens(
+    context_window: Option<u64>,
+    prompt_tokens: u64,
+    output_tokens: u32,
+) -> u64 {
+    /// The least transcript sent, in tokens, however small the window.
+    const MIN_TRANSCRIPT_TOKENS: u64 = 256;
+    let share = rollout_budget_tokens(context_window);
+    let Some(window) = context_window else {
+        return share;
+    };
+    let margin = window * WINDOW_MARGIN_PERCENT / 100;
+    let left = window
+        .saturating_sub(prompt_tokens)
+        .saturating_sub(u64::from(output_tokens))
+        .saturating_sub(margin);
+    share.min(left).max(MIN_TRANSCRIPT_TOKENS)
+}
+
+/// Estimated tokens of `text` (bytes / [`BYTES_PER_TOKEN`], rounded up).
 pub fn estimate_tokens(text: &str) -> u64 {
     (text.len() as u64).div_ceil(BYTES_PER_TOKEN)
 }
@@ -92,6 +139,33 @@ mod tests {
     fn budget_is_seventy_percent_of_the_window_or_the_fallback() {
         assert_eq!(rollout_budget_tokens(Some(272_000)), 190_400);
         assert_eq!(rollout_budget_tokens(None), 150_000);
+    }
+
+    #[test]
+    fn an_8k_window_leaves_room_for_the_prompt_the_answer_and_the_margin() {
+        let output = stage_one_output_tokens(Some(8192));
+        assert_eq!(output, 2048);
+        let transcript = transcript_budget_tokens(Some(8192), 1100, output);
+        // 8192 - 1100 - 2048 - 819 (10 %) = 4225, below the 70 % share (5734).
+        assert_eq!(transcript, 4225);
+        assert!(u64::from(output) + 1100 + transcript + 819 <= 8192);
+    }
+
+    #[test]
+    fn a_large_window_keeps_the_seventy_percent_share_and_the_full_output_cap() {
+        assert_eq!(
+            stage_one_output_tokens(Some(272_000)),
+            STAGE_ONE_MAX_OUTPUT_TOKENS
+        );
+        assert_eq!(stage_one_output_tokens(None), STAGE_ONE_MAX_OUTPUT_TOKENS);
+        assert_eq!(
+            transcript_budget_tokens(Some(272_000), 1100, 16_640),
+            190_400
+        );
+        assert_eq!(
+            transcript_budget_tokens(None, 1100, 16_640),
+            FALLBACK_BUDGET_TOKENS
+        );
     }
 
     #[test]

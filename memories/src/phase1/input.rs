@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use codex_protocol::RolloutError;
 
-use crate::phase1::budget::{fit_blocks, rollout_budget_tokens};
+use crate::budget::estimate_request_tokens;
+use crate::phase1::budget::{fit_blocks, stage_one_output_tokens, transcript_budget_tokens};
 use crate::phase1::frame::Nonce;
 use crate::phase1::prompt::{PromptError, StageOnePrompt, stage_one_request};
 use crate::phase1::select::{KeptRollout, read_kept_items};
@@ -87,20 +88,36 @@ pub fn stage_one_input_from(
         .collect();
     let nonce = Nonce::choose(&entries);
     let blocks = render_blocks(&entries, &nonce);
-    let fitted = fit_blocks(&blocks, rollout_budget_tokens(context_window));
     let cwd = redactor(&kept.cwd);
-    let prompt = StageOnePrompt {
-        rollout_path: &redactor(rollout_label),
-        cwd: &cwd,
-        transcript: &fitted.text,
-        nonce: &nonce,
-        omitted_blocks: fitted.omitted_blocks,
-    };
+    let rollout_path = redactor(rollout_label);
     let typed = Arc::new(StageOneTranscript {
         cwd: cwd.clone(),
         entries,
     });
-    let request = stage_one_request(prompt, typed, model)?;
+    // The prompt around the transcript, measured by rendering it empty: what the window holds
+    // besides the transcript and the answer, so the whole request fits before it is sent.
+    let frame = StageOnePrompt {
+        rollout_path: &rollout_path,
+        cwd: &cwd,
+        transcript: "",
+        nonce: &nonce,
+        omitted_blocks: 0,
+    };
+    let frame_tokens = estimate_request_tokens(&stage_one_request(
+        frame,
+        Arc::clone(&typed),
+        model.clone(),
+    )?);
+    let output_tokens = stage_one_output_tokens(context_window);
+    let budget = transcript_budget_tokens(context_window, frame_tokens, output_tokens);
+    let fitted = fit_blocks(&blocks, budget);
+    let prompt = StageOnePrompt {
+        transcript: &fitted.text,
+        omitted_blocks: fitted.omitted_blocks,
+        ..frame
+    };
+    let mut request = stage_one_request(prompt, typed, model)?;
+    request.max_output_tokens = Some(output_tokens);
     Ok(StageOneInput {
         request,
         cwd,

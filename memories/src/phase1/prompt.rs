@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 
+use crate::phase1::budget::STAGE_ONE_MAX_OUTPUT_TOKENS;
 use crate::phase1::frame::{HEADER_SIGIL, Nonce};
 use crate::phase1::output::stage_one_schema;
 use crate::phase1::transcript::StageOneTranscript;
@@ -86,8 +87,9 @@ pub fn stage_one_request(
             schema: stage_one_schema(),
         }),
         tools: Vec::new(),
+        // Sent only to models known to take it (the provider decides).
         reasoning_effort: Some("low".to_string()),
-        max_output_tokens: None,
+        max_output_tokens: Some(STAGE_ONE_MAX_OUTPUT_TOKENS),
         stage_one: Some(typed),
     })
 }

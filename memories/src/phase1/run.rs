@@ -5,6 +5,10 @@
 //! failed, and the run claims nothing after that. One task's database error fails that task
 //! only. Cancelling the run (Ctrl-C) stops the requests in flight and gives every unfinished
 //! claim back, so the next run takes those sessions at once.
+//! A run-level failure (a setting, an unreachable server, a missing endpoint, a refused key, an
+//! unsupported format: see `ProviderError::run_level_hint`) stops the run after its first
+//! occurrence: that session's claim and every later one are released, so no session is charged
+//! a retry.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -78,6 +82,9 @@ pub enum ThreadOutcome {
     },
     /// The budget ran out before this thread was attempted; its claim was released.
     NotAttempted,
+    /// The run stopped on a run-level failure before (or while) this thread was attempted; its
+    /// claim was released with its retries intact.
+    Released,
     /// Another worker took the job over (lease expired); nothing was stored.
     LostOwnership,
     /// The run was interrupted before this thread finished; its claim was given back.
@@ -126,10 +133,23 @@ pub struct ExtractReport {
     pub examined: u64,
     /// Set when the run stopped on its budget, with the limit hit.
     pub budget_stopped: Option<String>,
+    /// Set when the run stopped on a failure every request would share.
+    pub stopped: Option<RunStop>,
+    /// Claims released because the run stopped on such a failure.
+    pub released: usize,
     /// Tokens used by this run's extraction requests.
     pub usage: Usage,
     /// Outcome per thread.
     pub outcomes: BTreeMap<String, ThreadOutcome>,
+}
+
+/// Why a run stopped early: the first run-level failure and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunStop {
+    /// The failure, with its cause.
+    pub reason: String,
+    /// What to do.
+    pub hint: String,
 }
 
 /// A failed thread and why.
@@ -173,6 +193,7 @@ pub async fn run_extraction(
     let mut stop_claiming = false;
     let mut claim_error = None;
     let cancel = &options.cancel;
+    let run_stop = Arc::new(std::sync::OnceLock::new());
     loop {
         // Claim in batches while work runs, topping the claims in hand back up once half of
         // them are done: leases start when the work is near, and the first request goes out
@@ -202,6 +223,7 @@ pub async fn run_extraction(
                             request_slots: Arc::clone(&request_slots),
                             model: options.model.clone(),
                             retry_delay: options.retry_delay_seconds,
+                            run_stop: Arc::clone(&run_stop),
                         };
                         let span = tracing::info_span!("stage1", thread_id = %claim.thread_id, phase = "extract");
                         let task_claim = claim.clone();
@@ -232,7 +254,10 @@ pub async fn run_extraction(
         else {
             continue;
         };
-        if outcome == ThreadOutcome::NotAttempted || budget.is_exhausted() {
+        if outcome == ThreadOutcome::NotAttempted
+            || budget.is_exhausted()
+            || run_stop.get().is_some()
+        {
             stop_claiming = true;
         }
         report.record(thread_id, outcome, usage, progress);
@@ -251,6 +276,7 @@ pub async fn run_extraction(
     if let Some(error) = claim_error {
         return Err(error);
     }
+    report.stopped = run_stop.get().cloned();
     report.skipped = scan.skipped();
     report.examined = scan.examined();
     report.failed.sort_by_key(|failed| failed.thread_id);
@@ -294,6 +320,7 @@ impl ExtractReport {
                 reason: reason.clone(),
             }),
             ThreadOutcome::NotAttempted => self.not_attempted += 1,
+            ThreadOutcome::Released => self.released += 1,
             ThreadOutcome::LostOwnership => self.lost_ownership += 1,
             ThreadOutcome::Interrupted => self.released_on_interrupt += 1,
         }
@@ -399,6 +426,8 @@ struct ExtractJob {
     request_slots: Arc<Semaphore>,
     model: Option<String>,
     retry_delay: i64,
+    /// Set by the first run-level failure; every later request is not sent.
+    run_stop: Arc<std::sync::OnceLock<RunStop>>,
 }
 
 impl ExtractJob {
@@ -413,6 +442,7 @@ impl ExtractJob {
             request_slots,
             model,
             retry_delay,
+            run_stop,
         } = self;
         let path = claim.rollout_path.clone();
         let context_window = client.context_window();
@@ -435,6 +465,11 @@ impl ExtractJob {
         };
         let estimate = estimate_request_tokens(&input.request);
         let slot = request_slots.acquire_owned().await;
+        if run_stop.get().is_some() {
+            drop(slot);
+            store.release_stage1(claim).await?;
+            return Ok((ThreadOutcome::Released, None));
+        }
         if budget.reserve(estimate).is_err() {
             drop(slot);
             store.release_stage1(claim).await?;
@@ -455,6 +490,17 @@ impl ExtractJob {
             Err(error) => {
                 budget.settle(estimate, None);
                 drop(slot);
+                if let Some(hint) = error.run_level_hint() {
+                    let stop = RunStop {
+                        reason: format!("model request failed: {error}"),
+                        hint,
+                    };
+                    if run_stop.set(stop).is_ok() {
+                        tracing::error!(thread_id = %claim.thread_id, "the run stops: {error}");
+                    }
+                    store.release_stage1(claim).await?;
+                    return Ok((ThreadOutcome::Released, None));
+                }
                 let reason = format!("model request failed: {error}");
                 return fail(&store, claim, reason, retry_delay, None).await;
             }

@@ -2,31 +2,43 @@
 //! LM Studio) at `POST {base_url}/chat/completions` with `stream: true`. Text comes from
 //! `delta.content`, tool calls are assembled from `delta.tool_calls` fragments, usage is taken
 //! when the server offers it, until `data: [DONE]`. It never falls back to an OpenAI model id:
-//! without an explicit model it refuses to build. A stream that ends with neither `[DONE]` nor
-//! a `finish_reason` is a stream error.
+//! without an explicit model it refuses to build. Every request carries `max_tokens`; an answer
+//! counts only when a `finish_reason` arrived (a `[DONE]` without one is a cut-off answer, sent
+//! again once), and an empty answer is an error of its own.
 
 use std::collections::BTreeMap;
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::config::{MODEL_SETTING_NAMES, ProviderConfig};
 use super::endpoint::StreamEndpoint;
 use super::http::{self, ApiKey};
+use super::request::DEFAULT_MAX_OUTPUT_TOKENS;
 use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
+use super::structured::{StructuredOutput, StructuredOutputSetting, schema_instructions};
 use super::{
     InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Role, ToolCall, Usage,
 };
 
 /// The `data:` payload that ends a Chat Completions stream.
 const DONE_MARKER: &str = "[DONE]";
+/// The context window assumed for a `chat` model when neither the settings nor the server say.
+pub const DEFAULT_CHAT_CONTEXT_WINDOW: u64 = 8192;
+/// Times a cut-off answer is requested again within one call (the first attempt not counted).
+const TRUNCATED_ANSWER_RETRIES: u32 = 1;
 
 /// A client of a Chat-Completions-compatible server.
 #[derive(Debug, Clone)]
 pub struct ChatClient {
     endpoint: StreamEndpoint,
     model: String,
-    context_window: Option<u64>,
+    context_window: u64,
+    structured_output: StructuredOutputSetting,
+    reasoning_effort: Option<String>,
+    deadline: Duration,
 }
 
 impl ChatClient {
@@ -57,7 +69,10 @@ impl ChatClient {
                 key,
             )?,
             model: model.to_string(),
-            context_window: config.context_window,
+            context_window: config.context_window.unwrap_or(DEFAULT_CHAT_CONTEXT_WINDOW),
+            structured_output: config.structured_output.clone(),
+            reasoning_effort: config.reasoning_effort.clone(),
+            deadline: config.request_deadline,
         })
     }
 
@@ -73,12 +88,24 @@ impl ChatClient {
         self
     }
 
-    /// The request body sent to `/chat/completions`.
+    /// The request body sent to `/chat/completions`, in the structured-output format the
+    /// endpoint is currently known to accept.
     pub fn request_body(&self, request: &ModelRequest) -> Value {
+        self.body_in_format(request, self.structured_output.current())
+    }
+
+    /// The request body asking for structured output the `format` way.
+    pub fn body_in_format(&self, request: &ModelRequest, format: StructuredOutput) -> Value {
         let model = request.model.as_deref().unwrap_or(&self.model);
+        let extra_instructions = match (&request.output_schema, format) {
+            (Some(schema), StructuredOutput::JsonObject | StructuredOutput::None) => {
+                schema_instructions(&schema.schema)
+            }
+            _ => String::new(),
+        };
         let mut body = json!({
             "model": model,
-            "messages": messages(request),
+            "messages": messages(request, &extra_instructions),
             "stream": true,
             "stream_options": { "include_usage": true },
         });
@@ -99,30 +126,50 @@ impl ChatClient {
                 .collect();
         }
         if let Some(schema) = &request.output_schema {
-            body["response_format"] = json!({
-                "type": "json_schema",
-                "json_schema": {
-                    "name": schema.name,
-                    "schema": schema.schema,
-                    "strict": true,
-                },
-            });
+            match format {
+                StructuredOutput::JsonSchema => {
+                    body["response_format"] = json!({
+                        "type": "json_schema",
+                        "json_schema": {
+                            "name": schema.name,
+                            "schema": schema.schema,
+                            "strict": true,
+                        },
+                    });
+                }
+                // llama.cpp and llama-cpp-python turn `schema` into a grammar; others ignore it.
+                StructuredOutput::JsonObject => {
+                    body["response_format"] = json!({
+                        "type": "json_object",
+                        "schema": schema.schema,
+                    });
+                }
+                StructuredOutput::None => {}
+            }
         }
-        if let Some(effort) = &request.reasoning_effort {
+        // Local servers reject or misread reasoning_effort: only a configured one is sent.
+        if let Some(effort) = &self.reasoning_effort {
             body["reasoning_effort"] = json!(effort);
         }
-        if let Some(max) = request.max_output_tokens {
-            body["max_tokens"] = json!(max);
-        }
+        body["max_tokens"] = json!(output_cap(request));
         body
     }
 
     /// Reads chunks until `[DONE]` (or the end of a stream that reported a finish reason).
-    async fn read_stream(&self, mut reader: SseReader) -> Result<ModelResponse, ProviderError> {
+    async fn read_stream(
+        &self,
+        mut reader: SseReader,
+        limit: u32,
+    ) -> Result<ModelResponse, ProviderError> {
         let mut answer = ChatAnswer::default();
         while let Some(event) = reader.next_event().await? {
             if event.data.trim() == DONE_MARKER {
-                return answer.finish();
+                if answer.finish_reason.is_none() {
+                    return Err(ProviderError::Truncated {
+                        url: self.endpoint.url().to_string(),
+                    });
+                }
+                return answer.finish(limit);
             }
             let chunk: Value = serde_json::from_str(&event.data)
                 .map_err(|error| reader.stream_error(format!("a chunk is not JSON ({error})")))?;
@@ -134,7 +181,7 @@ impl ChatClient {
             answer.take_chunk(&chunk);
         }
         if answer.finish_reason.is_some() {
-            return answer.finish();
+            return answer.finish(limit);
         }
         Err(reader.stream_error("the stream ended before [DONE] and without a finish_reason"))
     }
@@ -147,10 +194,15 @@ impl ChatClient {
 #[async_trait::async_trait]
 impl ModelClient for ChatClient {
     async fn complete(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
-        let body = self.request_body(request);
-        let reader = self.endpoint.open(&body).await?;
-        // From here on the body streams: whatever happens, the request is not sent again.
-        self.read_stream(reader).await
+        let deadline = self.deadline;
+        tokio::time::timeout(deadline, self.complete_within_deadline(request))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ProviderError::Deadline {
+                    url: self.endpoint.url().to_string(),
+                    seconds: deadline.as_secs(),
+                })
+            })
     }
 
     fn provider_name(&self) -> &str {
@@ -162,18 +214,56 @@ impl ModelClient for ChatClient {
     }
 
     fn context_window(&self) -> Option<u64> {
-        self.context_window
+        Some(self.context_window)
     }
+}
+
+impl ChatClient {
+    async fn complete_within_deadline(
+        &self,
+        request: &ModelRequest,
+    ) -> Result<ModelResponse, ProviderError> {
+        let limit = output_cap(request);
+        let mut retries_left = TRUNCATED_ANSWER_RETRIES;
+        loop {
+            let (reader, _format) = self
+                .endpoint
+                .open_with_format(
+                    &self.structured_output,
+                    request.output_schema.is_some(),
+                    |format| self.body_in_format(request, format),
+                )
+                .await?;
+            // From here on the body streams: only a cut-off answer is asked for again.
+            match self.read_stream(reader, limit).await {
+                Err(ProviderError::Truncated { url })
+                    if retries_left > 0 && self.endpoint.may_send_again() =>
+                {
+                    tracing::debug!(%url, "the answer was cut off; asking again");
+                    retries_left -= 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// The output-token cap of a request: its own, else [`DEFAULT_MAX_OUTPUT_TOKENS`].
+fn output_cap(request: &ModelRequest) -> u32 {
+    request
+        .max_output_tokens
+        .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS)
 }
 
 /// The system message, then the conversation. Consecutive tool calls become one assistant
 /// message with `tool_calls` (joined to a directly preceding assistant text message), as the
 /// Chat Completions format requires. Developer messages go as `system`: local servers rarely
 /// know the `developer` role.
-fn messages(request: &ModelRequest) -> Vec<Value> {
+fn messages(request: &ModelRequest, extra_instructions: &str) -> Vec<Value> {
     let mut messages = Vec::new();
-    if !request.instructions.is_empty() {
-        messages.push(json!({ "role": "system", "content": request.instructions }));
+    if !request.instructions.is_empty() || !extra_instructions.is_empty() {
+        let system = format!("{}{extra_instructions}", request.instructions);
+        messages.push(json!({ "role": "system", "content": system.trim_start() }));
     }
     for item in &request.input {
         match item {
@@ -301,12 +391,10 @@ impl ChatAnswer {
         }
     }
 
-    fn finish(self) -> Result<ModelResponse, ProviderError> {
+    fn finish(self, limit: u32) -> Result<ModelResponse, ProviderError> {
         match self.finish_reason.as_deref() {
             Some("length") => {
-                return Err(ProviderError::Incomplete(
-                    "max output tokens reached (finish_reason: length)".to_string(),
-                ));
+                return Err(ProviderError::OutputLimit { limit: Some(limit) });
             }
             Some("content_filter") => {
                 return Err(ProviderError::Incomplete(
@@ -314,6 +402,9 @@ impl ChatAnswer {
                 ));
             }
             _ => {}
+        }
+        if self.text.trim().is_empty() && self.calls.is_empty() {
+            return Err(ProviderError::EmptyAnswer);
         }
         let tool_calls = self
             .calls

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::http::{self, ApiKey};
 use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
+use super::structured::{StructuredOutput, StructuredOutputSetting, is_format_rejection};
 use super::{ProviderConfig, ProviderError};
 
 /// One streaming endpoint of a provider.
@@ -65,6 +66,53 @@ impl StreamEndpoint {
             })
             .await?;
         Ok(SseReader::new(response, self.idle_timeout, &self.url))
+    }
+
+    /// POSTs the body `body_for(format)` asks for, stepping down the structured-output ladder
+    /// while the server rejects the format (only when the request has a schema): the way a
+    /// request is sent again after a rejection, which the retry gate (the run budget) must allow.
+    /// Returns the stream reader and the format that was accepted.
+    pub(crate) async fn open_with_format(
+        &self,
+        setting: &StructuredOutputSetting,
+        has_schema: bool,
+        body_for: impl Fn(StructuredOutput) -> Value,
+    ) -> Result<(SseReader, StructuredOutput), ProviderError> {
+        let mut format = setting.current();
+        loop {
+            let error = match self.open(&body_for(format)).await {
+                Ok(reader) => return Ok((reader, format)),
+                Err(error) => error,
+            };
+            if !has_schema || !is_format_rejection(&error) {
+                return Err(error);
+            }
+            let body = match &error {
+                ProviderError::Http { body, .. } => body.clone(),
+                _ => String::new(),
+            };
+            let Some(next) = setting.step_down(format) else {
+                return Err(ProviderError::FormatUnsupported {
+                    url: self.url.clone(),
+                    format: format.to_string(),
+                    body,
+                });
+            };
+            if !self.may_send_again() {
+                return Err(error);
+            }
+            format = next;
+        }
+    }
+
+    /// Whether the run budget allows one more request (always, without a gate).
+    pub(crate) fn may_send_again(&self) -> bool {
+        self.retry_gate.as_ref().is_none_or(|gate| (gate.0)())
+    }
+
+    /// The endpoint's URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     /// `text` with the key replaced, for quoting server text in errors.

@@ -4,6 +4,8 @@
 //! events become errors, and a stream that ends before `response.completed` is a stream error,
 //! never an empty answer. Requests are retried only before the body starts (see `retry`).
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use super::config::{
@@ -12,8 +14,10 @@ use super::config::{
 };
 use super::endpoint::StreamEndpoint;
 use super::http::{self, ApiKey};
+use super::request::DEFAULT_MAX_OUTPUT_TOKENS;
 use super::retry::{RetryGate, RetryPolicy};
 use super::sse::SseReader;
+use super::structured::{StructuredOutput, StructuredOutputSetting, schema_instructions};
 use super::{
     InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Role, ToolCall, Usage,
 };
@@ -24,6 +28,9 @@ pub struct OpenAiClient {
     endpoint: StreamEndpoint,
     model: String,
     context_window: Option<u64>,
+    structured_output: StructuredOutputSetting,
+    reasoning_effort: Option<String>,
+    deadline: Duration,
 }
 
 impl OpenAiClient {
@@ -61,6 +68,9 @@ impl OpenAiClient {
                 .context_window
                 .or_else(|| known_context_window(&model)),
             model,
+            structured_output: config.structured_output.clone(),
+            reasoning_effort: config.reasoning_effort.clone(),
+            deadline: config.request_deadline,
         })
     }
 
@@ -76,12 +86,24 @@ impl OpenAiClient {
         self
     }
 
-    /// The request body sent to `/responses`.
+    /// The request body sent to `/responses`, in the structured-output format the endpoint is
+    /// currently known to accept.
     pub fn request_body(&self, request: &ModelRequest) -> Value {
+        self.body_in_format(request, self.structured_output.current())
+    }
+
+    /// The request body asking for structured output the `format` way.
+    pub fn body_in_format(&self, request: &ModelRequest, format: StructuredOutput) -> Value {
         let model = request.model.as_deref().unwrap_or(&self.model);
+        let mut instructions = request.instructions.clone();
+        if let Some(schema) = &request.output_schema
+            && format != StructuredOutput::JsonSchema
+        {
+            instructions.push_str(&schema_instructions(&schema.schema));
+        }
         let mut body = json!({
             "model": model,
-            "instructions": request.instructions,
+            "instructions": instructions,
             "input": request.input.iter().map(input_item).collect::<Vec<_>>(),
             "stream": true,
             "store": false,
@@ -102,26 +124,43 @@ impl OpenAiClient {
                 .collect();
         }
         if let Some(schema) = &request.output_schema {
-            body["text"] = json!({
-                "format": {
-                    "type": "json_schema",
-                    "name": schema.name,
-                    "schema": schema.schema,
-                    "strict": true,
+            match format {
+                StructuredOutput::JsonSchema => {
+                    body["text"] = json!({
+                        "format": {
+                            "type": "json_schema",
+                            "name": schema.name,
+                            "schema": schema.schema,
+                            "strict": true,
+                        }
+                    });
                 }
-            });
+                StructuredOutput::JsonObject => {
+                    body["text"] = json!({ "format": { "type": "json_object" } });
+                }
+                StructuredOutput::None => {}
+            }
         }
-        if let Some(effort) = &request.reasoning_effort {
+        let effort = match &self.reasoning_effort {
+            Some(configured) => Some(configured),
+            None => request
+                .reasoning_effort
+                .as_ref()
+                .filter(|_| takes_reasoning_effort(model)),
+        };
+        if let Some(effort) = effort {
             body["reasoning"] = json!({ "effort": effort });
         }
-        if let Some(max) = request.max_output_tokens {
-            body["max_output_tokens"] = json!(max);
-        }
+        body["max_output_tokens"] = json!(output_cap(request));
         body
     }
 
     /// Reads the event stream until `response.completed` (or a failure).
-    async fn read_stream(&self, mut reader: SseReader) -> Result<ModelResponse, ProviderError> {
+    async fn read_stream(
+        &self,
+        mut reader: SseReader,
+        limit: u32,
+    ) -> Result<ModelResponse, ProviderError> {
         let mut answer = Answer::default();
         while let Some(event) = reader.next_event().await? {
             let data: Value = serde_json::from_str(&event.data)
@@ -141,6 +180,9 @@ impl OpenAiClient {
                     let reason = data["response"]["incomplete_details"]["reason"]
                         .as_str()
                         .unwrap_or("no reason given");
+                    if reason == "max_output_tokens" {
+                        return Err(ProviderError::OutputLimit { limit: Some(limit) });
+                    }
                     return Err(ProviderError::Incomplete(self.scrub(reason)));
                 }
                 "error" => {
@@ -165,10 +207,26 @@ impl OpenAiClient {
 #[async_trait::async_trait]
 impl ModelClient for OpenAiClient {
     async fn complete(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
-        let body = self.request_body(request);
-        let reader = self.endpoint.open(&body).await?;
-        // From here on the body streams: whatever happens, the request is not sent again.
-        self.read_stream(reader).await
+        let open_and_read = async {
+            let (reader, _format) = self
+                .endpoint
+                .open_with_format(
+                    &self.structured_output,
+                    request.output_schema.is_some(),
+                    |format| self.body_in_format(request, format),
+                )
+                .await?;
+            // From here on the body streams: whatever happens, the request is not sent again.
+            self.read_stream(reader, output_cap(request)).await
+        };
+        tokio::time::timeout(self.deadline, open_and_read)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ProviderError::Deadline {
+                    url: self.endpoint.url().to_string(),
+                    seconds: self.deadline.as_secs(),
+                })
+            })
     }
 
     fn provider_name(&self) -> &str {
@@ -182,6 +240,21 @@ impl ModelClient for OpenAiClient {
     fn context_window(&self) -> Option<u64> {
         self.context_window
     }
+}
+
+/// Whether `model` is known to take a reasoning effort (OpenAI's reasoning models).
+pub fn takes_reasoning_effort(model: &str) -> bool {
+    const REASONING_PREFIXES: &[&str] = &["gpt-5", "o1", "o3", "o4", "codex-mini"];
+    REASONING_PREFIXES
+        .iter()
+        .any(|prefix| model.starts_with(prefix))
+}
+
+/// The output-token cap of a request: its own, else [`DEFAULT_MAX_OUTPUT_TOKENS`].
+fn output_cap(request: &ModelRequest) -> u32 {
+    request
+        .max_output_tokens
+        .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS)
 }
 
 /// One input item in the Responses API's shape.
@@ -272,6 +345,9 @@ impl Answer {
                 "the model refused: {}",
                 self.refusal
             )));
+        }
+        if self.text.trim().is_empty() && self.tool_calls.is_empty() {
+            return Err(ProviderError::EmptyAnswer);
         }
         let usage = &response["usage"];
         let usage = usage.is_object().then(|| {

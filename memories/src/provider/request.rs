@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::phase1::transcript::StageOneTranscript;
 
+/// The output cap of a request that names none: every request is bounded.
+pub const DEFAULT_MAX_OUTPUT_TOKENS: u32 = 4096;
+
 /// Who wrote an input message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -77,7 +80,7 @@ pub struct ModelRequest {
     pub tools: Vec<ToolSpec>,
     /// Reasoning effort (`low`, `medium`, `high`) where the model supports it.
     pub reasoning_effort: Option<String>,
-    /// A cap on output tokens.
+    /// A cap on output tokens; `None` sends [`DEFAULT_MAX_OUTPUT_TOKENS`] (never unbounded).
     pub max_output_tokens: Option<u32>,
     /// For a stage-one request, the typed, redacted transcript its input was rendered from, so
     /// a provider without a model (offline) reads the entries instead of parsing text back.

@@ -155,6 +155,15 @@ impl StructuredOutputSetting {
     }
 }
 
+/// What a request without the strict format adds to its instructions, so the model still knows
+/// the exact shape (no grammar enforces it then).
+pub fn schema_instructions(schema: &serde_json::Value) -> String {
+    format!(
+        "\n\nAnswer with one JSON object and nothing else: no prose, no code fence. It must match \
+         this JSON schema exactly (every property present; use null where allowed):\n{schema}"
+    )
+}
+
 /// Whether `error` is the server refusing the requested output format: an HTTP 400/422/500/501
 /// whose body names `response_format`, `json_schema`, `text.format` or a grammar.
 pub fn is_format_rejection(error: &ProviderError) -> bool {

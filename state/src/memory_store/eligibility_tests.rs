@@ -33,7 +33,30 @@ async fn eligibility_counts_waiting_threads_and_the_next_idle_time() {
             next_eligible_at: Some(T0 + 4 * HOUR),
             too_old: 1,
             eligible_now: 1,
+            waiting_retry: 0,
         }
+    );
+}
+
+#[tokio::test]
+async fn a_session_in_backoff_is_waiting_for_a_retry_not_ready() {
+    let fx = Fixture::new().await;
+    let ready = fx.thread(T0 - DAY).await;
+    let failed = fx.thread(T0 - DAY).await;
+    let claim = fx.claimed(failed, "w1").await;
+    assert!(
+        fx.store
+            .stage1_failed(&claim, "model request failed", HOUR)
+            .await
+            .unwrap()
+    );
+
+    let facts = fx.store.eligibility(6, 30).await.unwrap();
+
+    assert_eq!(
+        (facts.eligible_now, facts.waiting_retry),
+        (1, 1),
+        "{ready} ready, {failed} failed"
     );
 }
 
