@@ -2,7 +2,7 @@
 //! (instructions and input template), the transcript and the answer: the answer gets its
 //! output cap, a safety margin absorbs the estimate's error, and the transcript gets the rest
 //! (at most 70 % of the window; 150 000 tokens when the window is unknown). Tokens are estimated
-//! from bytes at a rate measured on real rollouts with a real tokenizer (docs/providers.md).
+//! from bytes at a conservative rate (docs/providers.md says where it comes from).
 //! Over budget, whole blocks are dropped from the middle; the head (the request) and the tail
 //! (the outcome) stay.
 
@@ -13,10 +13,11 @@ use crate::phase1::transcript::{Block, join_blocks};
 pub const CONTEXT_WINDOW_SHARE_PERCENT: u64 = 70;
 /// Rollout budget when the context window is unknown, in tokens.
 pub const FALLBACK_BUDGET_TOKENS: u64 = 150_000;
-/// Bytes per token used to estimate tokens without a tokenizer. Measured with o200k on the
-/// rendered fixture transcripts (3.3–3.9 bytes/token on code and tool output, see
-/// docs/providers.md) and rounded down, so small models' tokenizers (≈ 3.0 on the same text)
-/// are not underestimated by more than the margin.
+/// Bytes per token used to estimate tokens without a tokenizer. A real llama.cpp server with
+/// SmolLM2's tokenizer counted 18 756 tokens for a request our old 4-bytes/token estimate put at
+/// ≈ 14 000, i.e. ≈ 3.0 bytes/token on code and tool output; small models' tokenizers are the
+/// least efficient, so 3 (with [`WINDOW_MARGIN_PERCENT`] on top) covers larger ones too. The
+/// o200k figure is measured by `bench --bin bytes_per_token` (docs/providers.md).
 pub const BYTES_PER_TOKEN: u64 = 3;
 /// Share of the context window kept free for the estimate's error, in percent.
 pub const WINDOW_MARGIN_PERCENT: u64 = 10;
