@@ -32,9 +32,9 @@ pub use indexer::{
     mass_removal_limit,
 };
 pub use memory_store::{
-    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EndpointProfile, EntryHit, EntryKind, EntrySearch,
-    FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile, JobKind, JobRow, JobStatus,
-    MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, PHASE2_ABANDONED_REASON,
+    DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EndpointProfile, EntryHit,
+    EntryKind, EntrySearch, FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile, JobKind,
+    JobRow, JobStatus, MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, PHASE2_ABANDONED_REASON,
     PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS, PHASE2_RETRY_DELAY_SECONDS,
     PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams,
     Phase2Input, RETRIES_PER_JOB_VERSION, SELECTION_PAGE_SIZE, STAGE1_ABANDONED_REASON,
