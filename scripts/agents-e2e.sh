@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On-demand end-to-end check of `codex-memories install claude|gemini` with the real Claude Code
 # and Gemini CLI: installs both from npm into a temporary folder, points them at a loopback
-# stand-in API (scripts/agents_standin.py) in a temporary $HOME, and checks that each agent's
+# stand-in API (scripts/standin_api.py) in a temporary $HOME, and checks that each agent's
 # first request carries our summary and lists our MCP tools, that a scripted search call returns
 # our result, that the sessions they record are indexed, and that uninstall gives the files back.
 # Needs npm, python3 and the npm registry; NOT part of .ci/run. Run it with `just agents-e2e`.
@@ -11,26 +11,8 @@ set -euo pipefail
 
 claude_version=${CLAUDE_VERSION:-2.1.328}
 gemini_version=${GEMINI_VERSION:-0.61.0}
-keep=false
-[ "${1:-}" = "--keep" ] && keep=true
-repo=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/agents-e2e.XXXXXX")
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  if $keep; then echo "kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-failures=0
-pass() { echo "PASS  $*"; }
-fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
-
-echo "== agents-e2e $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "== building codex-memories"
-(cd "$repo" && cargo build --locked -q -p codex-memories-cli)
-bin="$repo/target/debug/codex-memories"
-echo "   $("$bin" --version)"
+# shellcheck source=scripts/e2e_common.sh
+source "$(dirname "$0")/e2e_common.sh"
 
 echo "== installing @anthropic-ai/claude-code@$claude_version and @google/gemini-cli@$gemini_version"
 npm install --silent --no-audit --no-fund --prefix "$work/npm" \
@@ -40,17 +22,12 @@ gemini="$work/npm/node_modules/.bin/gemini"
 echo "   claude $("$claude" --version)"
 echo "   gemini $("$gemini" --version)"
 
-echo "== starting the stand-in APIs (127.0.0.1)"
-python3 "$repo/scripts/agents_standin.py" "$work/port" "$work/requests.jsonl" &
-server_pid=$!
-for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
-port=$(cat "$work/port")
+start_standin
 
 export HOME="$work/home"
 unset CLAUDE_CONFIG_DIR
 mkdir -p "$HOME/.claude" "$HOME/.gemini" "$work/project"
 codex_home="$work/codex-home"
-mkdir -p "$codex_home/sessions"
 printf '{\n  "security": {\n    "auth": {\n      "selectedType": "gemini-api-key"\n    }\n  }\n}\n' \
   >"$HOME/.gemini/settings.json"
 echo "Prefer small diffs." >"$HOME/.claude/CLAUDE.md"
@@ -73,10 +50,7 @@ run_gemini "hello: in this repo always use uv, never pip" || fail "gemini -p fai
 cp "$HOME/.claude/CLAUDE.md" "$work/claude-md.before"
 cp "$HOME/.gemini/settings.json" "$work/gemini-settings.before"
 
-echo "== building a memory from the example sessions (offline provider)"
-cp -r "$repo/examples/codex-home/sessions/." "$codex_home/sessions/"
-find "$codex_home/sessions" -name '*.jsonl' -exec touch -d '2 days ago' {} +
-"$bin" --codex-home "$codex_home" run --provider offline --consolidator offline >/dev/null
+offline_memory "$codex_home" >/dev/null
 
 echo "== install claude, install gemini"
 "$bin" --codex-home "$codex_home" install claude --yes | grep -v '^[-+ @]' | sed 's/^/   /'
@@ -84,7 +58,7 @@ echo "== install claude, install gemini"
 
 echo "== checks"
 check_first_request() {
-  python3 - "$work/requests.jsonl" "$1" "$2" <<'PY'
+  python3 - "$requests" "$1" "$2" <<'PY'
 import json, re, sys
 path, kind, tool = sys.argv[1:]
 for line in open(path):
@@ -101,7 +75,7 @@ print(f"   {kind}: no request seen")
 sys.exit(1)
 PY
 }
-: >"$work/requests.jsonl"
+: >"$requests"
 run_claude "use memory search for: weatherbot" || true
 check_first_request claude 'mcp__codex-memories__[a-z_]+' \
   && pass "Claude Code's first request carries our summary and lists our MCP tools" \
@@ -110,7 +84,7 @@ grep -q '"matches"' "$work/last.out" && grep -q weatherbot "$work/last.out" \
   && pass "Claude Code: a scripted search call returns our search result" \
   || fail "Claude Code: the search call did not return our result: $(tail -2 "$work/last.out")"
 
-: >"$work/requests.jsonl"
+: >"$requests"
 run_gemini "use memory search for: weatherbot" || true
 check_first_request gemini 'mcp_codex-memories_[a-z_]+' \
   && pass "Gemini CLI's first request carries our summary and lists our MCP tools" \
@@ -161,5 +135,4 @@ else
   fail "uninstall gemini left settings.json or GEMINI.md different"
 fi
 
-echo "== $failures failure(s)"
-[ "$failures" = 0 ]
+finish

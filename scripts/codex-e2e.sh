@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On-demand end-to-end check of codex-memories beside the real Codex CLI: installs
 # @openai/codex from npm into a temporary folder, points it at a local stand-in Responses server
-# (scripts/codex_standin.py, loopback only) and checks what `codex-memories install codex` and the
+# (scripts/standin_api.py, loopback only) and checks what `codex-memories install codex` and the
 # memory folder guard do with the real program. Needs npm, python3 and the npm registry; it is
 # NOT part of .ci/run. Run it with `just codex-e2e`; paste its output into docs/codex.md.
 #
@@ -9,40 +9,20 @@
 set -euo pipefail
 
 codex_version=${CODEX_VERSION:-0.169.0}
-keep=false
-[ "${1:-}" = "--keep" ] && keep=true
-repo=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/codex-e2e.XXXXXX")
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  if $keep; then echo "kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-failures=0
-pass() { echo "PASS  $*"; }
-fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
-
-echo "== codex-e2e $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "== building codex-memories"
-(cd "$repo" && cargo build --locked -q -p codex-memories-cli)
-bin="$repo/target/debug/codex-memories"
-echo "   $("$bin" --version)"
+# shellcheck source=scripts/e2e_common.sh
+source "$(dirname "$0")/e2e_common.sh"
 
 echo "== installing @openai/codex@$codex_version from npm"
 npm install --silent --no-audit --no-fund --prefix "$work/npm" "@openai/codex@$codex_version" >/dev/null
 codex="$work/npm/node_modules/.bin/codex"
 echo "   $("$codex" --version)"
 
-echo "== starting the stand-in Responses server (127.0.0.1)"
-python3 "$repo/scripts/codex_standin.py" "$work/port" "$work/requests.jsonl" &
-server_pid=$!
-for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
-port=$(cat "$work/port")
+start_standin
 
 home="$work/codex-home"
-mkdir -p "$home/sessions" "$work/project"
+offline_memory "$home"
+marker=$(sed -n '2p' "$home/memories/memory_summary.md" | cut -c1-60)
+mkdir -p "$work/project"
 cat >"$home/config.toml" <<EOF
 # written by codex-e2e.sh: a stand-in model on loopback
 model = "gpt-5.1-codex-mini"
@@ -57,12 +37,6 @@ cp "$home/config.toml" "$work/config.before"
 echo "Prefer small, reviewed commits." >"$home/AGENTS.md"
 cp "$home/AGENTS.md" "$work/agents.before"
 
-echo "== building a memory from the example sessions (offline provider)"
-cp -r "$repo/examples/codex-home/sessions/." "$home/sessions/"
-find "$home/sessions" -name '*.jsonl' -exec touch -d '2 days ago' {} +
-"$bin" --codex-home "$home" run --provider offline --consolidator offline | sed 's/^/   /'
-marker=$(sed -n '2p' "$home/memories/memory_summary.md" | cut -c1-60)
-
 codex_exec() {
   (cd "$work/project" && CODEX_HOME="$home" timeout 120 "$codex" exec --skip-git-repo-check \
     --strict-config "$1" </dev/null >"$work/last.out" 2>&1)
@@ -72,13 +46,13 @@ echo "== install codex"
 "$bin" --codex-home "$home" install codex --yes | sed 's/^/   /'
 
 echo "== checks"
-: >"$work/requests.jsonl"
+: >"$requests"
 if codex_exec "hello"; then
   pass "codex exec --strict-config succeeds with our MCP server registered"
 else
   fail "codex exec --strict-config failed: $(tail -5 "$work/last.out")"
 fi
-python3 - "$work/requests.jsonl" "$marker" <<'PY' && pass "first request carries our summary block and lists our MCP tools" || fail "first request lacks our summary or tools"
+python3 - "$requests" "$marker" <<'PY' && pass "first request carries our summary block and lists our MCP tools" || fail "first request lacks our summary or tools"
 import json, sys
 first = json.loads(open(sys.argv[1]).readline())["body"]
 text = json.dumps(first)
@@ -89,9 +63,9 @@ print(f"   summary block present: {'codex-memories:begin' in text}; summary line
 sys.exit(0 if "codex-memories:begin" in text and sys.argv[2] in text and "search" in ours else 1)
 PY
 
-: >"$work/requests.jsonl"
+: >"$requests"
 codex_exec "use memory search for: weatherbot" || true
-python3 - "$work/requests.jsonl" <<'PY' && pass "a scripted search call returns our search result" || fail "the search call did not return our result"
+python3 - "$requests" <<'PY' && pass "a scripted search call returns our search result" || fail "the search call did not return our result"
 import json, sys
 outputs = []
 for line in open(sys.argv[1]):
@@ -135,8 +109,7 @@ if cmp -s "$home/config.toml" "$work/config.before" && cmp -s "$home/AGENTS.md" 
 else
   fail "uninstall left config.toml or AGENTS.md different from before install"
 fi
-: >"$work/requests.jsonl"
+: >"$requests"
 codex_exec "hello" && pass "codex exec --strict-config still succeeds after uninstall" || fail "codex exec fails after uninstall"
 
-echo "== $failures failure(s)"
-[ "$failures" = 0 ]
+finish

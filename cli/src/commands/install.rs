@@ -156,20 +156,22 @@ fn execute(
 ) -> anyhow::Result<ExitCode> {
     let agent = plan.agent.as_str();
     let mut stdout = std::io::stdout().lock();
-    if plan.is_empty() {
-        if json {
-            write_json(
-                &mut stdout,
-                &Outcome {
+    let not_applied =
+        |out: &mut std::io::StdoutLock<'_>, words: &str| -> anyhow::Result<ExitCode> {
+            if json {
+                let outcome = Outcome {
                     plan,
                     applied: false,
                     backups: Vec::new(),
-                },
-            )?;
-        } else {
-            writeln!(stdout, "{verb} {agent}: nothing to change")?;
-        }
-        return Ok(ExitCode::SUCCESS);
+                };
+                write_json(out, &outcome)?;
+            } else {
+                writeln!(out, "{words}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        };
+    if plan.is_empty() {
+        return not_applied(&mut stdout, &format!("{verb} {agent}: nothing to change"));
     }
     if !json {
         for edit in &plan.edits {
@@ -186,22 +188,10 @@ fn execute(
     let go =
         yes || (!dry_run && !json && ask(&format!("Apply these changes to {agent}'s files?"))?);
     if !go {
-        if json {
-            write_json(
-                &mut stdout,
-                &Outcome {
-                    plan,
-                    applied: false,
-                    backups: Vec::new(),
-                },
-            )?;
-        } else {
-            writeln!(
-                stdout,
-                "dry run: nothing written; run again with --yes to apply"
-            )?;
-        }
-        return Ok(ExitCode::SUCCESS);
+        return not_applied(
+            &mut stdout,
+            "dry run: nothing written; run again with --yes to apply",
+        );
     }
     let applied = apply(plan)?;
     let backups: Vec<PathBuf> = applied
@@ -217,18 +207,18 @@ fn execute(
                 backups,
             },
         )?;
-    } else {
-        for edit in &applied {
-            let done = if edit.deleted { "deleted" } else { "wrote" };
-            match &edit.backup {
-                Some(backup) => writeln!(
-                    stdout,
-                    "{done} {} (its earlier content is kept in {})",
-                    edit.path.display(),
-                    backup.display()
-                )?,
-                None => writeln!(stdout, "{done} {}", edit.path.display())?,
-            }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for edit in &applied {
+        let done = if edit.deleted { "deleted" } else { "wrote" };
+        match &edit.backup {
+            Some(backup) => writeln!(
+                stdout,
+                "{done} {} (its earlier content is kept in {})",
+                edit.path.display(),
+                backup.display()
+            )?,
+            None => writeln!(stdout, "{done} {}", edit.path.display())?,
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Stand-ins for the Anthropic Messages API and the Gemini API, for scripts/agents-e2e.sh only
-(never for CI). Listens on 127.0.0.1, answers Claude Code (POST /v1/messages) and Gemini CLI
+"""Stand-ins for the model APIs three agents speak, for the on-demand end-to-end scripts only
+(scripts/codex-e2e.sh, scripts/agents-e2e.sh; never for CI). Listens on 127.0.0.1 and answers
+Codex (POST /v1/responses, the Responses API), Claude Code (POST /v1/messages) and Gemini CLI
 (POST /v1beta/models/<model>:streamGenerateContent / :generateContent / :countTokens) with
 Server-Sent Events or JSON as each expects, and appends every request body to a JSONL log so the
 script can check what each agent sent.
@@ -9,7 +10,7 @@ Scripted turns: when the latest user text asks to "use memory search for: X", th
 MCP server's search tool (found in the request's tool list) with query X; when the latest input
 is that tool's result, it answers with the result quoted; otherwise it answers "done".
 
-Usage: agents_standin.py PORT_FILE LOG_FILE   (writes the port it listens on to PORT_FILE)
+Usage: standin_api.py PORT_FILE LOG_FILE   (writes the port it listens on to PORT_FILE)
 """
 
 import http.server
@@ -30,6 +31,53 @@ def search_tool_name(names):
         if "codex-memories" in lowered and lowered.endswith("search"):
             return name
     return "search" if "search" in names else None
+
+
+# ---- OpenAI Responses (Codex) ------------------------------------------------------------
+
+def responses_event(event):
+    return f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+
+
+def responses_user_text(items):
+    for item in reversed(items):
+        if item.get("type") == "message" and item.get("role") == "user":
+            parts = item.get("content") or []
+            return " ".join(p.get("text", "") for p in parts if isinstance(p, dict))
+    return ""
+
+
+def responses_answer(body):
+    items = body.get("input") or []
+    last = items[-1] if items else {}
+    n = next(COUNTER)
+    if last.get("type") == "function_call_output":
+        output = last.get("output")
+        if not isinstance(output, str):
+            output = json.dumps(output)
+        return [{"type": "message", "role": "assistant", "id": f"msg_{n}", "status": "completed",
+                 "content": [{"type": "output_text", "text": "tool said: " + output[:2000]}]}]
+    text = responses_user_text(items)
+    if TRIGGER in text:
+        query = text.split(TRIGGER, 1)[1].strip()
+        return [{"type": "function_call", "id": f"fc_{n}", "call_id": f"call_{n}",
+                 "name": "search", "namespace": "mcp__codex_memories",
+                 "arguments": json.dumps({"query": query}), "status": "completed"}]
+    return [{"type": "message", "role": "assistant", "id": f"msg_{n}", "status": "completed",
+             "content": [{"type": "output_text", "text": "done"}]}]
+
+
+def responses_stream(body):
+    response_id = f"resp_{next(COUNTER)}"
+    chunks = [responses_event({"type": "response.created", "response": {"id": response_id}})]
+    for item in responses_answer(body):
+        chunks.append(responses_event({"type": "response.output_item.done", "item": item}))
+    chunks.append(responses_event({"type": "response.completed", "response": {
+        "id": response_id,
+        "usage": {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens": 10, "output_tokens_details": {"reasoning_tokens": 0},
+                  "total_tokens": 110}}}))
+    return b"".join(chunks)
 
 
 # ---- Anthropic Messages -------------------------------------------------------------------
@@ -182,7 +230,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(LOG_PATH, "a", encoding="utf-8") as log:
             log.write(json.dumps({"path": self.path, "body": body}) + "\n")
         path = self.path.split("?", 1)[0]
-        if path.endswith("/v1/messages/count_tokens"):
+        if path.rstrip("/").endswith("/responses"):
+            self.reply(200, "text/event-stream", responses_stream(body))
+        elif path.endswith("/v1/messages/count_tokens"):
             self.reply(200, "application/json", b'{"input_tokens": 100}')
         elif path.endswith("/v1/messages"):
             if body.get("stream"):
