@@ -5,9 +5,8 @@
 use std::io::Write;
 
 use codex_protocol::{
-    ContentItem, EventMsg, FunctionCallOutputBody, ResponseItem, RolloutFormat, RolloutItem,
-    RolloutLine, RolloutWriter, SessionMeta, SessionSource, ThreadId, TokenUsage, TokenUsageInfo,
-    TurnContext,
+    ContentItem, EventMsg, FunctionCallOutputBody, ResponseItem, RolloutItem, RolloutLine,
+    RolloutWriter, SessionMeta, SessionSource, ThreadId, TokenUsage, TokenUsageInfo, TurnContext,
 };
 
 /// A small deterministic generator (xorshift64*), so workloads repeat across runs.
@@ -84,11 +83,7 @@ fn words(rng: &mut Rng, bytes: usize) -> String {
 }
 
 fn envelope(timestamp: &str, item: RolloutItem) -> RolloutLine {
-    RolloutLine {
-        timestamp: Some(timestamp.to_string()),
-        format: RolloutFormat::Envelope,
-        item,
-    }
+    RolloutLine::envelope(timestamp, item)
 }
 
 /// Writes one synthetic session of about `target_bytes` to `sink`.

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::CompletedItem;
 use crate::response_item::other_kind;
 
 /// One recorded event. Event kinds this version does not know are kept verbatim in `Other`.
@@ -51,9 +52,52 @@ pub enum EventMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A turn item finished (Codex 0.169+): the user's message, the agent's, a command, an MCP
+    /// call. The only record of the user's words in 0.169, which writes no `user_message`.
+    ItemCompleted {
+        /// The thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_id: Option<String>,
+        /// The turn.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        turn_id: Option<String>,
+        /// The item.
+        item: CompletedItem,
+        /// When it started (unix ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        started_at_ms: Option<i64>,
+        /// When it completed (unix ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        completed_at_ms: Option<i64>,
+    },
+    /// The thread's settings took effect (Codex 0.169+): model, provider, cwd, policies.
+    ThreadSettingsApplied {
+        /// The thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_id: Option<String>,
+        /// The settings.
+        thread_settings: ThreadSettings,
+    },
     /// An event kind this version does not know (or cannot read), kept as written.
     #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+/// The settings of `thread_settings_applied`. Policies are kept as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThreadSettings {
+    /// The model, e.g. `gpt-5.1-codex-mini`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The model provider's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_provider_id: Option<String>,
+    /// The working directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// The approval policy, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_policy: Option<serde_json::Value>,
 }
 
 /// The `info` of a `token_count` event.
@@ -84,9 +128,16 @@ pub struct TokenUsage {
     /// Output tokens spent on reasoning.
     #[serde(default)]
     pub reasoning_output_tokens: i64,
+    /// Input tokens written to the cache (Codex 0.169+).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_write_input_tokens: i64,
     /// All tokens.
     #[serde(default)]
     pub total_tokens: i64,
+}
+
+fn is_zero(count: &i64) -> bool {
+    *count == 0
 }
 
 impl EventMsg {
@@ -100,6 +151,8 @@ impl EventMsg {
             Self::TaskStarted { .. } => "task_started",
             Self::TaskComplete { .. } => "task_complete",
             Self::TurnAborted { .. } => "turn_aborted",
+            Self::ItemCompleted { .. } => "item_completed",
+            Self::ThreadSettingsApplied { .. } => "thread_settings_applied",
             Self::Other(value) => other_kind(value),
         }
     }

@@ -9,6 +9,7 @@
 
 mod agent;
 mod compacted;
+mod completed_item;
 mod content_item;
 mod event_msg;
 mod file_name;
@@ -19,20 +20,25 @@ mod retime;
 mod rollout_line;
 mod session_meta;
 mod thread_id;
+mod token_usage_record;
 mod turn_context;
+mod world_state;
 mod writer;
 
 pub use agent::{Agent, UnknownAgent};
 pub use compacted::Compacted;
+pub use completed_item::{CommandLine, CompletedContent, CompletedItem};
 pub use content_item::ContentItem;
-pub use event_msg::{EventMsg, TokenUsage, TokenUsageInfo};
+pub use event_msg::{EventMsg, ThreadSettings, TokenUsage, TokenUsageInfo};
 pub use file_name::{FileNameError, RolloutFileName};
 pub use line_reader::{LineReader, MAX_LINE_BYTES, RawLine, SniffedLine};
 pub use reader::{BadLine, BadLineReason, MAX_KEPT_BAD_LINES, RolloutError, RolloutReader};
 pub use response_item::{FunctionCallOutputBody, ResponseItem};
 pub use retime::{latest_timestamp, rebase_timestamps, shift_timestamps};
-pub use rollout_line::{LegacyHeader, RolloutFormat, RolloutItem, RolloutLine};
+pub use rollout_line::{LegacyHeader, LineMetadata, RolloutFormat, RolloutItem, RolloutLine};
 pub use session_meta::{GitInfo, SessionMeta, SessionSource};
 pub use thread_id::{ThreadId, ThreadIdError};
+pub use token_usage_record::TokenUsageRecord;
 pub use turn_context::TurnContext;
+pub use world_state::WorldState;
 pub use writer::RolloutWriter;

@@ -1,7 +1,8 @@
 //! One line of a rollout file, in either format: the current envelope
-//! (`{"timestamp","type","payload"}`) or the legacy pre-envelope format (a `{"id","timestamp",
-//! "instructions"}` header, bare response items and `{"record_type":"state"}` lines).
-//! Parsing a line never fails because of an unknown tag: unknown kinds land in `Other` arms.
+//! (`{"timestamp","ordinal"?,"type","payload","metadata"?}`; `ordinal` and `metadata` since
+//! Codex 0.169) or the legacy pre-envelope format (a `{"id","timestamp","instructions"}` header,
+//! bare response items and `{"record_type":"state"}` lines). Parsing a line never fails because
+//! of an unknown tag: unknown kinds land in `Other` arms.
 
 use std::borrow::Cow;
 
@@ -9,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::{Compacted, EventMsg, GitInfo, ResponseItem, SessionMeta, ThreadId, TurnContext};
+use crate::{
+    Compacted, CompletedItem, EventMsg, GitInfo, ResponseItem, SessionMeta, ThreadId,
+    TokenUsageRecord, TurnContext, WorldState,
+};
 
 /// Which of the two rollout layouts a line (or file) uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,10 +40,42 @@ impl RolloutFormat {
 pub struct RolloutLine {
     /// The envelope's timestamp (RFC 3339); `None` for legacy lines that carry none.
     pub timestamp: Option<String>,
+    /// The line's position in the session (Codex 0.169+: 0 for the first line).
+    pub ordinal: Option<u64>,
     /// The layout this line was written in.
     pub format: RolloutFormat,
     /// What the line records.
     pub item: RolloutItem,
+    /// Where a response item stands in the model's history (Codex 0.169+).
+    pub metadata: Option<LineMetadata>,
+}
+
+/// The `metadata` of a Codex 0.169 response-item line. Fields this version does not name are
+/// kept in `other`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LineMetadata {
+    /// The item's position in the model's history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_sequence: Option<u64>,
+    /// The last history position the model had seen when it produced the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled_through_sequence: Option<u64>,
+    /// Every other field, as written.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, Value>,
+}
+
+impl RolloutLine {
+    /// An envelope line at `timestamp` (no ordinal, no metadata).
+    pub fn envelope(timestamp: impl Into<String>, item: RolloutItem) -> Self {
+        Self {
+            timestamp: Some(timestamp.into()),
+            ordinal: None,
+            format: RolloutFormat::Envelope,
+            item,
+            metadata: None,
+        }
+    }
 }
 
 /// What one rollout line records.
@@ -55,6 +91,10 @@ pub enum RolloutItem {
     TurnContext(TurnContext),
     /// `compacted`.
     Compacted(Compacted),
+    /// `world_state` (Codex 0.169+).
+    WorldState(WorldState),
+    /// `token_usage_record` (Codex 0.169+).
+    TokenUsageRecord(TokenUsageRecord),
     /// The first line of a legacy file.
     LegacyHeader(LegacyHeader),
     /// A legacy `{"record_type": "state", ...}` line, kept as written.
@@ -94,6 +134,8 @@ impl RolloutItem {
             Self::EventMsg(_) => "event_msg",
             Self::TurnContext(_) => "turn_context",
             Self::Compacted(_) => "compacted",
+            Self::WorldState(_) => "world_state",
+            Self::TokenUsageRecord(_) => "token_usage_record",
             Self::LegacyHeader(_) => "legacy_header",
             Self::LegacyState(_) => "legacy_state",
             Self::Other { kind, .. } => kind,
@@ -101,11 +143,19 @@ impl RolloutItem {
     }
 
     /// The kind with the inner tag where there is one: `response_item/function_call`,
-    /// `event_msg/token_count`, `session_meta`, … Kinds kept verbatim in an `Other` arm are
-    /// marked ` (unknown)`, so a reader can tell a recognised item from a tolerated one.
+    /// `event_msg/token_count`, `event_msg/item_completed/UserMessage`, `session_meta`, … Kinds
+    /// kept verbatim in an `Other` arm are marked ` (unknown)`, so a reader can tell a recognised
+    /// item from a tolerated one.
     pub fn kind_label(&self) -> String {
         const UNKNOWN: &str = " (unknown)";
         match self {
+            Self::EventMsg(EventMsg::ItemCompleted {
+                item: item @ CompletedItem::Other(_),
+                ..
+            }) => format!("event_msg/item_completed/{}{UNKNOWN}", item.kind()),
+            Self::EventMsg(EventMsg::ItemCompleted { item, .. }) => {
+                format!("event_msg/item_completed/{}", item.kind())
+            }
             Self::ResponseItem(item @ ResponseItem::Other(_)) => {
                 format!("response_item/{}{UNKNOWN}", item.kind())
             }
@@ -127,6 +177,8 @@ impl RolloutItem {
             Self::EventMsg(event) => serde_json::to_writer(sink, event),
             Self::TurnContext(context) => serde_json::to_writer(sink, context),
             Self::Compacted(compacted) => serde_json::to_writer(sink, compacted),
+            Self::WorldState(state) => serde_json::to_writer(sink, state),
+            Self::TokenUsageRecord(record) => serde_json::to_writer(sink, record),
             Self::LegacyHeader(header) => serde_json::to_writer(sink, header),
             Self::LegacyState(value) => serde_json::to_writer(sink, value),
             Self::Other { payload, .. } => serde_json::to_writer(sink, payload),
@@ -159,8 +211,12 @@ struct LineProbe<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(default)]
     timestamp: Option<String>,
+    #[serde(default)]
+    ordinal: Option<u64>,
     #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    metadata: Option<&'a RawValue>,
     #[serde(borrow, default)]
     record_type: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -174,10 +230,16 @@ impl RolloutLine {
             serde_json::from_str(text).map_err(|error| classify_json_error(text, error))?;
         if let (Some(kind), Some(payload)) = (&probe.kind, probe.payload) {
             let item = parse_envelope_payload(kind, payload);
+            // Metadata in an unexpected shape is dropped, never a reason to lose the line.
+            let metadata = probe
+                .metadata
+                .and_then(|raw| serde_json::from_str(raw.get()).ok());
             return Ok(Self {
                 timestamp: probe.timestamp,
+                ordinal: probe.ordinal,
                 format: RolloutFormat::Envelope,
                 item,
+                metadata,
             });
         }
         let item = if probe.record_type.is_some() {
@@ -197,8 +259,10 @@ impl RolloutLine {
         };
         Ok(Self {
             timestamp: None,
+            ordinal: None,
             format: RolloutFormat::Legacy,
             item,
+            metadata: None,
         })
     }
 
@@ -210,6 +274,8 @@ impl RolloutLine {
             RolloutItem::EventMsg(event) => to_value(event),
             RolloutItem::TurnContext(context) => to_value(context),
             RolloutItem::Compacted(compacted) => to_value(compacted),
+            RolloutItem::WorldState(state) => to_value(state),
+            RolloutItem::TokenUsageRecord(record) => to_value(record),
             RolloutItem::LegacyHeader(header) => to_value(header),
             RolloutItem::LegacyState(value) => value.clone(),
             RolloutItem::Other { payload, .. } => payload.clone(),
@@ -221,11 +287,17 @@ impl RolloutLine {
                 if let Some(timestamp) = &self.timestamp {
                     envelope.insert("timestamp".to_string(), Value::String(timestamp.clone()));
                 }
+                if let Some(ordinal) = self.ordinal {
+                    envelope.insert("ordinal".to_string(), Value::from(ordinal));
+                }
                 envelope.insert(
                     "type".to_string(),
                     Value::String(self.item.kind().to_string()),
                 );
                 envelope.insert("payload".to_string(), payload);
+                if let Some(metadata) = &self.metadata {
+                    envelope.insert("metadata".to_string(), to_value(metadata));
+                }
                 Value::Object(envelope)
             }
         }
@@ -264,6 +336,8 @@ fn parse_envelope_payload(kind: &str, payload: &RawValue) -> RolloutItem {
         "event_msg" => serde_json::from_str(json).map(RolloutItem::EventMsg),
         "turn_context" => serde_json::from_str(json).map(RolloutItem::TurnContext),
         "compacted" => serde_json::from_str(json).map(RolloutItem::Compacted),
+        "world_state" => serde_json::from_str(json).map(RolloutItem::WorldState),
+        "token_usage_record" => serde_json::from_str(json).map(RolloutItem::TokenUsageRecord),
         _ => Err(serde::de::Error::custom("unknown kind")),
     };
     parsed.unwrap_or_else(|_| RolloutItem::Other {

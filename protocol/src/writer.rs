@@ -1,6 +1,6 @@
 //! `RolloutWriter`: writes canonical rollout lines — one compact JSON object and a newline per
-//! line, envelope or legacy as the line says, with keys in Codex's order (`timestamp`, `type`,
-//! `payload`; inside a payload, its `type` tag first) so written files look like real ones to
+//! line, envelope or legacy as the line says, with keys in Codex's order (`timestamp`, `ordinal`,
+//! `type`, `payload`, `metadata`; inside a payload, its `type` tag first) so written files look like real ones to
 //! readers that peek at a line's first bytes. Used by tests, examples and benchmarks; never to
 //! write into a real `sessions/` folder.
 
@@ -30,10 +30,17 @@ impl<W: Write> RolloutWriter<W> {
                     serde_json::to_writer(&mut self.sink, timestamp)?;
                     self.sink.write_all(b",")?;
                 }
+                if let Some(ordinal) = line.ordinal {
+                    write!(self.sink, r#""ordinal":{ordinal},"#)?;
+                }
                 self.sink.write_all(br#""type":"#)?;
                 serde_json::to_writer(&mut self.sink, line.item.kind())?;
                 self.sink.write_all(br#","payload":"#)?;
                 line.item.write_payload(&mut self.sink)?;
+                if let Some(metadata) = &line.metadata {
+                    self.sink.write_all(br#","metadata":"#)?;
+                    serde_json::to_writer(&mut self.sink, metadata)?;
+                }
                 self.sink.write_all(b"}")?;
             }
         }
@@ -60,14 +67,13 @@ mod tests {
 
     #[test]
     fn envelope_lines_keep_codex_key_order_and_read_back() {
-        let line = RolloutLine {
-            timestamp: Some("2025-11-17T21:30:29.000Z".to_string()),
-            format: RolloutFormat::Envelope,
-            item: RolloutItem::EventMsg(EventMsg::UserMessage {
+        let line = RolloutLine::envelope(
+            "2025-11-17T21:30:29.000Z",
+            RolloutItem::EventMsg(EventMsg::UserMessage {
                 message: "hi".to_string(),
                 images: None,
             }),
-        };
+        );
         let mut writer = RolloutWriter::new(Vec::new());
         writer.write_line(&line).unwrap();
         let bytes = writer.finish().unwrap();

@@ -7,9 +7,10 @@ use std::io::Cursor;
 use std::path::Path;
 
 use codex_protocol::{
-    Compacted, ContentItem, EventMsg, FunctionCallOutputBody, GitInfo, LegacyHeader, ResponseItem,
-    RolloutFormat, RolloutItem, RolloutLine, RolloutReader, RolloutWriter, SessionMeta,
-    SessionSource, ThreadId, TokenUsage, TokenUsageInfo, TurnContext,
+    CommandLine, Compacted, CompletedContent, CompletedItem, ContentItem, EventMsg,
+    FunctionCallOutputBody, GitInfo, LegacyHeader, LineMetadata, ResponseItem, RolloutFormat,
+    RolloutItem, RolloutLine, RolloutReader, RolloutWriter, SessionMeta, SessionSource, ThreadId,
+    ThreadSettings, TokenUsage, TokenUsageInfo, TokenUsageRecord, TurnContext, WorldState,
 };
 use pretty_assertions::assert_eq;
 use serde_json::json;
@@ -22,11 +23,7 @@ fn thread_id() -> ThreadId {
 }
 
 fn envelope(item: RolloutItem) -> RolloutLine {
-    RolloutLine {
-        timestamp: Some(TS.to_string()),
-        format: RolloutFormat::Envelope,
-        item,
-    }
+    RolloutLine::envelope(TS, item)
 }
 
 fn every_response_item() -> Vec<ResponseItem> {
@@ -129,6 +126,7 @@ fn every_event() -> Vec<EventMsg> {
                     cached_input_tokens: 2,
                     output_tokens: 5,
                     reasoning_output_tokens: 1,
+                    cache_write_input_tokens: 3,
                     total_tokens: 15,
                 },
                 last_token_usage: None,
@@ -146,6 +144,67 @@ fn every_event() -> Vec<EventMsg> {
             reason: Some("interrupted".to_string()),
         },
         EventMsg::Other(json!({"type": "exec_command_begin", "call_id": "c"})),
+        EventMsg::ThreadSettingsApplied {
+            thread_id: Some(THREAD.to_string()),
+            thread_settings: ThreadSettings {
+                model: Some("gpt-5.1-codex-mini".to_string()),
+                model_provider_id: Some("openai".to_string()),
+                cwd: Some("/home/user/project".to_string()),
+                approval_policy: Some(json!("never")),
+            },
+        },
+    ]
+    .into_iter()
+    .chain(
+        every_completed_item()
+            .into_iter()
+            .map(|item| EventMsg::ItemCompleted {
+                thread_id: Some(THREAD.to_string()),
+                turn_id: Some("turn-1".to_string()),
+                item,
+                started_at_ms: Some(1_796_578_374_476),
+                completed_at_ms: Some(1_796_578_374_480),
+            }),
+    )
+    .collect()
+}
+
+/// Codex 0.169's `item_completed` items, one of each kind.
+fn every_completed_item() -> Vec<CompletedItem> {
+    let text = |kind: &str, text: &str| CompletedContent {
+        kind: kind.to_string(),
+        text: Some(text.to_string()),
+    };
+    vec![
+        CompletedItem::UserMessage {
+            id: Some("u1".to_string()),
+            content: vec![text("text", "run the tests")],
+        },
+        CompletedItem::AgentMessage {
+            id: Some("msg_resp_2".to_string()),
+            content: vec![text("Text", "All done.")],
+        },
+        CompletedItem::CommandExecution {
+            id: Some("call_resp_1_0".to_string()),
+            command: Some(CommandLine::Argv(vec![
+                "/bin/bash".to_string(),
+                "-lc".to_string(),
+                "make test".to_string(),
+            ])),
+            cwd: Some("file:///home/user/project".to_string()),
+            status: Some("completed".to_string()),
+            aggregated_output: Some("FAILED (failures=1)\n".to_string()),
+            exit_code: Some(1),
+        },
+        CompletedItem::McpToolCall {
+            id: Some("call_resp_1_1".to_string()),
+            server: Some("codex-memories".to_string()),
+            tool: Some("search".to_string()),
+            arguments: Some(json!({"query": "ledger"})),
+            status: Some("completed".to_string()),
+            result: Some(json!({"content": [{"type": "text", "text": "{}"}]})),
+        },
+        CompletedItem::Other(json!({"type": "FileChange", "changes": []})),
     ]
 }
 
@@ -195,6 +254,42 @@ fn every_envelope_line() -> Vec<RolloutLine> {
             }],
         }]),
     })));
+    lines.push(envelope(RolloutItem::WorldState(WorldState {
+        full: true,
+        state: json!({"collaboration_mode": {"mode": "default"}}),
+    })));
+    let usage = TokenUsage {
+        input_tokens: 10_104,
+        output_tokens: 50,
+        total_tokens: 10_154,
+        ..TokenUsage::default()
+    };
+    lines.push(envelope(RolloutItem::TokenUsageRecord(TokenUsageRecord {
+        thread_id: Some(THREAD.to_string()),
+        turn_id: Some("turn-1".to_string()),
+        response_id: Some("resp_1".to_string()),
+        usage: Some(usage.clone()),
+        turn_token_usage: Some(usage.clone()),
+        thread_token_usage: Some(usage),
+    })));
+    // A 0.169 response item with its line's ordinal and metadata.
+    let mut with_metadata = envelope(RolloutItem::ResponseItem(ResponseItem::Message {
+        id: Some("msg_1".to_string()),
+        role: "user".to_string(),
+        content: vec![ContentItem::InputText {
+            text: "run the tests".to_string(),
+        }],
+    }));
+    with_metadata.ordinal = Some(7);
+    with_metadata.metadata = Some(LineMetadata {
+        history_sequence: Some(3),
+        sampled_through_sequence: Some(0),
+        other: json!({"client_authored": false})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    });
+    lines.push(with_metadata);
     lines.push(envelope(RolloutItem::Other {
         kind: "inter_agent_communication".to_string(),
         payload: json!({"from": "a", "to": "b", "text": "hi"}),
@@ -234,8 +329,10 @@ fn every_envelope_item_kind_round_trips() {
 fn legacy_lines_round_trip() {
     let legacy = |item| RolloutLine {
         timestamp: None,
+        ordinal: None,
         format: RolloutFormat::Legacy,
         item,
+        metadata: None,
     };
     let mut lines = vec![
         legacy(RolloutItem::LegacyHeader(LegacyHeader {

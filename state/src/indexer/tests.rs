@@ -386,7 +386,14 @@ async fn more_files_than_one_batch_are_all_stored() {
 
 /// The real rollouts in `../shared/fixtures` (absent from a user's clone: then skipped).
 fn real_fixtures() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/rollouts/real");
+    fixture_dir("real")
+}
+
+/// `../shared/fixtures/rollouts/<name>`, when it exists.
+fn fixture_dir(name: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/rollouts")
+        .join(name);
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -561,5 +568,73 @@ async fn an_appended_turn_advances_the_version() {
     assert_eq!(
         (before.updated_at, after.updated_at),
         (1_763_415_030_000, 1_763_456_400_000)
+    );
+}
+
+#[tokio::test]
+async fn real_codex_0_169_rollouts_index_with_a_title_model_and_tokens() {
+    let Some(fixtures) = fixture_dir("codex-0.169") else {
+        return;
+    };
+    let home = Home::new();
+    let day = home.homes.sessions_dir().join("2026/12/06");
+    std::fs::create_dir_all(&day).unwrap();
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), day.join(entry.file_name())).unwrap();
+    }
+    let runtime = home.runtime().await;
+    let report = index(&runtime).await;
+    assert_eq!((report.threads_added, report.failed.len()), (4, 0));
+
+    let mut rows: Vec<(String, String, String, Option<String>, i64)> = runtime
+        .list_threads(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            (
+                row.id.to_string(),
+                row.title,
+                row.cwd,
+                row.model,
+                row.tokens_used,
+            )
+        })
+        .collect();
+    rows.sort();
+    let mini = || Some("gpt-5.1-codex-mini".to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "01a24c6a-728c-7451-9278-f18fa1ef7c82".to_string(),
+                "run the tests".to_string(),
+                "/home/dev/src/calc-py".to_string(),
+                mini(),
+                20_676
+            ),
+            (
+                "01a24c6a-7d84-73b2-9e21-8291f1541120".to_string(),
+                "run the tests".to_string(),
+                "/home/dev/src/greet-js".to_string(),
+                mini(),
+                20_565
+            ),
+            (
+                "01a24c6a-8953-7052-9008-ee40971a93db".to_string(),
+                "run the tests with make".to_string(),
+                "/home/dev/src/shell-tools".to_string(),
+                mini(),
+                20_561
+            ),
+            (
+                "01a24c6c-0de5-76e2-b05e-036c8f9d12fc".to_string(),
+                "use memory search to find what we know".to_string(),
+                "/home/dev/src/calc-py".to_string(),
+                mini(),
+                23_513
+            ),
+        ]
     );
 }

@@ -1,7 +1,9 @@
 //! Thread metadata from one rollout file, per DESIGN §4: identity, cwd, provider and git from
 //! the first `session_meta` whose id matches the file name; title, first user message and
-//! preview from the first `event_msg.user_message`; model from the last `turn_context`; tokens
-//! from the last `token_count`; memory mode from the last `session_meta` that sets it; the
+//! preview from the first `event_msg.user_message` — else (Codex 0.169 writes none) the first
+//! completed `UserMessage` item, else the first user `response_item` that is not context the
+//! agent added; model from the last `turn_context` or `thread_settings_applied`; tokens from the
+//! last `token_count` or `token_usage_record`; memory mode from the last `session_meta` that sets it; the
 //! version (`updated_at`) from the timestamp of the last complete line, never the file's mtime,
 //! so a copy, a `touch` or a restore keeps it. Only the lines the index needs are parsed —
 //! everything else is classified from its first bytes and skipped.
@@ -17,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 use codex_protocol::{
-    Agent, LegacyHeader, LineReader, RawLine, RolloutFileName, SessionMeta, SniffedLine, ThreadId,
+    Agent, CompletedItem, LegacyHeader, LineReader, RawLine, RolloutFileName, SessionMeta,
+    SniffedLine, ThreadId,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -25,7 +28,7 @@ use serde_json::value::RawValue;
 
 use crate::threads::{MemoryMode, ThreadRow};
 use line_time::LineTime;
-use probe::LineClass;
+use probe::{LineClass, Wants};
 pub(crate) use title::UserMessageText;
 
 /// Read buffer per file, in bytes.
@@ -177,7 +180,11 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
         .or(started_at)
         .unwrap_or(mtime_ms);
     let created_at = started_at.unwrap_or(updated_at);
-    let message = scan.first_user_message.unwrap_or_default();
+    let message = scan
+        .event_user_message
+        .or(scan.completed_user_message)
+        .or(scan.response_user_message)
+        .unwrap_or_default();
     Ok(ThreadRow {
         id,
         rollout_path: file.path.clone(),
@@ -228,10 +235,11 @@ fn read_lines(path: &Path, compressed: bool, scan: &mut Scan) -> Result<(), Extr
     let mut prefix_time = LineTime::default();
     loop {
         let line_number = lines.line_number();
+        let wants = scan.wants();
         let next = lines
             .next_line_unless(probe::PREFIX_SCAN_BYTES, |prefix| {
                 prefix_time = LineTime::leading(prefix);
-                probe::classify(prefix) == LineClass::Skip
+                probe::classify(prefix, wants) == LineClass::Skip
             })
             .map_err(|error| ExtractError::Read {
                 line_number,
@@ -289,7 +297,12 @@ struct Scan {
     last_line_time: LineTime,
     /// Whether the line being read ended with a newline (so its time dates the file).
     line_complete: bool,
-    first_user_message: Option<UserMessageText>,
+    /// From the first `user_message` event (the preferred source).
+    event_user_message: Option<UserMessageText>,
+    /// From the first completed `UserMessage` item (Codex 0.169, which writes no event).
+    completed_user_message: Option<UserMessageText>,
+    /// From the first user `response_item` that is not context the agent added.
+    response_user_message: Option<UserMessageText>,
     /// Whether a non-blank line was seen yet (a legacy header can only be the first).
     seen_first_line: bool,
 }
@@ -341,6 +354,46 @@ struct TotalUsage {
 }
 
 #[derive(Deserialize)]
+struct ItemCompletedPayload {
+    item: CompletedItem,
+}
+
+#[derive(Deserialize)]
+struct ThreadSettingsPayload {
+    thread_settings: SettingsModel,
+}
+
+#[derive(Deserialize)]
+struct SettingsModel {
+    #[serde(default)]
+    model: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenUsageRecordPayload {
+    #[serde(default)]
+    thread_token_usage: Option<TotalUsage>,
+}
+
+#[derive(Deserialize)]
+struct ResponseMessagePayload<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    role: Cow<'a, str>,
+    #[serde(default, borrow)]
+    content: Vec<ContentPart<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ContentPart<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct TurnContextPayload {
     #[serde(default)]
     model: Option<String>,
@@ -363,7 +416,7 @@ impl Scan {
         if self.line_complete {
             self.last_line_time.replace_with(&LineTime::leading(bytes));
         }
-        if probe::classify(bytes) == LineClass::Skip {
+        if probe::classify(bytes, self.wants()) == LineClass::Skip {
             return Flow::Continue;
         }
         // Bad lines (invalid UTF-8 or JSON) carry nothing we can use: skip them.
@@ -381,6 +434,8 @@ impl Scan {
             (Some("session_meta"), Some(payload)) => self.session_meta(payload),
             (Some("turn_context"), Some(payload)) => self.turn_context(payload),
             (Some("event_msg"), Some(payload)) => self.event(payload),
+            (Some("token_usage_record"), Some(payload)) => self.token_usage_record(payload),
+            (Some("response_item"), Some(payload)) => self.response_item(payload),
             (None, None) if first_line && envelope.id.is_some() => {
                 self.legacy_header(text);
                 // A legacy file holds no events or turn contexts: nothing more to learn.
@@ -433,6 +488,53 @@ impl Scan {
         }
     }
 
+    /// What the scan still looks for; see [`probe::Wants`].
+    fn wants(&self) -> Wants {
+        let event = self.event_user_message.is_some();
+        let completed = self.completed_user_message.is_some();
+        Wants {
+            user_message_event: !event,
+            completed_user_message: !event && !completed,
+            response_user_message: !event && !completed && self.response_user_message.is_none(),
+        }
+    }
+
+    fn token_usage_record(&mut self, payload: &RawValue) {
+        if let Ok(TokenUsageRecordPayload {
+            thread_token_usage: Some(usage),
+        }) = serde_json::from_str(payload.get())
+        {
+            self.tokens_used = Some(usage.total_tokens);
+        }
+    }
+
+    /// A user message of the model's history: a candidate title when nothing better is found.
+    fn response_item(&mut self, payload: &RawValue) {
+        if !self.wants().response_user_message {
+            return;
+        }
+        let Ok(message) = serde_json::from_str::<ResponseMessagePayload>(payload.get()) else {
+            return;
+        };
+        if message.kind != "message" || message.role != "user" {
+            return;
+        }
+        let has_images = message
+            .content
+            .iter()
+            .any(|part| part.kind == "input_image");
+        let words: Vec<&str> = message
+            .content
+            .iter()
+            .filter_map(|part| part.text.as_deref())
+            .filter(|text| !title::is_added_context(text))
+            .collect();
+        if words.is_empty() && !has_images {
+            return;
+        }
+        self.response_user_message = UserMessageText::from_message(&words.join("\n"), has_images);
+    }
+
     fn turn_context(&mut self, payload: &RawValue) {
         if let Ok(TurnContextPayload { model: Some(model) }) = serde_json::from_str(payload.get()) {
             self.model = Some(model);
@@ -444,7 +546,7 @@ impl Scan {
             return;
         };
         match event.kind.as_ref() {
-            "user_message" if self.first_user_message.is_none() => {
+            "user_message" if self.event_user_message.is_none() => {
                 let Ok(message) = serde_json::from_str::<UserMessagePayload>(payload.get()) else {
                     return;
                 };
@@ -452,8 +554,25 @@ impl Scan {
                     || message
                         .local_images
                         .is_some_and(|images| !images.is_empty());
-                self.first_user_message =
+                self.event_user_message =
                     UserMessageText::from_message(&message.message, has_images);
+            }
+            "item_completed" if self.wants().completed_user_message => {
+                let Ok(completed) = serde_json::from_str::<ItemCompletedPayload>(payload.get())
+                else {
+                    return;
+                };
+                if let Some((text, has_images)) = completed.item.message_text() {
+                    self.completed_user_message = UserMessageText::from_message(&text, has_images);
+                }
+            }
+            "thread_settings_applied" => {
+                if let Ok(ThreadSettingsPayload {
+                    thread_settings: SettingsModel { model: Some(model) },
+                }) = serde_json::from_str(payload.get())
+                {
+                    self.model = Some(model);
+                }
             }
             "token_count" => {
                 if let Ok(TokenCountPayload { info: Some(info) }) =

@@ -25,14 +25,40 @@ pub(crate) enum LineClass {
     Parse,
 }
 
-/// Envelope kinds whose payload feeds the thread index.
-const WANTED_KINDS: [&[u8]; 3] = [b"session_meta", b"turn_context", b"event_msg"];
-/// `event_msg` payload kinds that feed the thread index.
-const WANTED_EVENTS: [&[u8]; 2] = [b"user_message", b"token_count"];
+/// Envelope kinds whose payload always feeds the thread index.
+const WANTED_KINDS: [&[u8]; 3] = [b"session_meta", b"turn_context", b"token_usage_record"];
+/// `event_msg` payload kinds that always feed the thread index.
+const WANTED_EVENTS: [&[u8]; 2] = [b"token_count", b"thread_settings_applied"];
+/// Where a response item's role is written, after its inner tag.
+const ROLE_KEY: &[u8] = br#""role":""#;
+static ROLE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(ROLE_KEY));
+
+/// The lines the scan still wants beyond the ones it always reads: the sources of the user's
+/// first words, in the order they win (a `user_message` event, Codex 0.169's completed
+/// `UserMessage` item, a user `response_item`), each wanted only until a better one is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wants {
+    /// `event_msg/user_message`.
+    pub user_message_event: bool,
+    /// `event_msg/item_completed` (only its `UserMessage` items are used).
+    pub completed_user_message: bool,
+    /// `response_item/message` with role `user`.
+    pub response_user_message: bool,
+}
+
+#[cfg(test)]
+impl Wants {
+    /// Everything (a scan that has found nothing yet).
+    pub const ALL: Wants = Wants {
+        user_message_event: true,
+        completed_user_message: true,
+        response_user_message: true,
+    };
+}
 
 /// Decides from the line's prefix whether it needs parsing. Never says `Skip` for a line that
 /// could be one of the wanted kinds: anything not in the canonical layout is parsed.
-pub(crate) fn classify(line: &[u8]) -> LineClass {
+pub(crate) fn classify(line: &[u8], wants: Wants) -> LineClass {
     let prefix = &line[..line.len().min(PREFIX_SCAN_BYTES)];
     let Some(type_at) = TYPE_FINDER.find(prefix) else {
         return LineClass::Parse;
@@ -45,11 +71,11 @@ pub(crate) fn classify(line: &[u8]) -> LineClass {
     let Some(kind) = quoted_tag(after_type) else {
         return LineClass::Parse;
     };
-    if !WANTED_KINDS.contains(&kind) {
-        return LineClass::Skip;
-    }
-    if kind != b"event_msg" {
+    if WANTED_KINDS.contains(&kind) {
         return LineClass::Parse;
+    }
+    if kind != b"event_msg" && kind != b"response_item" {
+        return LineClass::Skip;
     }
     let rest = &after_type[kind.len() + 1..];
     let Some(rest) = rest
@@ -58,9 +84,31 @@ pub(crate) fn classify(line: &[u8]) -> LineClass {
     else {
         return LineClass::Parse;
     };
-    match quoted_tag(rest) {
-        Some(event) if !WANTED_EVENTS.contains(&event) => LineClass::Skip,
-        _ => LineClass::Parse,
+    let Some(inner) = quoted_tag(rest) else {
+        return LineClass::Parse;
+    };
+    let wanted = if kind == b"event_msg" {
+        WANTED_EVENTS.contains(&inner)
+            || (inner == b"user_message" && wants.user_message_event)
+            || (inner == b"item_completed" && wants.completed_user_message)
+    } else {
+        inner == b"message" && wants.response_user_message && may_be_user_role(&rest[inner.len()..])
+    };
+    if wanted {
+        LineClass::Parse
+    } else {
+        LineClass::Skip
+    }
+}
+
+/// False only when the prefix shows a role other than `user`.
+fn may_be_user_role(after_inner_tag: &[u8]) -> bool {
+    let Some(at) = ROLE_FINDER.find(after_inner_tag) else {
+        return true;
+    };
+    match quoted_tag(&after_inner_tag[at + ROLE_KEY.len()..]) {
+        Some(role) => role == b"user",
+        None => true,
     }
 }
 
@@ -75,11 +123,15 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
 
+    fn classify(line: &[u8]) -> LineClass {
+        super::classify(line, Wants::ALL)
+    }
+
     #[test]
     fn canonical_lines_are_classified_by_their_tags() {
         let cases: [(&str, LineClass); 8] = [
             (
-                r#"{"timestamp":"2025-01-01T00:00:00Z","type":"response_item","payload":{"type":"message"}}"#,
+                r#"{"timestamp":"2025-01-01T00:00:00Z","type":"response_item","payload":{"type":"reasoning"}}"#,
                 LineClass::Skip,
             ),
             (
@@ -113,6 +165,34 @@ mod tests {
         ];
         for (line, expected) in cases {
             assert_eq!(classify(line.as_bytes()), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn codex_0_169_lines_are_classified_by_what_the_scan_still_wants() {
+        let user_response = r#"{"timestamp":"t","ordinal":7,"type":"response_item","payload":{"type":"message","id":"msg_1","role":"user","content":[]}}"#;
+        let developer = r#"{"timestamp":"t","ordinal":2,"type":"response_item","payload":{"type":"message","id":"msg_0","role":"developer","content":[]}}"#;
+        let completed = r#"{"timestamp":"t","ordinal":8,"type":"event_msg","payload":{"type":"item_completed","thread_id":"x"}}"#;
+        let settings = r#"{"timestamp":"t","ordinal":6,"type":"event_msg","payload":{"type":"thread_settings_applied"}}"#;
+        let usage = r#"{"timestamp":"t","ordinal":10,"type":"token_usage_record","payload":{}}"#;
+        let world = r#"{"timestamp":"t","ordinal":4,"type":"world_state","payload":{}}"#;
+        let found = Wants {
+            user_message_event: false,
+            completed_user_message: false,
+            response_user_message: false,
+        };
+        let cases = [
+            (user_response, Wants::ALL, LineClass::Parse),
+            (user_response, found, LineClass::Skip),
+            (developer, Wants::ALL, LineClass::Skip),
+            (completed, Wants::ALL, LineClass::Parse),
+            (completed, found, LineClass::Skip),
+            (settings, found, LineClass::Parse),
+            (usage, found, LineClass::Parse),
+            (world, Wants::ALL, LineClass::Skip),
+        ];
+        for (line, wants, expected) in cases {
+            assert_eq!(super::classify(line.as_bytes(), wants), expected, "{line}");
         }
     }
 

@@ -269,7 +269,7 @@ fn an_image_only_first_message_titles_as_image() {
 }
 
 #[test]
-fn a_response_item_user_message_never_sets_the_title() {
+fn environment_context_never_sets_the_title() {
     let row = extract(&[
         session_meta(ID, "/x"),
         envelope(
@@ -279,6 +279,95 @@ fn a_response_item_user_message_never_sets_the_title() {
     ]);
     assert_eq!(row.title, "");
     assert_eq!(row.first_user_message, "");
+}
+
+fn response_message(role: &str, text: &str) -> Value {
+    envelope(
+        "response_item",
+        json!({"type": "message", "role": role, "content": [{"type": "input_text", "text": text}]}),
+    )
+}
+
+fn completed_user_message(text: &str) -> Value {
+    envelope(
+        "event_msg",
+        json!({"type": "item_completed", "thread_id": ID, "turn_id": "t",
+               "item": {"type": "UserMessage", "id": "u", "content": [{"type": "text", "text": text, "text_elements": []}]}}),
+    )
+}
+
+#[test]
+fn a_user_message_event_wins_over_the_response_item_before_it() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        response_message("user", "## My request for Codex:\nthe model's copy"),
+        user_message("## My request for Codex:\nwhat the user saw"),
+    ]);
+    assert_eq!(row.title, "what the user saw");
+}
+
+#[test]
+fn codex_0_169_threads_are_titled_from_the_completed_user_message() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        response_message("developer", "<skills_instructions>…"),
+        response_message(
+            "user",
+            "<environment_context>\n  <cwd>/x</cwd>\n</environment_context>",
+        ),
+        response_message("user", "run the tests"),
+        completed_user_message("run the tests, please"),
+        completed_user_message("a later message"),
+    ]);
+    assert_eq!(
+        (
+            row.title.as_str(),
+            row.first_user_message.as_str(),
+            row.preview.as_str()
+        ),
+        (
+            "run the tests, please",
+            "run the tests, please",
+            "run the tests, please"
+        )
+    );
+}
+
+#[test]
+fn without_any_user_event_the_first_user_response_item_titles_the_thread() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        response_message("user", "<environment_context>…</environment_context>"),
+        response_message("assistant", "hello"),
+        response_message("user", "fix the login page"),
+        response_message("user", "and the footer"),
+    ]);
+    assert_eq!(row.title, "fix the login page");
+}
+
+#[test]
+fn codex_0_169_tokens_and_model_come_from_their_new_records() {
+    let row = extract(&[
+        session_meta(ID, "/x"),
+        envelope(
+            "turn_context",
+            json!({"cwd": "/x", "model": "gpt-5.1-codex"}),
+        ),
+        envelope(
+            "event_msg",
+            json!({"type": "thread_settings_applied", "thread_id": ID,
+                   "thread_settings": {"model": "gpt-5.1-codex-mini", "cwd": "/x"}}),
+        ),
+        envelope(
+            "token_usage_record",
+            json!({"thread_id": ID, "usage": {"total_tokens": 5},
+                   "thread_token_usage": {"input_tokens": 10104, "total_tokens": 10154}}),
+        ),
+    ]);
+    assert_eq!(
+        (row.model.as_deref(), row.tokens_used),
+        (Some("gpt-5.1-codex-mini"), 10_154)
+    );
 }
 
 #[test]

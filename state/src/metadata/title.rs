@@ -1,7 +1,28 @@
-//! Title, first user message and preview, all derived from the first `user_message` event: the
-//! text after the "## My request for Codex:" marker (IDE messages put context before it),
-//! trimmed; `[Image]` when only images were sent. A blank message without images sets nothing,
-//! so the next user message is used instead.
+//! Title, first user message and preview, all derived from the user's first message: the text
+//! after the "## My request for Codex:" marker (IDE messages put context before it), trimmed;
+//! `[Image]` when only images were sent. A blank message without images sets nothing, so the
+//! next user message is used instead. Messages the agent adds as context (environment,
+//! instructions) are never the user's words.
+
+/// How the user messages start that the agent adds as context (not the user's own words): they
+/// never title a thread.
+pub const ADDED_CONTEXT_PREFIXES: &[&str] = &[
+    "<environment_context>",
+    "<user_instructions>",
+    "# AGENTS.md instructions for ",
+    "<INSTRUCTIONS>",
+    "<skill>",
+    "<user_shell_command>",
+    "<turn_aborted>",
+];
+
+/// Whether `text` is context the agent added rather than the user's words.
+pub fn is_added_context(text: &str) -> bool {
+    let text = text.trim_start();
+    ADDED_CONTEXT_PREFIXES
+        .iter()
+        .any(|prefix| text.starts_with(prefix))
+}
 
 /// Marks where the user's own words start in a message from the IDE extension.
 pub const USER_REQUEST_MARKER: &str = "## My request for Codex:";
