@@ -44,11 +44,23 @@ say "building codex-memories"
 cargo build --locked -q -p codex-memories-cli
 BIN=$ROOT/target/debug/codex-memories
 
-# 3. A temporary Codex home: the example sessions, aged two days (past min_rollout_idle_hours).
+# 3. A temporary Codex home: the example sessions, moved in time so their last line is two days
+# old (a session's age comes from its content, not its file's mtime, so a touch would not do).
 WORK=$(mktemp -d)
 HOME_DIR=$WORK/codex-home
 cp -r "$ROOT/examples/codex-home" "$HOME_DIR"
-find "$HOME_DIR" -name 'rollout-*.jsonl' -exec touch -d '2 days ago' {} +
+python3 - "$HOME_DIR" <<'PY'
+import datetime, pathlib, re, sys
+stamp = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z")
+target = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(days=2)
+for path in pathlib.Path(sys.argv[1]).rglob("rollout-*.jsonl"):
+    text = path.read_text()
+    times = [datetime.datetime.fromisoformat(m.group(1)) for m in stamp.finditer(text)]
+    if times:
+        shift = target - max(times)
+        moved = lambda m: (datetime.datetime.fromisoformat(m.group(1)) + shift).strftime("%Y-%m-%dT%H:%M:%S") + (m.group(2) or "") + "Z"
+        path.write_text(stamp.sub(moved, text))
+PY
 SERVER_LOG=$WORK/server.log
 
 cleanup() {
