@@ -33,6 +33,21 @@ name = "mock"
 base_url = "http://127.0.0.1:$port/v1"
 wire_api = "responses"
 EOF
+# codex-memories fully configured: Codex's own [memories] keys we share, our keys in our own file.
+cat >>"$home/config.toml" <<EOF
+
+[memories]
+version = "v1"
+max_rollouts_per_startup = 8
+min_rollout_idle_hours = 2
+extract_model = "gpt-5.1-codex-mini"
+EOF
+cat >"$home/codex-memories.toml" <<EOF
+provider = "offline"
+consolidator = "offline"
+concurrency = 2
+max_requests_per_run = 50
+EOF
 cp "$home/config.toml" "$work/config.before"
 echo "Prefer small, reviewed commits." >"$home/AGENTS.md"
 cp "$home/AGENTS.md" "$work/agents.before"
@@ -48,7 +63,7 @@ echo "== install codex"
 echo "== checks"
 : >"$requests"
 if codex_exec "hello"; then
-  pass "codex exec --strict-config succeeds with our MCP server registered"
+  pass "codex exec --strict-config succeeds with our MCP server registered and codex-memories fully configured"
 else
   fail "codex exec --strict-config failed: $(tail -5 "$work/last.out")"
 fi
@@ -89,7 +104,7 @@ print(sum(1 for t in json.load(sys.stdin) if t["cli_version"] == "'"$codex_versi
 [ "$empty_titles" = "0" ] && pass "Codex's new sessions have a title in our index" || fail "$empty_titles Codex $codex_version session(s) with an empty title"
 
 cp "$home/config.toml" "$work/config.installed"
-printf '\n[features]\nmemories = true\n\n[memories]\nversion = "v1"\n' >>"$home/config.toml"
+printf '\n[features]\nmemories = true\n' >>"$home/config.toml"
 before=$(cd "$home/memories" && find . -type f -not -path './.git/*' -exec sha256sum {} + | sort | sha256sum)
 if "$bin" --codex-home "$home" run --provider offline --consolidator offline >"$work/refused.out" 2>&1; then
   fail "codex-memories wrote a folder Codex's own pipeline rewrites"
