@@ -1,8 +1,10 @@
 //! The `codex-memories` command. Each subcommand lives in its own module under `commands/`;
 //! this file only parses arguments, sets up output (see `logging`), and maps errors to exit
-//! codes (0 ok, 1 failure, 2 usage — clap's own).
+//! codes (0 ok, 1 failure, 2 usage — clap's own) and, with `--json`, to a JSON error on stdout
+//! (see `error_output`).
 
 mod commands;
+mod error_output;
 mod logging;
 mod terminal;
 
@@ -28,10 +30,19 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let json = error_output::wants_json(std::env::args_os());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return error_output::report_parse_error(&error, json),
+    };
     terminal::set_quiet(cli.quiet);
-    // The demo works in a temporary home and must not touch the user's databases.
-    let logs = if matches!(cli.command, Command::Demo(_)) {
+    // The demo works in a temporary home and must not touch the user's databases; `status`
+    // reads only, creating no database (the logs DB included); `forget` must not write back into
+    // the logs DB what it removes from it.
+    let logs = if matches!(
+        cli.command,
+        Command::Demo(_) | Command::Status(_) | Command::Forget(_)
+    ) {
         logging::init_stderr_only();
         None
     } else {
@@ -50,8 +61,7 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             tracing::error!(target: logging::FAILURE_TARGET, command = name, "{error:#}");
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            error_output::report_failure(&error, json)
         }
     };
     // Commit the last rows before the process ends.

@@ -51,7 +51,7 @@ pub use paths::{
 };
 pub use runtime::{StateRuntime, TextFilter};
 pub use sqlite::{
-    Attachment, BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, open_sqlite, open_sqlite_attached,
-    open_sqlite_with_page_size,
+    Attachment, BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, ReadOnlyOpen, open_sqlite,
+    open_sqlite_attached, open_sqlite_in_memory, open_sqlite_read_only, open_sqlite_with_page_size,
 };
 pub use threads::{MemoryMode, ThreadRow};

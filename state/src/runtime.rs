@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 use sqlx::migrate::Migrator;
 
-use crate::sqlite::open_sqlite;
+use crate::sqlite::{ReadOnlyOpen, open_sqlite, open_sqlite_read_only};
 use crate::{Clock, Homes, StateError, SystemClock};
 
 /// The state DB's schema, embedded at build time from `state/migrations/`.
@@ -51,6 +51,24 @@ impl StateRuntime {
             clock,
             text_filter: None,
         })
+    }
+
+    /// Opens the state database for reading only, as `status` does: nothing is created or
+    /// migrated; a missing or older database is reported as such instead of being opened.
+    pub async fn open_read_only(
+        homes: Homes,
+        clock: Arc<dyn Clock>,
+    ) -> Result<ReadOnlyOpen<Self>, StateError> {
+        refuse_codex_home_root(&homes)?;
+        let opened =
+            open_sqlite_read_only(&homes.state_db_path(), &STATE_MIGRATOR, &[], clock.as_ref())
+                .await?;
+        Ok(opened.map(|pool| Self {
+            homes,
+            pool,
+            clock,
+            text_filter: None,
+        }))
     }
 
     /// Applies `filter` to the user text the indexer stores from now on.

@@ -92,6 +92,132 @@ async fn connect_and_migrate(
     Ok(pool)
 }
 
+/// What opening a database read-only found ([`open_sqlite_read_only`] and the read-only opens
+/// built on it never create, migrate or otherwise change a file).
+#[derive(Debug)]
+pub enum ReadOnlyOpen<T> {
+    /// There is no database at the path yet.
+    Missing {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The file misses schema steps this build would apply: it is not read (its tables may lack
+    /// columns this build asks for); the next command that may write upgrades it.
+    Older {
+        /// The database file.
+        path: PathBuf,
+        /// The newest step the file has (0 for none).
+        applied: i64,
+        /// The newest step this build knows.
+        latest: i64,
+    },
+    /// Open for reading, at this build's schema.
+    Ready(T),
+}
+
+impl<T> ReadOnlyOpen<T> {
+    /// The same outcome around another value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ReadOnlyOpen<U> {
+        match self {
+            ReadOnlyOpen::Missing { path } => ReadOnlyOpen::Missing { path },
+            ReadOnlyOpen::Older {
+                path,
+                applied,
+                latest,
+            } => ReadOnlyOpen::Older {
+                path,
+                applied,
+                latest,
+            },
+            ReadOnlyOpen::Ready(value) => ReadOnlyOpen::Ready(f(value)),
+        }
+    }
+}
+
+/// Opens the database at `path` for reading only: no file is created, no migration runs, the
+/// journal mode is left as it is. A damaged file or one written by a newer build fails as in
+/// [`open_sqlite`]; each of `attachments` is ATTACHed read-only when its file exists.
+pub async fn open_sqlite_read_only(
+    path: &Path,
+    migrator: &'static Migrator,
+    attachments: &[Attachment],
+    clock: &dyn Clock,
+) -> Result<ReadOnlyOpen<SqlitePool>, StateError> {
+    if !check_header(path, clock)? {
+        return Ok(ReadOnlyOpen::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut attach = Vec::with_capacity(attachments.len());
+    for attachment in attachments.iter().filter(|a| a.path.exists()) {
+        attach.push((attachment.alias, read_only_uri(&attachment.path)?));
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let pool = pool_options(&attach)
+        .connect_with(options)
+        .await
+        .map_err(|source| open_error(path, source, clock))?;
+    let applied = match applied_versions(path, &pool, clock).await {
+        Ok(applied) => applied,
+        Err(error) => {
+            pool.close().await;
+            return Err(error);
+        }
+    };
+    let known = known_versions(migrator);
+    if let Err(error) = refuse_unknown_versions(path, &applied, &known) {
+        pool.close().await;
+        return Err(error);
+    }
+    if !known.is_subset(&applied) {
+        pool.close().await;
+        return Ok(ReadOnlyOpen::Older {
+            path: path.to_path_buf(),
+            applied: applied.last().copied().unwrap_or(0),
+            latest: known.last().copied().unwrap_or(0),
+        });
+    }
+    Ok(ReadOnlyOpen::Ready(pool))
+}
+
+/// A database that lives in memory only, migrated to `migrator`, with `attachments` ATTACHed
+/// read-only: for reading the attached files through queries written for the migrated schema
+/// (an empty memories DB over an existing thread index) without writing any file. One
+/// connection, since each connection to `:memory:` is a database of its own.
+pub async fn open_sqlite_in_memory(
+    migrator: &'static Migrator,
+    attachments: &[Attachment],
+) -> Result<SqlitePool, StateError> {
+    let mut attach = Vec::with_capacity(attachments.len());
+    for attachment in attachments.iter().filter(|a| a.path.exists()) {
+        attach.push((attachment.alias, read_only_uri(&attachment.path)?));
+    }
+    let memory = PathBuf::from(":memory:");
+    let options = SqliteConnectOptions::new().in_memory(true);
+    let pool = pool_options(&attach)
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .map_err(|source| StateError::Open {
+            path: memory.clone(),
+            source,
+        })?;
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|source| StateError::Migrate {
+            path: memory,
+            source,
+        })?;
+    Ok(pool)
+}
+
 /// Another database file ATTACHed read-only to every connection of a pool, under `alias`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
@@ -138,6 +264,14 @@ async fn connect(
     if let Some(page_size) = page_size {
         options = options.page_size(page_size);
     }
+    pool_options(attach)
+        .connect_with(options)
+        .await
+        .map_err(|source| open_error(path, source, clock))
+}
+
+/// Our pool settings, ATTACHing `attach` ((alias, read-only URI) pairs) on every connection.
+fn pool_options(attach: &[(&'static str, String)]) -> SqlitePoolOptions {
     // No ping before each acquire: the file is local, and the ping is one more round trip to
     // the connection's thread inside every write transaction.
     let mut pool_options = SqlitePoolOptions::new()
@@ -160,9 +294,6 @@ async fn connect(
         });
     }
     pool_options
-        .connect_with(options)
-        .await
-        .map_err(|source| open_error(path, source, clock))
 }
 
 /// `file:<path>?mode=ro`, escaping the characters SQLite's URI parser treats specially.

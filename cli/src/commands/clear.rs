@@ -12,9 +12,7 @@ use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
-
-/// Exit code when confirmation is needed but cannot be asked for (a usage error).
-const EXIT_NEEDS_YES: u8 = 2;
+use crate::error_output::UsageError;
 
 /// Arguments of `clear`.
 #[derive(Debug, Args)]
@@ -34,11 +32,11 @@ pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     ensure_folder_writable(home, &memory_root, false)?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "error: `clear` deletes every stored memory and everything in {}; standard input is not a terminal, so pass --yes to confirm",
+            return Err(UsageError(format!(
+                "`clear` deletes every stored memory and everything in {}; standard input is not a terminal, so pass --yes to confirm",
                 memory_root.display()
-            );
-            return Ok(ExitCode::from(EXIT_NEEDS_YES));
+            ))
+            .into());
         }
         eprint!(
             "Delete every stored memory and everything in {} (including .git)? [y/N] ",

@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Args;
 use codex_state::{JobKind, MemoryMode, ThreadId};
 
 use crate::commands::HomeArgs;
 use crate::commands::pipeline::Context;
+use crate::error_output::NotFound;
 
 /// Arguments of `enable`.
 #[derive(Debug, Args)]
@@ -33,9 +33,10 @@ pub async fn run(args: EnableArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
             .is_some();
     if !known {
         context.close().await;
-        bail!(
+        return Err(NotFound(format!(
             "thread {id} is not indexed and has no memory settings; check the id with `codex-memories threads`"
-        );
+        ))
+        .into());
     }
     context
         .store

@@ -5,7 +5,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Args;
 use codex_memories::control::{ForgetReport, forget_thread};
 use codex_memories::phase2::run::Phase2Outcome;
@@ -17,6 +16,7 @@ use crate::commands::install::refresh_after_consolidation;
 use crate::commands::json_output::write_report;
 use crate::commands::pipeline::{ConsolidatorChoice, Context, ProviderArgs};
 use crate::commands::report_text::phase2_lines;
+use crate::error_output::NotFound;
 
 /// Arguments of `forget`.
 #[derive(Debug, Args)]
@@ -53,9 +53,10 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
             .is_some();
     if !known {
         context.close().await;
-        bail!(
+        return Err(NotFound(format!(
             "thread {id} is not indexed and has no memory; check the id with `codex-memories threads`"
-        );
+        ))
+        .into());
     }
     let consolidator = if args.no_consolidate {
         None

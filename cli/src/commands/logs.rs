@@ -17,6 +17,7 @@ use codex_state::logs::{
 };
 
 use crate::commands::HomeArgs;
+use crate::commands::printable::printable;
 
 /// Rows printed without `--limit`.
 const DEFAULT_LIMIT: u32 = 200;
@@ -162,11 +163,12 @@ fn write_row(out: &mut impl Write, row: &LogRow, json: bool) -> std::io::Result<
         |time| time.to_rfc3339_opts(SecondsFormat::Millis, true),
     );
     let thread = row.thread_id.as_deref().unwrap_or("-");
-    writeln!(
-        out,
+    // Bodies carry text from sessions and tools: no escape sequence reaches the terminal.
+    let line = format!(
         "{time} {:<5} [{thread}] {} - {}",
         row.level, row.target, row.body
-    )
+    );
+    writeln!(out, "{}", printable(&line))
 }
 
 /// An RFC 3339 time, or an age (`30s`, `10m`, `2h`, `3d`) counted back from now.

@@ -17,6 +17,7 @@ mod json_output;
 mod logs;
 mod mcp;
 mod pipeline;
+mod printable;
 mod prompt;
 mod redact;
 mod report_text;

@@ -158,14 +158,7 @@ impl Context {
     /// Opens the databases and reads the config, printing config warnings to stderr.
     pub async fn open(home: &HomeArgs) -> anyhow::Result<Self> {
         let homes = home.resolve()?;
-        let (config, warnings) = load_config(&homes.codex_home)?;
-        for warning in warnings {
-            crate::terminal::eprint_line(&format!(
-                "warning: config {}: {}",
-                warning.key, warning.message
-            ));
-            tracing::debug!(key = %warning.key, "{}", warning.message);
-        }
+        let config = Self::load_config(&homes)?;
         let state = home.open_state().await?;
         let path = homes.memories_db_path();
         let store = MemoryStore::open(&state)
@@ -178,6 +171,19 @@ impl Context {
             config,
             memory_root,
         })
+    }
+
+    /// Reads the settings, printing their warnings to stderr.
+    pub fn load_config(homes: &codex_state::Homes) -> anyhow::Result<MemoriesConfig> {
+        let (config, warnings) = load_config(&homes.codex_home)?;
+        for warning in warnings {
+            crate::terminal::eprint_line(&format!(
+                "warning: config {}: {}",
+                warning.key, warning.message
+            ));
+            tracing::debug!(key = %warning.key, "{}", warning.message);
+        }
+        Ok(config)
     }
 
     /// The run budget from the flags, else the config.

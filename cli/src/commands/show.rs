@@ -11,7 +11,9 @@ use serde::Serialize;
 use crate::commands::HomeArgs;
 use crate::commands::json_output::write_report;
 use crate::commands::pipeline::Context;
+use crate::commands::printable::printable;
 use crate::commands::report_text::when;
+use crate::error_output::NotFound;
 
 /// Arguments of `show`.
 #[derive(Debug, Args)]
@@ -54,14 +56,20 @@ pub async fn run(args: ShowArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
         || record.stage1_output.is_some()
         || record.stage1_job.is_some()
         || record.memory_mode.is_some();
-    let mut stdout = std::io::stdout().lock();
-    write_report(&mut stdout, args.json, &record, record_lines)?;
     if !known {
-        eprintln!(
-            "error: nothing is stored about thread {id}; check the id with `codex-memories threads` (or run `codex-memories index` if the session is new)"
-        );
-        return Ok(ExitCode::FAILURE);
+        return Err(NotFound(format!(
+            "nothing is stored about thread {id}; check the id with `codex-memories threads` (or run `codex-memories index` if the session is new)"
+        ))
+        .into());
     }
+    let mut stdout = std::io::stdout().lock();
+    // Titles, messages and memories come from sessions: no escape sequence reaches the terminal.
+    write_report(&mut stdout, args.json, &record, |record| {
+        record_lines(record)
+            .into_iter()
+            .map(|line| printable(&line).into_owned())
+            .collect()
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

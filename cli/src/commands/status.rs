@@ -2,17 +2,23 @@
 //! with the latest errors, sessions waiting (too fresh, with the next eligible time, or too old),
 //! the consolidation job (cooldown, backoff, last error), the memory folder's git baseline and
 //! uncommitted edits — and, in plain words, why a run does nothing when it does nothing. It reads
-//! only: a memory folder without a repository is reported, not created.
+//! only: the databases are opened read-only and never created or migrated (a missing or older one
+//! is reported), nothing is logged into the logs DB, and a memory folder without a repository is
+//! reported, not created.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 use codex_memories::codex_native::{self, FolderOwnership, FolderWriter};
 use codex_memories::config::MemoriesConfig;
 use codex_memories::install::{Agent, InstallStatus, install_status};
 use codex_memories::workspace::MemoryWorkspace;
-use codex_state::{EligibilityFacts, JobStatus, MemoryStatus, SessionCheck};
+use codex_state::{
+    Clock, EligibilityFacts, JobStatus, MemoryStatus, MemoryStore, ReadOnlyOpen, SessionCheck,
+    StateRuntime, SystemClock,
+};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;
@@ -46,10 +52,23 @@ struct WorkspaceStatus {
     error: Option<String>,
 }
 
+/// One of our databases, as `status` found it.
+#[derive(Debug, Serialize)]
+struct DatabaseStatus {
+    /// `thread index` or `memories`.
+    name: &'static str,
+    path: PathBuf,
+    /// `ready`, `missing` (not created yet) or `older` (written by an earlier build; the next
+    /// command that writes upgrades it).
+    state: &'static str,
+}
+
 /// Everything `status` reports.
 #[derive(Debug, Serialize)]
 struct StatusReport {
     config: MemoriesConfig,
+    /// The databases read, and whether they exist.
+    databases: Vec<DatabaseStatus>,
     /// Index size, newest activity, waiting sessions.
     eligibility: EligibilityFacts,
     /// Jobs and outputs.
@@ -65,22 +84,113 @@ struct StatusReport {
     reasons: Vec<String>,
 }
 
+/// What the databases say, read without creating or changing any of them.
+struct StoredState {
+    databases: Vec<DatabaseStatus>,
+    eligibility: EligibilityFacts,
+    memory: MemoryStatus,
+    sessions: SessionCheck,
+}
+
+/// Reads the thread index and the memories DB read-only.
+async fn read_databases(
+    homes: &codex_state::Homes,
+    config: &MemoriesConfig,
+) -> anyhow::Result<StoredState> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut stored = StoredState {
+        databases: Vec::new(),
+        eligibility: EligibilityFacts::default(),
+        memory: MemoryStatus {
+            now: clock.now_unix_seconds(),
+            ..MemoryStatus::default()
+        },
+        sessions: SessionCheck::default(),
+    };
+    let state = match StateRuntime::open_read_only(homes.clone(), Arc::clone(&clock)).await? {
+        ReadOnlyOpen::Ready(state) => state,
+        other => {
+            stored.databases.push(database("thread index", &other));
+            stored.databases.push(DatabaseStatus {
+                name: "memories",
+                path: homes.memories_db_path(),
+                state: if homes.memories_db_path().exists() {
+                    "not read"
+                } else {
+                    "missing"
+                },
+            });
+            return Ok(stored);
+        }
+    };
+    stored.databases.push(DatabaseStatus {
+        name: "thread index",
+        path: state.state_db_path(),
+        state: "ready",
+    });
+    stored.sessions = state.check_sessions().await?;
+    let memories_path = homes.memories_db_path();
+    let store = match MemoryStore::open_read_only(&state).await? {
+        ReadOnlyOpen::Ready(store) => store,
+        other => {
+            stored.databases.push(database("memories", &other));
+            state.close().await;
+            return Ok(stored);
+        }
+    };
+    stored.databases.push(DatabaseStatus {
+        name: "memories",
+        state: if memories_path.exists() {
+            "ready"
+        } else {
+            "missing"
+        },
+        path: memories_path,
+    });
+    stored.eligibility = store
+        .eligibility(config.min_rollout_idle_hours, config.max_rollout_age_days)
+        .await?;
+    stored.memory = store.status().await?;
+    store.close().await;
+    state.close().await;
+    Ok(stored)
+}
+
+/// A database that could not be read: missing, or older than this build.
+fn database<T>(name: &'static str, opened: &ReadOnlyOpen<T>) -> DatabaseStatus {
+    match opened {
+        ReadOnlyOpen::Missing { path } => DatabaseStatus {
+            name,
+            path: path.clone(),
+            state: "missing",
+        },
+        ReadOnlyOpen::Older { path, .. } => DatabaseStatus {
+            name,
+            path: path.clone(),
+            state: "older",
+        },
+        ReadOnlyOpen::Ready(_) => DatabaseStatus {
+            name,
+            path: PathBuf::new(),
+            state: "ready",
+        },
+    }
+}
+
 /// Runs `status`.
 pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
-    let context = Context::open(home).await?;
-    let eligibility = context
-        .store
-        .eligibility(
-            context.config.min_rollout_idle_hours,
-            context.config.max_rollout_age_days,
-        )
-        .await?;
-    let memory = context.store.status().await?;
-    let sessions = context.state.check_sessions().await?;
-    let root = context.memory_root.clone();
+    let homes = home.resolve()?;
+    let config = Context::load_config(&homes)?;
+    let memory_root = home.memory_root()?;
+    let StoredState {
+        databases,
+        eligibility,
+        memory,
+        sessions,
+    } = read_databases(&homes, &config).await?;
+    let root = memory_root.clone();
     let workspace = tokio::task::spawn_blocking(move || workspace_status(&root)).await?;
-    let config = context.config.clone();
-    let ownership = codex_native::inspect(&home.resolve()?.codex_home, &context.memory_root);
+    let ownership = codex_native::inspect(&homes.codex_home, &memory_root);
     let integrations = match agent_homes(home) {
         Ok(homes) => Agent::ALL
             .iter()
@@ -88,8 +198,8 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
             .collect(),
         Err(_) => Vec::new(),
     };
-    context.close().await;
-    let mut reasons = reasons(&config, &eligibility, &memory);
+    let mut reasons = database_reasons(&databases);
+    reasons.extend(self::reasons(&config, &eligibility, &memory));
     if ownership.codex_rewrites {
         reasons.insert(
             0,
@@ -103,6 +213,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     }
     let report = StatusReport {
         config,
+        databases,
         eligibility,
         memory,
         sessions,
@@ -150,6 +261,25 @@ fn workspace_status(root: &Path) -> WorkspaceStatus {
         Err(error) => status.error = Some(error.to_string()),
     }
     status
+}
+
+/// What a missing or older database means, in plain words.
+fn database_reasons(databases: &[DatabaseStatus]) -> Vec<String> {
+    databases
+        .iter()
+        .filter_map(|db| match db.state {
+            "missing" if db.name == "thread index" => Some(format!(
+                "no thread index yet at {}: `codex-memories run` (or `index`) creates it; status creates nothing",
+                db.path.display()
+            )),
+            "older" => Some(format!(
+                "the {} database {} was written by an earlier codex-memories: status does not upgrade it; the next `codex-memories run` does",
+                db.name,
+                db.path.display()
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Why a run does nothing, or what it would do, in plain words.

@@ -34,7 +34,9 @@ use sqlx::migrate::Migrator;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
-use crate::sqlite::{Attachment, open_sqlite_attached};
+use crate::sqlite::{
+    Attachment, ReadOnlyOpen, open_sqlite_attached, open_sqlite_in_memory, open_sqlite_read_only,
+};
 use crate::{Clock, StateError, StateRuntime};
 
 pub use control::DeleteOutcome;
@@ -152,6 +154,46 @@ impl MemoryStore {
             clock,
             gate,
         })
+    }
+
+    /// Opens the memories DB beside `runtime`'s state DB for reading only, as `status` does:
+    /// nothing is created or migrated. When the file does not exist yet, the store reads an empty
+    /// memories DB held in memory (over the real thread index), so every read answers "nothing
+    /// yet" instead of failing; an older file is reported, not read.
+    pub async fn open_read_only(runtime: &StateRuntime) -> Result<ReadOnlyOpen<Self>, StateError> {
+        let path = runtime.homes().memories_db_path();
+        let attachments = [Attachment {
+            alias: "state",
+            path: runtime.state_db_path(),
+        }];
+        let clock = Arc::clone(runtime.clock());
+        let pool =
+            match open_sqlite_read_only(&path, &MEMORIES_MIGRATOR, &attachments, clock.as_ref())
+                .await?
+            {
+                ReadOnlyOpen::Ready(pool) => pool,
+                ReadOnlyOpen::Missing { .. } => {
+                    open_sqlite_in_memory(&MEMORIES_MIGRATOR, &attachments).await?
+                }
+                ReadOnlyOpen::Older {
+                    path,
+                    applied,
+                    latest,
+                } => {
+                    return Ok(ReadOnlyOpen::Older {
+                        path,
+                        applied,
+                        latest,
+                    });
+                }
+            };
+        let gate = write_gate(&path);
+        Ok(ReadOnlyOpen::Ready(Self {
+            pool,
+            path,
+            clock,
+            gate,
+        }))
     }
 
     /// The memories database file.

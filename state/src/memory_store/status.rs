@@ -44,7 +44,7 @@ pub struct Stage1Error {
 }
 
 /// The state of the memories DB, for people and for `--json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MemoryStatus {
     /// The clock's time the figures were read at (unix seconds).
     pub now: i64,
