@@ -9,6 +9,7 @@ use serde_json::Value;
 /// One completed turn item. Item kinds this version does not know are kept in `Other`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum CompletedItem {
     /// What the user sent.
     UserMessage {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// One part of a message or tool output. Unknown part kinds are kept verbatim in `Other`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ContentItem {
     /// Text sent to the model (user, developer or tool text).
     InputText {

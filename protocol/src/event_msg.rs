@@ -9,6 +9,7 @@ use crate::response_item::other_kind;
 /// One recorded event. Event kinds this version does not know are kept verbatim in `Other`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EventMsg {
     /// What the user typed, as shown to them (the source of a thread's title).
     UserMessage {

@@ -1,11 +1,25 @@
-//! The on-disk formats of Codex session recordings ("rollouts").
+//! The on-disk formats of Codex session recordings ("rollouts"): thread ids, the line and item
+//! types, a bounded streaming reader and a canonical writer. It knows nothing of databases,
+//! models or prompts, so a tool that only reads sessions needs this crate alone.
 //!
 //! Start with [`RolloutReader`]: it streams a plain or zstd rollout file line by line, yields each
 //! parsed [`RolloutLine`] with its line number, and keeps a list of the lines it could not read
-//! ([`BadLine`]) instead of stopping. [`RolloutWriter`] writes canonical lines. The item types
-//! ([`ResponseItem`], [`EventMsg`], [`SessionMeta`], …) each carry an `Other` arm, so a rollout
-//! written by a newer agent never becomes unreadable. This crate knows nothing of databases,
-//! models or prompts.
+//! ([`BadLine`]) instead of stopping; only an unreadable source ends a read ([`RolloutError`]).
+//! A line is a [`RolloutItem`]: a [`SessionMeta`] header, a model-visible [`ResponseItem`], a UI
+//! [`EventMsg`], a [`TurnContext`], … Each item enum carries an `Other` arm and is
+//! `#[non_exhaustive]`, so a rollout written by a newer agent never becomes unreadable and a new
+//! kind is not a breaking change: match the kinds you need and keep a wildcard arm.
+//! [`RolloutWriter`] writes canonical lines, [`RolloutFileName`] reads and makes the
+//! `rollout-<time>-<id>.jsonl` names, and [`LineReader`] is the bounded line splitter underneath
+//! (a line longer than [`MAX_LINE_BYTES`] is skipped and reported, never held in memory).
+//!
+//! Reading a rollout — the code of `examples/read_rollout.rs`, which `cargo test --doc` runs:
+//!
+//! ```
+#![doc = include_str!("../examples/read_rollout.rs")]
+//! ```
+
+#![warn(missing_docs)]
 
 mod agent;
 mod compacted;

@@ -30,6 +30,7 @@ pub struct BadLine {
 /// Why a line was skipped.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum BadLineReason {
     /// The bytes are not UTF-8.
     InvalidUtf8 {
@@ -85,6 +86,7 @@ impl fmt::Display for BadLine {
 
 /// A rollout that could not be opened or read to its end.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RolloutError {
     /// The file could not be opened (or its zstd header read).
     #[error("cannot open rollout {}: {source}", path.display())]

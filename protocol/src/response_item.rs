@@ -9,6 +9,7 @@ use crate::ContentItem;
 /// version does not know (or cannot read) are kept verbatim in `Other`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ResponseItem {
     /// A message from `user`, `assistant`, `developer` or `system`.
     Message {
@@ -137,6 +138,7 @@ pub enum ResponseItem {
 /// The body of a tool output: a plain string, content parts, or a shape kept as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum FunctionCallOutputBody {
     /// Plain text (the common case).
     Text(String),

@@ -18,6 +18,7 @@ use crate::{
 /// Which of the two rollout layouts a line (or file) uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RolloutFormat {
     /// `{"timestamp": ..., "type": ..., "payload": {...}}` (current).
     Envelope,
@@ -80,6 +81,7 @@ impl RolloutLine {
 
 /// What one rollout line records.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RolloutItem {
     /// `session_meta`: the session header.
     SessionMeta(SessionMeta),

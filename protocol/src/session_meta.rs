@@ -56,6 +56,7 @@ pub struct GitInfo {
 /// Which surface started a session. Written as a string (`"cli"`) or, for sub-agents and custom
 /// hosts, an object (`{"subagent": ...}`); any other form is kept verbatim in `Other`.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub enum SessionSource {
     /// The terminal UI.
     Cli,
