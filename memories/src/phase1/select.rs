@@ -67,6 +67,9 @@ pub fn keep_item(item: ResponseItem) -> Option<ResponseItem> {
         | ResponseItem::GhostSnapshot { .. }
         | ResponseItem::Compaction { .. }
         | ResponseItem::Other(_) => None,
+        // A kind added to the protocol after this version was written: not known to be
+        // evidence, so dropped like `Other`.
+        _ => None,
     }
 }
 
@@ -87,6 +90,8 @@ fn clean_part(role: &str, part: ContentItem) -> Option<ContentItem> {
             text: "[image omitted]".to_string(),
         }),
         ContentItem::Other(_) => None,
+        // A part kind added to the protocol after this version: dropped like `Other`.
+        _ => None,
     }
 }
 
