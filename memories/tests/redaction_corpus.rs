@@ -1,8 +1,9 @@
 //! `redaction_corpus`: recall of `codex_memories::redact` on the Nosey Parker examples in
 //! `../shared/fixtures/secrets/`, false positives on the fixture's negatives and on the real
 //! Codex rollouts in `../shared/fixtures/rollouts/real/` (all skipped with a notice when the
-//! folder is absent), and the false-positive rate per line on our own benign corpus under
-//! `tests/data/benign/`, which always runs.
+//! folder is absent), the false-positive rate per line on our own benign corpus under
+//! `tests/data/benign/`, and recall on credentials written in prose held out from the rules'
+//! development (`tests/data/prose_secrets/held_out.jsonl`), which always run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,44 @@ fn redaction_corpus() {
     fixture_recall_and_negatives();
     real_rollouts_have_no_findings();
     benign_false_positive_rate();
+    prose_held_out_recall();
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ProseExample {
+    text: String,
+    secret: String,
+}
+
+/// Credentials written in prose, written before the prose rules and never tuned on: every one
+/// must be redacted whole.
+fn prose_held_out_recall() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/prose_secrets/held_out.jsonl");
+    let content =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let examples: Vec<ProseExample> = content
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(number, line)| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), number + 1))
+        })
+        .collect();
+    let missed: Vec<&ProseExample> = examples
+        .iter()
+        .filter(|example| redact(&example.text).text.contains(&example.secret))
+        .collect();
+    println!(
+        "prose held-out set: {} / {} redacted",
+        examples.len() - missed.len(),
+        examples.len()
+    );
+    for example in &missed {
+        println!("  missed in prose: {:?}", example.text);
+    }
+    assert!(missed.is_empty(), "prose credentials missed: {missed:#?}");
 }
 
 /// The published real rollouts hold no credentials (their publisher checked); every finding in

@@ -7,6 +7,7 @@
 mod assignment;
 mod family;
 mod pem;
+mod prose;
 mod rules;
 mod scan;
 mod validate;

@@ -11,7 +11,7 @@ use regex::bytes::Regex;
 
 use super::family::Family;
 use super::rules::{self, Matcher, Rule};
-use super::{Finding, REDACTED, assignment, pem, validate};
+use super::{Finding, REDACTED, assignment, pem, prose, validate};
 
 /// The rule table compiled: the prefilter, which rules each trigger wakes (with the length of
 /// the rule's own trigger, a prefix of the one found), and each rule's regex (None for rules
@@ -61,7 +61,7 @@ impl RuleSet {
                         source,
                     })?)
                 }
-                Matcher::Pem | Matcher::Assignment => None,
+                Matcher::Pem | Matcher::Assignment | Matcher::Prose => None,
             };
             regexes.push(regex);
         }
@@ -161,6 +161,9 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
         }
         Matcher::Assignment => assignment::match_at(bytes, trigger)
             .map(|found| candidate(found.span, found.family, found.rule)),
+        Matcher::Prose => {
+            prose::match_at(bytes, trigger).map(|span| candidate(span, rule.family, rule.name))
+        }
         Matcher::Regex {
             before,
             after,

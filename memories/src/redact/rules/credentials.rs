@@ -1,6 +1,7 @@
 //! Secrets recognised by what surrounds them: PEM and other private keys, password hashes,
-//! passwords in URLs, `Authorization` headers, command lines, `.netrc`, XML and .NET config, and
-//! last the generic `key = value` assignment. Only the secret part is the group `s`.
+//! passwords in URLs, `Authorization` headers, command lines, `.netrc`, XML and .NET config, the
+//! generic `key = value` assignment and last credentials written in prose. Only the secret part
+//! is the group `s`.
 
 use super::Check::*;
 use super::{BASE64_PEM_AFTER_BYTES, Matcher, Rule, anchored, token};
@@ -224,5 +225,24 @@ pub(super) const CREDENTIALS: &[Rule] = &[
             "credentials",
         ],
         matcher: Matcher::Assignment,
+    },
+    // After it: the same words in prose ("my db password is …", "pw: …", "the token is …").
+    Rule {
+        name: "prose-credential",
+        family: Generic,
+        triggers: &[
+            "password",
+            "passwd",
+            "passphrase",
+            "passcode",
+            "pwd",
+            "pw",
+            "pass",
+            "pin",
+            "secret",
+            "token",
+            "key",
+        ],
+        matcher: Matcher::Prose,
     },
 ];

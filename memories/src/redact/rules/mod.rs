@@ -59,6 +59,8 @@ pub(super) enum Matcher {
     Pem,
     /// A generic `key = value` assignment whose key ends with the trigger word.
     Assignment,
+    /// A credential written in prose: the trigger word, a link (`is`, `:`, `to`), a value.
+    Prose,
 }
 
 /// One detection rule.
