@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 mod mock_model;
 
 const KEY_ENV: &str = "CODEX_MEMORIES_TEST_KEY";
-const MEMORY_JSON: &str = r#"{"raw_memory":"Run cargo test -p ledger before committing.","rollout_summary":"Fixed the ledger rounding test.","rollout_slug":"ledger-rounding"}"#;
+const MEMORY_JSON: &str = r#"{"raw_memory":"scope: /home/dev/src/ledger\noutcome: success\n- Run cargo test -p ledger before committing.","rollout_summary":"Fixed the ledger rounding test.","rollout_slug":"ledger-rounding"}"#;
 
 /// Writes `count` day-old sessions into `codex_home`; returns their ids.
 fn write_sessions(codex_home: &Path, count: usize) -> Vec<ThreadId> {

@@ -215,7 +215,7 @@ fn serve(stream: TcpStream, requests: &AtomicUsize) {
 /// A complete Responses-API SSE answer carrying a valid stage-one memory.
 fn answer_body() -> String {
     let memory = serde_json::json!({
-        "raw_memory": "- run `cargo test` before committing; the user wants clippy clean",
+        "raw_memory": "scope: /work/project\noutcome: success\n- run `cargo test` before committing; the user wants clippy clean",
         "rollout_summary": "Fixed the failing test and kept the public API unchanged.",
         "rollout_slug": "fix-failing-test",
     })

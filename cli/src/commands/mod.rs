@@ -59,9 +59,13 @@ pub enum Command {
     /// Phase 1 only: extract one raw memory per finished session (indexes first).
     ///
     /// Phase 1 only: index, then claim finished sessions and extract one raw memory each within
-    /// the run budget. Ctrl-C (or SIGTERM) stops the model requests in flight and gives the
-    /// unfinished sessions back before exiting (exit 130, or 143 for SIGTERM), so the next run
-    /// extracts them at once; a second Ctrl-C quits immediately.
+    /// the run budget. A session in which the user only greeted or thanked is no output, without
+    /// a model call. Every answer passes a quality gate (a `scope:` and an `outcome:` line, real
+    /// words, no bracket soup); one that fails is a failure ("the answer failed the quality
+    /// check: …"), retried later and never stored, and one that says there is nothing worth
+    /// remembering is no output. Ctrl-C (or SIGTERM) stops the model requests in flight and
+    /// gives the unfinished sessions back before exiting (exit 130, or 143 for SIGTERM), so the
+    /// next run extracts them at once; a second Ctrl-C quits immediately.
     Extract(extract::ExtractArgs),
     /// Remove one thread from memory (its memory, summary, raw block and git history) and disable it.
     ///

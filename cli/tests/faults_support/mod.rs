@@ -315,8 +315,10 @@ fn completed() -> Value {
         "model": "m", "usage": {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}}})
 }
 
-/// A stage-one JSON answer.
-pub fn stage_one(raw_memory: &str, summary: &str) -> Reply {
+/// A stage-one JSON answer whose memory is `bullet` under the `scope:` and `outcome:` lines the
+/// quality gate asks for.
+pub fn stage_one(bullet: &str, summary: &str) -> Reply {
+    let raw_memory = format!("scope: /work/project\noutcome: success\n- {bullet}");
     answer(
         &json!({"raw_memory": raw_memory, "rollout_summary": summary, "rollout_slug": "task"})
             .to_string(),

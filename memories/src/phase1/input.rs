@@ -14,6 +14,7 @@ use crate::phase1::budget::{fit_blocks, stage_one_output_tokens, transcript_budg
 use crate::phase1::frame::Nonce;
 use crate::phase1::prompt::{PromptError, StageOnePrompt, stage_one_request};
 use crate::phase1::select::{KeptRollout, read_kept_items};
+use crate::phase1::substance::has_substantive_request;
 use crate::phase1::transcript::{Entry, StageOneTranscript, entries_of, render_blocks};
 use crate::provider::ModelRequest;
 
@@ -35,6 +36,9 @@ pub struct StageOneInput {
     pub omitted_blocks: usize,
     /// Unreadable lines in the rollout (counted, not fatal).
     pub bad_line_count: u64,
+    /// Whether a user message asks for anything; without one (only "hi", "thanks") the session
+    /// has no output and no model is asked.
+    pub substantive_request: bool,
 }
 
 /// Why the input for a rollout could not be built.
@@ -86,6 +90,7 @@ pub fn stage_one_input_from(
             entry.cut()
         })
         .collect();
+    let substantive_request = has_substantive_request(&entries);
     let nonce = Nonce::choose(&entries);
     let blocks = render_blocks(&entries, &nonce);
     let cwd = redactor(&kept.cwd);
@@ -125,5 +130,6 @@ pub fn stage_one_input_from(
         kept_items_json_bytes,
         omitted_blocks: fitted.omitted_blocks,
         bad_line_count: kept.bad_line_count,
+        substantive_request,
     })
 }

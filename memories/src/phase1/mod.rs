@@ -1,7 +1,8 @@
 //! Phase 1: one raw memory per finished session. This module owns the input side — which items
-//! are kept ([`select`]), the compact transcript ([`transcript`], [`cut`], framed by [`frame`]), the token budget
-//! ([`budget`]), the prompt ([`prompt`]) — and reading the answer ([`output`]). The extraction
-//! run that claims jobs and stores results builds on these.
+//! are kept ([`select`]), whether the user asked for anything ([`substance`]), the compact
+//! transcript ([`transcript`], [`cut`], framed by [`frame`]), the token budget ([`budget`]), the
+//! prompt ([`prompt`]) — and reading the answer ([`output`]) and judging it ([`quality`]). The
+//! extraction run that claims jobs and stores results builds on these.
 
 pub mod budget;
 pub mod cut;
@@ -9,6 +10,8 @@ pub mod frame;
 pub mod input;
 pub mod output;
 pub mod prompt;
+pub mod quality;
 pub mod run;
 pub mod select;
+pub mod substance;
 pub mod transcript;

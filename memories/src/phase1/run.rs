@@ -1,7 +1,8 @@
 //! The extraction run: claim finished sessions through the job store in batches as work frees
-//! up, build each one's request, call the model with bounded concurrency under the run budget,
-//! read the answer strictly then leniently, redact it again, and store it — or record a failure
-//! a person can read, with backoff. Claims the budget stops before reaching are released, not
+//! up, build each one's request (a session where the user asked for nothing is no output, with
+//! no model call), call the model with bounded concurrency under the run budget, read the answer
+//! strictly then leniently, pass it through the quality gate, redact it again, and store it — or
+//! record a failure a person can read, with backoff. Claims the budget stops before reaching are released, not
 //! failed, and the run claims nothing after that. One task's database error fails that task
 //! only. Cancelling the run (Ctrl-C) stops the requests in flight and gives every unfinished
 //! claim back, so the next run takes those sessions at once.
@@ -26,6 +27,7 @@ use tracing::Instrument;
 use crate::budget::{RunBudget, estimate_request_tokens};
 use crate::phase1::input::build_stage_one_input;
 use crate::phase1::output::{ParsedAnswer, parse_answer};
+use crate::phase1::quality::{self, Verdict};
 use crate::provider::{ModelClient, ProviderError, Usage};
 use crate::redact::redact;
 
@@ -463,6 +465,10 @@ impl ExtractJob {
                 return fail(&store, claim, reason, retry_delay, None).await;
             }
         };
+        if !input.substantive_request {
+            tracing::info!("no substantive user request: no output, no model call");
+            return no_output(&store, claim, None).await;
+        }
         let estimate = estimate_request_tokens(&input.request);
         let slot = request_slots.acquire_owned().await;
         if run_stop.get().is_some() {
@@ -509,26 +515,40 @@ impl ExtractJob {
             input_tokens: estimate,
             ..Usage::default()
         }));
-        let owned = match parse_answer(&response.text) {
-            Ok(ParsedAnswer::Memory(memory)) => {
-                let output = Stage1OutputInput {
-                    raw_memory: redact(&memory.raw_memory).text,
-                    rollout_summary: redact(&memory.rollout_summary).text,
-                    rollout_slug: memory.rollout_slug.map(|slug| redact(&slug).text),
-                };
-                let owned = store.stage1_succeeded(claim, &output).await?;
-                (owned, ThreadOutcome::Succeeded)
-            }
-            Ok(ParsedAnswer::NoOutput) => (
-                store.stage1_succeeded_no_output(claim).await?,
-                ThreadOutcome::NoOutput,
-            ),
+        let memory = match parse_answer(&response.text) {
+            Ok(ParsedAnswer::Memory(memory)) => memory,
+            Ok(ParsedAnswer::NoOutput) => return no_output(&store, claim, usage).await,
             Err(error) => return fail(&store, claim, error.to_string(), retry_delay, usage).await,
         };
-        match owned {
-            (true, outcome) => Ok((outcome, usage)),
-            (false, _) => Ok((ThreadOutcome::LostOwnership, usage)),
+        // The quality gate: junk is a failure (never stored), "nothing worth keeping" no output.
+        match quality::check(&memory) {
+            Ok(Verdict::Memory) => {}
+            Ok(Verdict::NoSignal) => return no_output(&store, claim, usage).await,
+            Err(error) => return fail(&store, claim, error.to_string(), retry_delay, usage).await,
         }
+        let output = Stage1OutputInput {
+            raw_memory: redact(&memory.raw_memory).text,
+            rollout_summary: redact(&memory.rollout_summary).text,
+            rollout_slug: memory.rollout_slug.map(|slug| redact(&slug).text),
+        };
+        if store.stage1_succeeded(claim, &output).await? {
+            Ok((ThreadOutcome::Succeeded, usage))
+        } else {
+            Ok((ThreadOutcome::LostOwnership, usage))
+        }
+    }
+}
+
+/// Records that the session has nothing worth remembering (any older memory of it goes).
+async fn no_output(
+    store: &MemoryStore,
+    claim: &Stage1Claim,
+    usage: Option<Usage>,
+) -> Result<(ThreadOutcome, Option<Usage>), StateError> {
+    if store.stage1_succeeded_no_output(claim).await? {
+        Ok((ThreadOutcome::NoOutput, usage))
+    } else {
+        Ok((ThreadOutcome::LostOwnership, usage))
     }
 }
 

@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::phase1::cut::{is_error_line, truncate_to_char_boundary};
+use crate::phase1::substance::request_text;
 use crate::phase1::transcript::{Entry, StageOneTranscript, ToolInput};
 use crate::provider::{InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, Usage};
 
@@ -102,7 +103,7 @@ fn summarise(transcript: &StageOneTranscript) -> serde_json::Value {
             Entry::Message { text, .. }
                 if !text.trim_start().starts_with("<environment_context>") =>
             {
-                Some(clean_request(text))
+                Some(request_text(text))
             }
             _ => None,
         })
@@ -253,14 +254,6 @@ fn summarise(transcript: &StageOneTranscript) -> serde_json::Value {
         "rollout_summary": summary,
         "rollout_slug": slug(request),
     })
-}
-
-fn clean_request(text: &str) -> &str {
-    let text = text.trim();
-    match text.find("## My request for Codex:") {
-        Some(start) => text[start + "## My request for Codex:".len()..].trim(),
-        None => text,
-    }
 }
 
 fn is_preference(line: &str) -> bool {
