@@ -5,247 +5,24 @@
 //! recorded with their step, and success marks exactly the selection it consumed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use codex_memories::consolidator::{
-    AgentConsolidator, ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError,
-    OfflineConsolidator,
+    ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, OfflineConsolidator,
 };
 use codex_memories::layout::{DIFF_FILE_NAME, MEMORY_FILE, SUMMARY_FILE};
-use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, Phase2Report, run_phase2};
-use codex_memories::provider::{ApiKey, OpenAiClient, ProviderConfig, ProviderKind, RetryPolicy};
+use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, run_phase2};
 use codex_memories::workspace::MemoryWorkspace;
-use codex_state::test_support::{insert_thread, thread_row};
-use codex_state::{
-    Clock, Homes, JobKind, JobStatus, ManualClock, MemoryStore, PHASE2_JOB_KEY, Phase2ClaimOutcome,
-    Phase2ClaimParams, Stage1ClaimOutcome, Stage1ClaimParams, Stage1OutputInput, StateRuntime,
-    ThreadId,
-};
+use codex_state::{Clock, JobStatus, ManualClock, MemoryStore, Phase2ClaimOutcome, ThreadId};
 use pretty_assertions::assert_eq;
-use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use serde_json::json;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-mod mock_model;
-use mock_model::{received_bodies, sse};
-
-/// The fixtures' starting time (unix seconds).
-const T0: i64 = 1_763_000_000;
-/// The lease of every claim in these tests.
-const LEASE_SECONDS: i64 = 3600;
-
-struct Fixture {
-    dir: tempfile::TempDir,
-    runtime: StateRuntime,
-    store: MemoryStore,
-    clock: Arc<ManualClock>,
-}
-
-impl Fixture {
-    async fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(ManualClock::at_unix_seconds(T0));
-        let runtime = StateRuntime::open_with_clock(
-            Homes::under_codex_home(dir.path()),
-            Arc::clone(&clock) as Arc<dyn Clock>,
-        )
-        .await
-        .unwrap();
-        let store = MemoryStore::open(&runtime).await.unwrap();
-        Self {
-            dir,
-            runtime,
-            store,
-            clock,
-        }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("memories")
-    }
-
-    /// Indexes a thread at version `updated_at` (unix seconds) and stores its stage-1 output.
-    async fn extracted(&self, id: ThreadId, updated_at: i64, text: &str) {
-        insert_thread(&self.runtime, &thread_row(id, updated_at * 1000))
-            .await
-            .unwrap();
-        let claim = match self
-            .store
-            .claim_stage1(id, "extractor", &Stage1ClaimParams::default())
-            .await
-            .unwrap()
-        {
-            Stage1ClaimOutcome::Claimed(claim) => claim,
-            other => panic!("expected a stage-1 claim of {id}, got {other:?}"),
-        };
-        let output = Stage1OutputInput {
-            raw_memory: format!("raw memory {text}"),
-            rollout_summary: format!("rollout summary {text}"),
-            rollout_slug: Some(text.to_string()),
-        };
-        assert!(self.store.stage1_succeeded(&claim, &output).await.unwrap());
-    }
-
-    async fn thread(&self, text: &str) -> ThreadId {
-        let id = ThreadId::new();
-        self.extracted(id, T0 - 600, text).await;
-        id
-    }
-
-    async fn run(&self, consolidator: &dyn Consolidator) -> Phase2Report {
-        run_phase2(
-            &self.store,
-            &self.root(),
-            consolidator,
-            &options("worker-1"),
-            self.clock.now(),
-        )
-        .await
-        .unwrap()
-    }
-
-    async fn phase2_job(&self) -> codex_state::JobRow {
-        self.store
-            .job(JobKind::ConsolidateGlobal, PHASE2_JOB_KEY)
-            .await
-            .unwrap()
-            .expect("the global job exists")
-    }
-
-    fn baseline(&self) -> String {
-        let (workspace, _) = MemoryWorkspace::prepare(&self.root()).unwrap();
-        workspace.baseline().unwrap().expect("a baseline").commit
-    }
-}
-
-fn options(worker: &str) -> Phase2Options {
-    Phase2Options {
-        worker_id: worker.to_string(),
-        claim: Phase2ClaimParams {
-            lease_seconds: LEASE_SECONDS,
-            cooldown_seconds: 0,
-        },
-        heartbeat: Duration::from_millis(10),
-        ..Phase2Options::default()
-    }
-}
-
-/// Commits reachable from HEAD of the workspace at `root`.
-fn commit_count(root: &Path) -> usize {
-    let repo = gix::open_opts(root, gix::open::Options::isolated()).unwrap();
-    let head = repo.head_id().unwrap();
-    head.ancestors().all().unwrap().count()
-}
-
-fn outcome_name(outcome: &Phase2Outcome) -> &'static str {
-    match outcome {
-        Phase2Outcome::SkippedRunning { .. } => "skipped_running",
-        Phase2Outcome::SkippedBackoff { .. } => "skipped_backoff",
-        Phase2Outcome::SkippedCooldown { .. } => "skipped_cooldown",
-        Phase2Outcome::NoChanges => "no_changes",
-        Phase2Outcome::Consolidated { .. } => "consolidated",
-        Phase2Outcome::Failed { .. } => "failed",
-        Phase2Outcome::LostOwnership => "lost_ownership",
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A scripted model: the Responses API's SSE answers, one per request, in order.
-
-fn completed() -> Value {
-    json!({ "type": "response.completed", "sequence_number": 99, "response": {
-        "id": "resp_1", "status": "completed", "model": "gpt-test",
-        "usage": { "input_tokens": 100, "input_tokens_details": { "cached_tokens": 0 },
-                   "output_tokens": 10, "output_tokens_details": { "reasoning_tokens": 0 },
-                   "total_tokens": 110 } } })
-}
-
-/// One turn calling tools: `(call_id, tool, arguments)`.
-fn tool_turn(calls: &[(&str, &str, Value)]) -> String {
-    let mut events: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(index, (id, name, arguments))| {
-            json!({ "type": "response.output_item.done", "output_index": index,
-                    "item": { "id": format!("fc_{id}"), "type": "function_call",
-                              "status": "completed", "call_id": id, "name": name,
-                              "arguments": arguments.to_string() } })
-        })
-        .collect();
-    events.push(completed());
-    sse(&events)
-}
-
-/// One turn answering with a message and no tool call.
-fn final_turn(text: &str) -> String {
-    sse(&[
-        json!({ "type": "response.output_item.done", "output_index": 0,
-                "item": { "id": "msg_1", "type": "message", "status": "completed",
-                          "role": "assistant",
-                          "content": [{ "type": "output_text", "annotations": [], "text": text }] } }),
-        completed(),
-    ])
-}
-
-/// Answers the n-th request with the n-th scripted body (the last one repeats).
-struct Script {
-    turns: Vec<String>,
-    served: AtomicUsize,
-}
-
-impl Respond for Script {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
-        let turn = self.served.fetch_add(1, Ordering::SeqCst);
-        let body = self.turns[turn.min(self.turns.len() - 1)].clone();
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_raw(body, "text/event-stream")
-    }
-}
-
-async fn scripted_server(turns: Vec<String>) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/responses"))
-        .respond_with(Script {
-            turns,
-            served: AtomicUsize::new(0),
-        })
-        .mount(&server)
-        .await;
-    server
-}
-
-fn agent(server: &MockServer) -> AgentConsolidator {
-    let config = ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("gpt-test".into()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
-    let client = OpenAiClient::new(&config, ApiKey::new("sk-test-0123456789abcdef"))
-        .unwrap()
-        .with_retry_policy(RetryPolicy::fast());
-    AgentConsolidator::new(Arc::new(client), None)
-}
-
-/// The `function_call_output` items of a request body, as `(call_id, output)`.
-fn tool_outputs(body: &Value) -> Vec<(String, String)> {
-    body["input"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|item| item["type"] == "function_call_output")
-        .map(|item| {
-            (
-                item["call_id"].as_str().unwrap().to_string(),
-                item["output"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
+mod phase2_support;
+use phase2_support::*;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -490,6 +267,7 @@ async fn lost_ownership_commits_nothing(wait_for_cancel: bool) {
     let fixture = Fixture::new().await;
     fixture.thread("alpha").await;
     let before = fixture.baseline();
+    let folder_before = snapshot(&fixture.root());
     let dropped = Arc::new(AtomicBool::new(false));
     let consolidator = Usurped {
         store: fixture.store.clone(),
@@ -504,21 +282,14 @@ async fn lost_ownership_commits_nothing(wait_for_cancel: bool) {
 
     assert_eq!(outcome_name(&report.outcome), "lost_ownership");
     assert!(dropped.load(Ordering::SeqCst));
-    assert_eq!(fixture.baseline(), before);
-    assert_eq!(commit_count(&fixture.root()), 1);
     let job = fixture.phase2_job().await;
     assert_eq!(job.status, JobStatus::Running);
     assert_eq!(job.worker_id.as_deref(), Some("thief"));
-    // The diff file stays for the new owner to overwrite; the unfinished edit is not committed.
-    let (workspace, _) = MemoryWorkspace::prepare(&fixture.root()).unwrap();
-    assert!(
-        workspace
-            .diff()
-            .unwrap()
-            .changes
-            .iter()
-            .any(|change| change.path == MEMORY_FILE)
-    );
+    // The unfinished edit was made in the staging copy, which is gone: the live folder (its
+    // repository included) is byte for byte what it was.
+    assert_eq!(snapshot(&fixture.root()), folder_before);
+    assert_eq!(leftovers(&fixture.root()), Vec::<String>::new());
+    assert_eq!(fixture.baseline(), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -552,7 +323,11 @@ impl Consolidator for Failing {
 async fn a_failing_consolidator_leaves_the_job_in_backoff_with_its_step() {
     let fixture = Fixture::new().await;
     fixture.thread("alpha").await;
+    // A consolidated folder, then a second input for the failing run to work on.
+    fixture.run(&OfflineConsolidator).await;
+    fixture.thread("beta").await;
     let before = fixture.baseline();
+    let folder_before = snapshot(&fixture.root());
 
     let report = fixture.run(&Failing).await;
 
@@ -569,6 +344,8 @@ async fn a_failing_consolidator_leaves_the_job_in_backoff_with_its_step() {
     let delay = Phase2Options::default().retry_delay_seconds;
     assert_eq!(job.retry_at, Some(T0 + delay));
     assert!(!fixture.root().join(DIFF_FILE_NAME).exists());
+    assert_eq!(snapshot(&fixture.root()), folder_before);
+    assert_eq!(leftovers(&fixture.root()), Vec::<String>::new());
     assert_eq!(fixture.baseline(), before);
 
     // The next run waits out the backoff.

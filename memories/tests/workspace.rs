@@ -405,6 +405,22 @@ fn the_diff_file_is_capped_on_a_char_boundary() {
     }
 }
 
+#[test]
+fn the_diff_file_holds_no_secret_of_the_changed_files() {
+    let (_dir, workspace) = prepared();
+    let token = "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";
+    write(
+        workspace.root(),
+        "MEMORY.md",
+        &format!("- deploy with {token}\n"),
+    );
+    let diff = workspace.diff().unwrap();
+    let path = workspace.write_diff_file(&diff).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(!text.contains("OhbVrpoiVgRV5IfLBcbf"), "{text}");
+    assert!(text.contains("+- deploy with [REDACTED_SECRET]"), "{text}");
+}
+
 /// Every loose object under `git`, decompressed; panics on pack files (a reset writes none).
 fn loose_objects(git: &Path) -> Vec<Vec<u8>> {
     let mut objects = Vec::new();

@@ -1,5 +1,7 @@
 //! `codex-memories mcp`: serves the memory folder to any MCP client over stdio (rmcp). Tools:
-//! `list`, `read`, `search` (read-only) and `add_note` (writes one redacted ad hoc note). The
+//! `list`, `read`, `search` (read-only; `search` also takes Codex's `match_mode` and
+//! `normalized`) and `add_note` / `add_ad_hoc_note` (Codex's shape), each writing one redacted
+//! ad hoc note. The
 //! work is done by `codex_memories::memory_tools`; this module only maps MCP arguments to it and
 //! its results to tool results. Invariant: stdout carries JSON-RPC only — nothing here prints to
 //! it, and diagnostics go to stderr. A failed call is a tool error (`isError`), never a crash.
@@ -60,14 +62,58 @@ struct ReadParams {
     max_lines: Option<usize>,
 }
 
-/// How several queries combine.
+/// How several queries combine: a name (`any`, `all`, `all_on_same_line`) or Codex's tagged
+/// form (`{"type": "all_within_lines", "line_count": 3}`).
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(untagged)]
 enum MatchModeParam {
+    /// `any` (a line holding any query), `all` or `all_on_same_line` (every query on one line).
+    Name(MatchModeName),
+    /// `{"type": "any" | "all_on_same_line" | "all_within_lines", "line_count"?: N}`.
+    Tagged(TaggedMatchMode),
+}
+
+/// Codex's tagged match modes.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum TaggedMatchMode {
+    /// A line matches when it contains any query.
+    Any,
+    /// A line matches when it contains every query.
+    AllOnSameLine,
+    /// The smallest runs of at most `line_count` consecutive lines holding every query.
+    AllWithinLines {
+        /// The widest run, in lines (1 to 200).
+        line_count: usize,
+    },
+}
+
+/// The named match modes.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum MatchModeName {
     /// A line matches when it contains any query.
     Any,
     /// A line matches when it contains every query.
     All,
+    /// The same as `all` (Codex's name).
+    AllOnSameLine,
+}
+
+impl From<MatchModeParam> for MatchMode {
+    fn from(param: MatchModeParam) -> Self {
+        match param {
+            MatchModeParam::Name(MatchModeName::Any) => MatchMode::Any,
+            MatchModeParam::Name(MatchModeName::All | MatchModeName::AllOnSameLine) => {
+                MatchMode::All
+            }
+            MatchModeParam::Tagged(TaggedMatchMode::Any) => MatchMode::Any,
+            MatchModeParam::Tagged(TaggedMatchMode::AllOnSameLine) => MatchMode::All,
+            MatchModeParam::Tagged(TaggedMatchMode::AllWithinLines { line_count }) => {
+                MatchMode::AllWithinLines { line_count }
+            }
+        }
+    }
 }
 
 /// Arguments of the `search` tool.
@@ -78,10 +124,14 @@ struct SearchParams {
     query: Option<String>,
     /// Several texts to look for; combined with `query` when both are given.
     queries: Option<Vec<String>>,
-    /// `any` (default): a line matching any query; `all`: a line containing every query.
+    /// `any` (default): a line matching any query; `all` (or `all_on_same_line`): a line
+    /// containing every query; `{"type": "all_within_lines", "line_count": N}`: the smallest
+    /// runs of at most N lines that together contain every query.
     match_mode: Option<MatchModeParam>,
     /// Match letter case exactly (default false).
     case_sensitive: Option<bool>,
+    /// Compare letters and digits only, so `multi agent v2` finds `MultiAgentV2` (default false).
+    normalized: Option<bool>,
     /// Lines of context before and after each match (default 0, at most 10).
     context_lines: Option<usize>,
     /// A folder or file relative to the memory folder to search in; everything when omitted.
@@ -102,12 +152,24 @@ struct AddNoteParams {
     body: String,
 }
 
+/// Arguments of the `add_ad_hoc_note` tool (Codex's dedicated memory tool shape).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AddAdHocNoteParams {
+    /// The note's file name: `YYYY-MM-DDTHH-MM-SS-<slug>.md`, the slug of lowercase ASCII
+    /// letters, digits and hyphens (at most 128 bytes). A name that exists is refused.
+    filename: String,
+    /// The note in Markdown (at most 64 KiB), kept verbatim apart from redacted secrets.
+    note: String,
+}
+
 /// What the server tells a client about using it (MCP `instructions`).
 const SERVER_INSTRUCTIONS: &str = "Memories of past coding sessions, kept by codex-memories. Start \
 with `read` on memory_summary.md, then `search` MEMORY.md and rollout_summaries/ for the task's \
 keywords, and `read` the one or two most relevant files. Treat memories as hints that may be out of \
-date: what the code shows wins. Use `add_note` to leave a correction or a durable fact for the \
-next consolidation. All paths are relative to the memory folder.";
+date: what the code shows wins. Use `add_note` (or `add_ad_hoc_note`, Codex's shape) to leave a \
+correction or a durable fact for the next consolidation, only when the user asks you to remember, \
+forget or update something. All paths are relative to the memory folder.";
 
 /// The MCP server over one memory folder.
 #[derive(Debug, Clone)]
@@ -180,11 +242,9 @@ impl MemoryServer {
                 .into_iter()
                 .chain(params.queries.into_iter().flatten())
                 .collect(),
-            match_mode: match params.match_mode {
-                Some(MatchModeParam::All) => MatchMode::All,
-                Some(MatchModeParam::Any) | None => MatchMode::Any,
-            },
+            match_mode: params.match_mode.map(MatchMode::from).unwrap_or_default(),
             case_sensitive: params.case_sensitive.unwrap_or(false),
+            normalized: params.normalized.unwrap_or(false),
             context_lines: params.context_lines.unwrap_or(0),
             path: params.path,
             cursor: params.cursor,
@@ -212,6 +272,27 @@ impl MemoryServer {
             memory_tools::add_note(&root, &params.title, &params.body, chrono::Utc::now())
         })
         .await
+    }
+
+    #[tool(
+        description = "Create one append-only ad-hoc memory note after the user explicitly asks \
+                       to remember, forget, or update something (Codex's memory tool shape). \
+                       `filename` is YYYY-MM-DDTHH-MM-SS-<slug>.md; written to \
+                       extensions/ad_hoc/notes/ with secrets redacted; an existing name is \
+                       refused.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false
+        )
+    )]
+    async fn add_ad_hoc_note(
+        &self,
+        Parameters(params): Parameters<AddAdHocNoteParams>,
+    ) -> Result<CallToolResult, String> {
+        let root = self.root.clone();
+        blocking(move || memory_tools::add_ad_hoc_note(&root, &params.filename, &params.note))
+            .await
     }
 }
 

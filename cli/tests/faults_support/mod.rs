@@ -13,6 +13,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
+#[path = "../../../memories/tests/folder_snapshot/mod.rs"]
+mod folder_snapshot;
+pub use folder_snapshot::{leftovers, snapshot};
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_codex-memories");
 /// The longest any single child process may run before the test kills it and fails.
@@ -495,4 +499,39 @@ fn write_reply(mut stream: TcpStream, reply: Reply) {
     }
     stream.flush().ok();
     stream.shutdown(std::net::Shutdown::Both).ok();
+}
+
+/// Runs phase 2 once through the library, offline, on a clock moved past every lease — as the
+/// next run after a killed one's lease would — and returns its report.
+pub fn phase2_after_lease(codex_home: &Path) -> codex_memories::phase2::run::Phase2Report {
+    use codex_memories::consolidator::OfflineConsolidator;
+    use codex_memories::phase2::run::{Phase2Options, run_phase2};
+    use codex_state::{Homes, ManualClock, MemoryStore, PHASE2_LEASE_SECONDS, StateRuntime};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let later = chrono::Utc::now() + chrono::Duration::seconds(PHASE2_LEASE_SECONDS * 2);
+        let clock = Arc::new(ManualClock::new(later));
+        let state = StateRuntime::open_with_clock(Homes::under_codex_home(codex_home), clock)
+            .await
+            .unwrap();
+        let store = MemoryStore::open(&state).await.unwrap();
+        let mut options = Phase2Options::default();
+        options.claim.cooldown_seconds = 0;
+        let report = run_phase2(
+            &store,
+            &codex_home.join("memories"),
+            &OfflineConsolidator,
+            &options,
+            later,
+        )
+        .await
+        .unwrap();
+        store.close().await;
+        state.close().await;
+        report
+    })
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::consolidator::tools::{run_tool, tool_specs};
+use crate::consolidator::tools::{AgentTools, tool_specs};
 use crate::consolidator::{
     ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, check_summary,
 };
@@ -57,6 +57,11 @@ impl Consolidator for AgentConsolidator {
         job: &ConsolidationJob,
     ) -> Result<ConsolidationReport, ConsolidatorError> {
         let mut report = ConsolidationReport::default();
+        let mut tools =
+            AgentTools::open(&job.memory_root).map_err(|error| ConsolidatorError::Io {
+                path: job.memory_root.clone(),
+                source: std::io::Error::other(error.to_string()),
+            })?;
         let mut request = ModelRequest {
             model: self.model.clone(),
             instructions: job.prompt.clone(),
@@ -93,16 +98,18 @@ impl Consolidator for AgentConsolidator {
                 });
             }
             for call in response.tool_calls {
-                let root = job.memory_root.clone();
                 let (name, arguments) = (call.name.clone(), call.arguments.clone());
                 // File tools are blocking I/O; keep them off the async workers.
-                let outcome =
-                    tokio::task::spawn_blocking(move || run_tool(&root, &name, &arguments))
-                        .await
-                        .map_err(|error| ConsolidatorError::Io {
-                            path: job.memory_root.clone(),
-                            source: std::io::Error::other(error.to_string()),
-                        })?;
+                let (returned, outcome) = tokio::task::spawn_blocking(move || {
+                    let outcome = tools.run(&name, &arguments);
+                    (tools, outcome)
+                })
+                .await
+                .map_err(|error| ConsolidatorError::Io {
+                    path: job.memory_root.clone(),
+                    source: std::io::Error::other(error.to_string()),
+                })?;
+                tools = returned;
                 tracing::debug!(tool = %call.name, changed = ?outcome.changed, "consolidation tool call");
                 if let Some(changed) = outcome.changed
                     && !report.files_changed.contains(&changed)

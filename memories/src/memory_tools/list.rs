@@ -1,15 +1,16 @@
 //! `list`: every file and folder under a path of the memory folder, recursively, in walk order
 //! (depth first, names sorted, a folder before its contents), one page at a time. A path that
-//! names a file lists that file alone. `.git` is hidden and symlinks are skipped (see `walk`).
+//! names a file lists that file alone. `.git` is hidden and links are skipped (see
+//! [`crate::memory_folder::Walk`]).
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::memory_tools::walk::{Walk, resolve_existing};
+use crate::memory_folder::{FolderPath, MemoryFolder};
 use crate::memory_tools::{Cursor, MemoryToolError, page_size};
 
-pub use crate::memory_tools::walk::EntryKind;
+pub use crate::memory_folder::EntryKind;
 
 /// Entries per page when the caller does not say.
 pub const DEFAULT_LIST_RESULTS: usize = 200;
@@ -48,17 +49,18 @@ pub fn list(
 ) -> Result<ListPage, MemoryToolError> {
     let offset = Cursor::decode(LIST_CURSOR_TOOL, cursor)?;
     let limit = page_size(max_results, DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS)?;
-    let (base, shown) = resolve_existing(root, path)?;
+    let base = FolderPath::parse(path.unwrap_or(""))?;
+    let folder = MemoryFolder::open(root)?;
     let mut entries = Vec::new();
     let mut more = false;
-    for walked in Walk::new(&base, &shown)?.skip(offset) {
+    for walked in folder.walk(&base)?.skip(offset) {
         let walked = walked?;
         if entries.len() == limit {
             more = true;
             break;
         }
         entries.push(Entry {
-            path: walked.relative,
+            path: walked.path.to_string(),
             kind: walked.kind,
             bytes: walked.bytes,
         });

@@ -1,29 +1,33 @@
-//! `add_note`: leaves a note for the next consolidation as
-//! `extensions/ad_hoc/notes/<YYYY-MM-DDTHH-MM-SS>-<slug>.md`. Title and body are redacted before
-//! anything is written; an existing note is never overwritten (a `-2`, `-3`, … suffix is added),
-//! and the file appears whole or not at all (written aside, then linked into place).
+//! Notes for the next consolidation, in `extensions/ad_hoc/notes/`: [`add_note`] names the file
+//! itself (`<YYYY-MM-DDTHH-MM-SS>-<slug of the title>.md`, with a `-2`, `-3`, … suffix when taken)
+//! and [`add_ad_hoc_note`] takes Codex's shape (the caller names the file, in the same form).
+//! Text is redacted before anything is written; a note is never overwritten and appears whole
+//! or not at all. Notes are written into the live folder under the folder lock, so a phase 2
+//! running meanwhile carries them into the folder it swaps in, still new to the next run.
 
-use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::confine::resolve_in_root;
+pub use crate::memory_folder::limits::MAX_NOTE_BODY_BYTES;
+use crate::memory_folder::{FolderError, FolderPath, MemoryFolder};
 use crate::memory_tools::MemoryToolError;
-use crate::phase2::extensions::{AD_HOC_EXTENSION, EXTENSIONS_DIR, NOTES_DIR, seed_ad_hoc};
+use crate::phase2::extensions::{notes_folder, seed_ad_hoc};
 use crate::redact::redact;
 
-/// Largest note body, in bytes.
-pub const MAX_NOTE_BODY_BYTES: usize = 64 * 1024;
 /// Longest note title, in bytes.
 pub const MAX_NOTE_TITLE_BYTES: usize = 200;
 /// Longest slug in a note's file name, in bytes.
 pub const MAX_NOTE_SLUG_BYTES: usize = 60;
+/// Longest note file name `add_ad_hoc_note` accepts, in bytes (Codex's limit).
+pub const MAX_NOTE_FILENAME_BYTES: usize = 128;
 /// Most numbered suffixes tried when notes with the same name exist.
 const MAX_NOTE_NAME_ATTEMPTS: usize = 1000;
 /// Slug used when the title has no ASCII letters or digits.
 const FALLBACK_SLUG: &str = "note";
+/// Length of the `YYYY-MM-DDTHH-MM-SS` stamp a note file name starts with.
+const NOTE_STAMP_LEN: usize = 19;
 
 /// A note that was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,7 +36,7 @@ pub struct NoteWritten {
     pub path: String,
     /// Bytes written.
     pub bytes: usize,
-    /// Secrets replaced by `[REDACTED_SECRET]` in the title and body.
+    /// Secrets replaced by `[REDACTED_SECRET]` in the note.
     pub redactions: usize,
 }
 
@@ -54,18 +58,7 @@ pub fn add_note(
             format!("must be one line of at most {MAX_NOTE_TITLE_BYTES} bytes"),
         ));
     }
-    if body.trim().is_empty() {
-        return Err(invalid("body", "must not be empty".to_string()));
-    }
-    if body.len() > MAX_NOTE_BODY_BYTES {
-        return Err(invalid(
-            "body",
-            format!(
-                "is {} bytes; a note holds at most {MAX_NOTE_BODY_BYTES} bytes",
-                body.len()
-            ),
-        ));
-    }
+    check_body("body", body)?;
     let title = redact(title);
     let body = redact(body.trim_end());
     let content = format!(
@@ -74,49 +67,124 @@ pub fn add_note(
         now.to_rfc3339_opts(SecondsFormat::Secs, true),
         body.text
     );
-
-    let notes_relative = format!("{EXTENSIONS_DIR}/{AD_HOC_EXTENSION}/{NOTES_DIR}");
-    std::fs::create_dir_all(root).map_err(|error| MemoryToolError::io("", error))?;
-    // Check before seeding, so a symlinked `extensions/` cannot make the seeding write outside.
-    resolve_in_root(root, &notes_relative)?;
-    seed_ad_hoc(root).map_err(|error| MemoryToolError::io(notes_relative.as_str(), error))?;
-    let notes = resolve_in_root(root, &notes_relative)?;
-
+    let redactions = title.findings.len() + body.findings.len();
     let stem = format!(
         "{}-{}",
         now.format("%Y-%m-%dT%H-%M-%S"),
         note_slug(&title.text)
     );
-    let mut pending = tempfile::NamedTempFile::new_in(&notes)
-        .map_err(|error| MemoryToolError::io(notes_relative.as_str(), error))?;
-    pending
-        .write_all(content.as_bytes())
-        .and_then(|()| pending.as_file().sync_all())
-        .map_err(|error| MemoryToolError::io(notes_relative.as_str(), error))?;
+    let folder = open_notes(root)?;
+    let notes = notes_folder();
     for attempt in 1..=MAX_NOTE_NAME_ATTEMPTS {
         let name = if attempt == 1 {
             format!("{stem}.md")
         } else {
             format!("{stem}-{attempt}.md")
         };
-        let relative = format!("{notes_relative}/{name}");
-        match pending.persist_noclobber(notes.join(&name)) {
-            Ok(_) => {
+        let path = notes.join(&name);
+        match folder.create_new(&path, content.as_bytes()) {
+            Ok(()) => {
                 return Ok(NoteWritten {
-                    path: relative,
+                    path: path.to_string(),
                     bytes: content.len(),
-                    redactions: title.findings.len() + body.findings.len(),
+                    redactions,
                 });
             }
-            Err(error) if error.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                pending = error.file;
-            }
-            Err(error) => return Err(MemoryToolError::io(relative, error.error)),
+            Err(FolderError::Exists { .. }) => {}
+            Err(error) => return Err(error.into()),
         }
     }
     Err(MemoryToolError::NoteNameTaken {
-        path: format!("{notes_relative}/{stem}.md"),
+        path: notes.join(&format!("{stem}.md")).to_string(),
     })
+}
+
+/// Codex's `add_ad_hoc_note`: writes `note` (redacted, otherwise verbatim) as
+/// `extensions/ad_hoc/notes/<filename>`, where `filename` is `YYYY-MM-DDTHH-MM-SS-<slug>.md`
+/// with a slug of lowercase ASCII letters, digits and hyphens. Notes are append-only: a name
+/// that exists is refused.
+pub fn add_ad_hoc_note(
+    root: &Path,
+    filename: &str,
+    note: &str,
+) -> Result<NoteWritten, MemoryToolError> {
+    check_note_filename(filename)?;
+    check_body("note", note)?;
+    let redacted = redact(note);
+    let mut content = redacted.text;
+    if !content.ends_with('\n') {
+        content.push('\n');
+    }
+    let folder = open_notes(root)?;
+    let path = notes_folder().join(filename);
+    folder.create_new(&path, content.as_bytes())?;
+    Ok(NoteWritten {
+        path: path.to_string(),
+        bytes: content.len(),
+        redactions: redacted.findings.len(),
+    })
+}
+
+/// Opens the live folder for a note and makes sure `extensions/ad_hoc/` is seeded.
+fn open_notes(root: &Path) -> Result<MemoryFolder, MemoryToolError> {
+    let folder = MemoryFolder::open_live_for_writing(root)?;
+    seed_ad_hoc(&folder)?;
+    Ok(folder)
+}
+
+fn check_body(argument: &'static str, body: &str) -> Result<(), MemoryToolError> {
+    if body.trim().is_empty() {
+        return Err(invalid(argument, "must not be empty".to_string()));
+    }
+    if body.len() > MAX_NOTE_BODY_BYTES {
+        return Err(invalid(
+            argument,
+            format!(
+                "is {} bytes; a note holds at most {MAX_NOTE_BODY_BYTES} bytes",
+                body.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks Codex's note file name form: `YYYY-MM-DDTHH-MM-SS-<slug>.md`, the slug starting with
+/// a lowercase letter or digit and holding only those and `-`.
+fn check_note_filename(filename: &str) -> Result<(), MemoryToolError> {
+    let wrong = || {
+        invalid(
+            "filename",
+            format!(
+                "`{filename}` is not `YYYY-MM-DDTHH-MM-SS-<slug>.md` (slug: lowercase letters, digits and `-`, at most {MAX_NOTE_FILENAME_BYTES} bytes in all)"
+            ),
+        )
+    };
+    if filename.len() > MAX_NOTE_FILENAME_BYTES || !filename.is_ascii() {
+        return Err(wrong());
+    }
+    let (Some(stamp), Some(rest)) = (filename.get(..NOTE_STAMP_LEN), filename.get(NOTE_STAMP_LEN..))
+    else {
+        return Err(wrong());
+    };
+    if chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%dT%H-%M-%S").is_err() {
+        return Err(wrong());
+    }
+    let Some(slug) = rest.strip_prefix('-').and_then(|rest| rest.strip_suffix(".md")) else {
+        return Err(wrong());
+    };
+    let slug_ok = slug
+        .chars()
+        .next()
+        .is_some_and(|first| first.is_ascii_lowercase() || first.is_ascii_digit())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !slug_ok {
+        return Err(wrong());
+    }
+    // The form above cannot name anything but a plain file in the notes folder.
+    FolderPath::parse(filename)?;
+    Ok(())
 }
 
 /// The file-name slug of a title: lowercase ASCII letters and digits, every other run of

@@ -1,22 +1,21 @@
 //! `read`: a window of lines from one file of the memory folder, 1-based, bounded by a line
 //! count and a byte budget so one call cannot flood a client's context. The page says where the
-//! next one starts. Symlinks that lead outside the root are refused by `resolve_in_root`.
+//! next one starts. The text is redacted before lines are picked (see
+//! [`MemoryFolder::read_redacted`]); links are refused by the file service.
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::memory_tools::walk::resolve_existing;
-use crate::memory_tools::{MemoryToolError, bounded_line};
+pub use crate::memory_folder::limits::{MAX_READ_FILE_BYTES, MAX_READ_PAGE_BYTES};
+use crate::memory_folder::limits::bounded_line;
+use crate::memory_folder::{FolderPath, MemoryFolder};
+use crate::memory_tools::MemoryToolError;
 
 /// Lines per page when the caller does not say.
 pub const DEFAULT_READ_LINES: usize = 200;
 /// Most lines per page a caller may ask for.
 pub const MAX_READ_LINES: usize = 2000;
-/// Most bytes of line text in one page; the page ends early (at a line boundary) past it.
-pub const MAX_READ_PAGE_BYTES: usize = 64 * 1024;
-/// Largest file `read` opens, in bytes.
-pub const MAX_READ_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A window of lines from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,22 +60,9 @@ pub fn read(
         }
         Some(n) => n,
     };
-    let (file, shown) = resolve_existing(root, Some(path))?;
-    let meta = std::fs::metadata(&file).map_err(|error| MemoryToolError::io(path, error))?;
-    if !meta.is_file() {
-        return Err(MemoryToolError::NotAFile {
-            path: path.to_string(),
-        });
-    }
-    if meta.len() > MAX_READ_FILE_BYTES {
-        return Err(MemoryToolError::FileTooLarge {
-            path: path.to_string(),
-            bytes: meta.len(),
-            limit_bytes: MAX_READ_FILE_BYTES,
-        });
-    }
-    let bytes = std::fs::read(&file).map_err(|error| MemoryToolError::io(path, error))?;
-    let text = String::from_utf8_lossy(&bytes);
+    let file = FolderPath::parse(path)?;
+    let folder = MemoryFolder::open(root)?;
+    let text = folder.read_redacted(&file)?;
     let all: Vec<&str> = text.lines().collect();
     let total_lines = all.len();
     if start_line > total_lines.max(1) {
@@ -99,7 +85,7 @@ pub fn read(
     }
     let next = start_line + lines.len();
     Ok(ReadPage {
-        path: shown,
+        path: file.to_string(),
         start_line,
         lines,
         total_lines,

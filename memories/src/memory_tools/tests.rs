@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use pretty_assertions::assert_eq;
 
 use super::*;
+use crate::memory_folder::FolderError;
 
 /// A memory folder with a few files, a `.git` and a `.git.lock`-style sibling.
 fn memory_root() -> tempfile::TempDir {
@@ -142,7 +143,7 @@ fn a_missing_memory_folder_is_reported_as_such() {
     let root = home.path().join("memories");
     let error = list(&root, None, None, None).unwrap_err();
     assert!(
-        matches!(error, MemoryToolError::MissingRoot { .. }),
+        matches!(error, MemoryToolError::Folder(FolderError::MissingRoot { .. })),
         "{error}"
     );
     assert!(error.to_string().contains("does not exist yet"), "{error}");
@@ -250,7 +251,7 @@ fn traversal_absolute_and_git_paths_are_refused_by_every_tool() {
         .unwrap_err();
         for error in [read_error, list_error, search_error] {
             assert!(
-                matches!(error, MemoryToolError::Refused(_)),
+                matches!(error, MemoryToolError::Folder(FolderError::Refused(_))),
                 "{path}: {error}"
             );
             assert!(error.to_string().contains(path), "{path}: {error}");
@@ -260,7 +261,7 @@ fn traversal_absolute_and_git_paths_are_refused_by_every_tool() {
 
 #[cfg(unix)]
 #[test]
-fn symlinks_to_outside_are_refused_on_read_and_skipped_by_list_and_search() {
+fn links_are_refused_on_read_and_skipped_by_list_and_search() {
     let root = memory_root();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret.md"), "uv outside secret\n").unwrap();
@@ -273,7 +274,7 @@ fn symlinks_to_outside_are_refused_on_read_and_skipped_by_list_and_search() {
     for path in ["leak.md", "escape/secret.md"] {
         let error = read(root.path(), path, None, None).unwrap_err();
         assert!(
-            error.to_string().contains("outside the memory folder"),
+            matches!(error, MemoryToolError::Folder(FolderError::Symlink { .. })),
             "{error}"
         );
     }
@@ -371,14 +372,18 @@ fn search_returns_context_lines_clipped_at_the_file_edges() {
             SearchMatch {
                 path: "MEMORY.md".to_string(),
                 line: 1,
+                end_line: None,
                 text: "# Memory".to_string(),
+                matched_queries: vec!["memory".to_string()],
                 before: vec![],
                 after: vec!["Use uv, not pip.".to_string()],
             },
             SearchMatch {
                 path: "MEMORY.md".to_string(),
                 line: 3,
+                end_line: None,
                 text: "Run tests with cargo nextest.".to_string(),
+                matched_queries: vec!["nextest".to_string()],
                 before: vec!["Use uv, not pip.".to_string()],
                 after: vec![],
             },
@@ -548,7 +553,10 @@ fn add_note_refuses_an_extensions_folder_that_leads_outside() {
     let outside = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(outside.path(), root.path().join("extensions")).unwrap();
     let error = add_note(root.path(), "t", "b", now()).unwrap_err();
-    assert!(matches!(error, MemoryToolError::Refused(_)), "{error}");
+    assert!(
+        matches!(error, MemoryToolError::Folder(FolderError::Symlink { .. })),
+        "{error}"
+    );
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
 
@@ -562,4 +570,143 @@ fn slugs_are_lowercase_ascii_words_joined_by_dashes_and_bounded() {
         long.len() <= MAX_NOTE_SLUG_BYTES && !long.ends_with('-'),
         "{long}"
     );
+}
+
+/// A folder holding one `MEMORY.md` with `text`.
+fn one_file(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("MEMORY.md"), text).unwrap();
+    dir
+}
+
+/// `(line, end_line, text, matched_queries)` of each match.
+fn found(page: &SearchPage) -> Vec<(usize, Option<usize>, String, Vec<String>)> {
+    page.matches
+        .iter()
+        .map(|m| (m.line, m.end_line, m.text.clone(), m.matched_queries.clone()))
+        .collect()
+}
+
+#[test]
+fn all_within_lines_reports_the_smallest_windows_holding_every_query() {
+    let root = one_file("alpha first\nmiddle\nneedle later\nalpha again needle together\n");
+    let page = search(
+        root.path(),
+        &SearchQuery {
+            match_mode: MatchMode::AllWithinLines { line_count: 3 },
+            context_lines: 1,
+            ..query(&["alpha", "needle"])
+        },
+    )
+    .unwrap();
+    let both = vec!["alpha".to_string(), "needle".to_string()];
+    assert_eq!(
+        found(&page),
+        vec![
+            (
+                1,
+                Some(3),
+                "alpha first\nmiddle\nneedle later".to_string(),
+                both.clone()
+            ),
+            (4, None, "alpha again needle together".to_string(), both),
+        ]
+    );
+    assert_eq!(page.matches[1].before, vec!["needle later".to_string()]);
+    let too_wide = search(
+        root.path(),
+        &SearchQuery {
+            match_mode: MatchMode::AllWithinLines { line_count: 0 },
+            ..query(&["alpha"])
+        },
+    )
+    .unwrap_err();
+    assert!(too_wide.to_string().contains("line_count"), "{too_wide}");
+}
+
+#[test]
+fn normalized_search_ignores_separators_and_names_the_queries_found() {
+    let root = one_file("MultiAgentV2\ncold-resume\nplain\n");
+    let literal = search(root.path(), &query(&["multi agent v2", "cold resume"])).unwrap();
+    assert_eq!(literal.matches, Vec::new());
+    let normalized = search(
+        root.path(),
+        &SearchQuery {
+            normalized: true,
+            ..query(&["multi agent v2", "cold resume"])
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        found(&normalized),
+        vec![
+            (1, None, "MultiAgentV2".to_string(), vec!["multi agent v2".to_string()]),
+            (2, None, "cold-resume".to_string(), vec!["cold resume".to_string()]),
+        ]
+    );
+    let empty = search(
+        root.path(),
+        &SearchQuery {
+            normalized: true,
+            ..query(&["-"])
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        empty.to_string(),
+        "invalid `queries`: `-` has no letters or digits to search for"
+    );
+}
+
+#[test]
+fn search_and_read_never_hand_out_a_secret() {
+    let root = one_file("deploy with 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 today\n");
+    let by_secret = search(root.path(), &query(&["OhbVrpoiVgRV"])).unwrap();
+    assert_eq!(by_secret.matches, Vec::new());
+    let by_word = search(root.path(), &query(&["deploy"])).unwrap();
+    assert_eq!(
+        by_word.matches[0].text,
+        "deploy with [REDACTED_SECRET] today"
+    );
+    let page = read(root.path(), "MEMORY.md", None, None).unwrap();
+    assert_eq!(page.lines, vec!["deploy with [REDACTED_SECRET] today".to_string()]);
+}
+
+#[test]
+fn add_ad_hoc_note_takes_codex_file_names_and_never_overwrites() {
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("memories");
+    let name = "2026-05-21T09-30-05-prefer-uv.md";
+    let written = add_ad_hoc_note(&root, name, "Prefer uv over pip.").unwrap();
+    assert_eq!(
+        written,
+        NoteWritten {
+            path: format!("extensions/ad_hoc/notes/{name}"),
+            bytes: 20,
+            redactions: 0,
+        }
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(&written.path)).unwrap(),
+        "Prefer uv over pip.\n"
+    );
+    let again = add_ad_hoc_note(&root, name, "Something else.").unwrap_err();
+    assert!(
+        matches!(again, MemoryToolError::Folder(FolderError::Exists { .. })),
+        "{again}"
+    );
+    for bad in [
+        "prefer-uv.md",
+        "2026-05-21T09-30-05-Prefer.md",
+        "2026-05-21T09-30-05-.md",
+        "2026-13-21T09-30-05-x.md",
+        "2026-05-21T09-30-05-x.txt",
+        "2026-05-21T09-30-05-../x.md",
+    ] {
+        let error = add_ad_hoc_note(&root, bad, "note").unwrap_err();
+        assert!(
+            error.to_string().starts_with("invalid `filename`"),
+            "{bad}: {error}"
+        );
+    }
 }

@@ -90,37 +90,61 @@ fn at(path: &Path) -> impl FnOnce(io::Error) -> ArtifactError + '_ {
 
 /// Brings the summaries and `raw_memories.md` under `root` in line with `inputs`.
 pub fn sync_artifacts(root: &Path, inputs: &[ArtifactInput]) -> Result<SyncReport, ArtifactError> {
+    sync(root, inputs, true)
+}
+
+/// What [`sync_artifacts`] would change under `root`, without writing anything.
+pub fn plan_sync(root: &Path, inputs: &[ArtifactInput]) -> Result<SyncReport, ArtifactError> {
+    sync(root, inputs, false)
+}
+
+fn sync(root: &Path, inputs: &[ArtifactInput], apply: bool) -> Result<SyncReport, ArtifactError> {
     let mut inputs: Vec<&ArtifactInput> = inputs.iter().collect();
     inputs.sort_by_key(|input| input.thread_id);
     let mut report = SyncReport::default();
     let summaries_dir = root.join(ROLLOUT_SUMMARIES_DIR);
-    std::fs::create_dir_all(&summaries_dir).map_err(at(&summaries_dir))?;
+    if apply {
+        std::fs::create_dir_all(&summaries_dir).map_err(at(&summaries_dir))?;
+    }
+    let write = |path: &Path, content: &str| -> Result<bool, ArtifactError> {
+        if apply {
+            write_if_changed(path, content).map_err(at(path))
+        } else {
+            Ok(!std::fs::read(path).is_ok_and(|existing| existing == content.as_bytes()))
+        }
+    };
     let mut expected = BTreeSet::new();
     for input in &inputs {
         let name = format!("{}.md", input.stem());
         let path = summaries_dir.join(&name);
-        if write_if_changed(&path, &render_summary(input)).map_err(at(&path))? {
+        if write(&path, &render_summary(input))? {
             report.summaries_written += 1;
         }
         expected.insert(name);
     }
-    for entry in std::fs::read_dir(&summaries_dir).map_err(at(&summaries_dir))? {
+    let entries = match std::fs::read_dir(&summaries_dir) {
+        Ok(entries) => Some(entries),
+        Err(error) if !apply && error.kind() == io::ErrorKind::NotFound => None,
+        Err(source) => return Err(at(&summaries_dir)(source)),
+    };
+    for entry in entries.into_iter().flatten() {
         let entry = entry.map_err(at(&summaries_dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if !expected.contains(&name) {
-            let path = entry.path();
-            let removed = if entry.file_type().map_err(at(&path))?.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            removed.map_err(at(&path))?;
+            if apply {
+                let path = entry.path();
+                let removed = if entry.file_type().map_err(at(&path))?.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.map_err(at(&path))?;
+            }
             report.summaries_deleted += 1;
         }
     }
     let raw_path = root.join(RAW_MEMORIES_FILE);
-    report.raw_memories_changed =
-        write_if_changed(&raw_path, &render_raw_memories(&inputs)).map_err(at(&raw_path))?;
+    report.raw_memories_changed = write(&raw_path, &render_raw_memories(&inputs))?;
     Ok(report)
 }
 
@@ -211,6 +235,30 @@ mod tests {
                 "thread_id: {A}\nupdated_at: 2026-05-05T16:53:20Z\nrollout_path: /h/sessions/r.jsonl\ncwd: /repo\ngit_branch: main\n\nsummary of first\n"
             )
         );
+    }
+
+    #[test]
+    fn a_plan_reports_what_a_sync_would_change_and_writes_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let plan = plan_sync(root.path(), &[input(A, "first")]).unwrap();
+        assert_eq!(
+            plan,
+            SyncReport {
+                summaries_written: 1,
+                summaries_deleted: 0,
+                raw_memories_changed: true
+            }
+        );
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+        sync_artifacts(root.path(), &[input(A, "first"), input(B, "second")]).unwrap();
+        assert!(
+            !plan_sync(root.path(), &[input(A, "first"), input(B, "second")])
+                .unwrap()
+                .changed_anything()
+        );
+        let dropped = plan_sync(root.path(), &[input(A, "first")]).unwrap();
+        assert_eq!(dropped.summaries_deleted, 1);
+        assert!(root.path().join(input(B, "second").summary_file()).exists());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::fsutil::write_atomic;
+use crate::memory_folder::{FolderError, FolderPath, MemoryFolder};
 
 /// The extensions folder under the memory root.
 pub const EXTENSIONS_DIR: &str = "extensions";
@@ -44,26 +44,58 @@ pub struct Note {
     pub text: String,
 }
 
+/// Where notes live, as a path prefix (`*` is any extension's name): `extensions/*/notes`.
+pub const NOTES_ZONE: &[&str] = &[EXTENSIONS_DIR, "*", NOTES_DIR];
+
+/// Whether the `/`-separated relative `path` lies in a notes folder of any extension (compared
+/// without regard to letter case).
+pub fn in_notes_zone(path: &str) -> bool {
+    FolderPath::parse(path).is_ok_and(|path| {
+        path.components().len() > NOTES_ZONE.len() && path.starts_with_ignoring_case(NOTES_ZONE)
+    })
+}
+
+/// `extensions/ad_hoc/notes`, where notes for the next consolidation go.
+pub fn notes_folder() -> FolderPath {
+    FolderPath::from_components(vec![
+        EXTENSIONS_DIR.to_string(),
+        AD_HOC_EXTENSION.to_string(),
+        NOTES_DIR.to_string(),
+    ])
+}
+
 /// Creates `extensions/ad_hoc/instructions.md` and `notes/` when missing. Returns whether the
 /// instructions were written; an existing file (perhaps edited by the user) is left alone.
-pub fn seed_ad_hoc(root: &Path) -> io::Result<bool> {
-    let folder = root.join(EXTENSIONS_DIR).join(AD_HOC_EXTENSION);
-    std::fs::create_dir_all(folder.join(NOTES_DIR))?;
-    let instructions = folder.join(INSTRUCTIONS_FILE);
-    if instructions.exists() {
-        return Ok(false);
+pub fn seed_ad_hoc(folder: &MemoryFolder) -> Result<bool, FolderError> {
+    folder.create_dir_all(&notes_folder())?;
+    let instructions = FolderPath::from_components(vec![
+        EXTENSIONS_DIR.to_string(),
+        AD_HOC_EXTENSION.to_string(),
+        INSTRUCTIONS_FILE.to_string(),
+    ]);
+    match folder.create_new(&instructions, AD_HOC_INSTRUCTIONS.as_bytes()) {
+        Ok(()) => Ok(true),
+        Err(FolderError::Exists { .. }) => Ok(false),
+        Err(error) => Err(error),
     }
-    write_atomic(&instructions, AD_HOC_INSTRUCTIONS.as_bytes())?;
-    Ok(true)
 }
 
 /// Deletes resources older than [`RESOURCE_RETENTION_DAYS`] (by the timestamp their name starts
 /// with) in extensions that have `instructions.md`. Returns the deleted paths.
 pub fn prune_extension_resources(root: &Path, now: DateTime<Utc>) -> io::Result<Vec<PathBuf>> {
+    let expired = expired_extension_resources(root, now)?;
+    for path in &expired {
+        std::fs::remove_file(path)?;
+    }
+    Ok(expired)
+}
+
+/// The resources [`prune_extension_resources`] would delete, without deleting them.
+pub fn expired_extension_resources(root: &Path, now: DateTime<Utc>) -> io::Result<Vec<PathBuf>> {
     let extensions = root.join(EXTENSIONS_DIR);
-    let mut deleted = Vec::new();
+    let mut expired = Vec::new();
     let Ok(entries) = std::fs::read_dir(&extensions) else {
-        return Ok(deleted);
+        return Ok(expired);
     };
     let cutoff = now - chrono::Duration::days(RESOURCE_RETENTION_DAYS);
     for entry in entries {
@@ -80,16 +112,23 @@ pub fn prune_extension_resources(root: &Path, now: DateTime<Utc>) -> io::Result<
                 continue;
             }
             let name = resource.file_name().to_string_lossy().into_owned();
-            let Some(stamp) = resource_time(&name) else {
-                continue;
-            };
-            if stamp < cutoff {
-                std::fs::remove_file(resource.path())?;
-                deleted.push(resource.path());
+            if resource_time(&name).is_some_and(|stamp| stamp < cutoff) {
+                expired.push(resource.path());
             }
         }
     }
-    Ok(deleted)
+    expired.sort();
+    Ok(expired)
+}
+
+/// Whether `extensions/ad_hoc/instructions.md` is in place (seeding would change nothing).
+pub fn ad_hoc_is_seeded(root: &Path) -> bool {
+    std::fs::symlink_metadata(
+        root.join(EXTENSIONS_DIR)
+            .join(AD_HOC_EXTENSION)
+            .join(INSTRUCTIONS_FILE),
+    )
+    .is_ok()
 }
 
 fn resource_time(name: &str) -> Option<DateTime<Utc>> {
@@ -135,10 +174,11 @@ mod tests {
     #[test]
     fn ad_hoc_instructions_are_seeded_once_and_never_overwritten() {
         let root = tempfile::tempdir().unwrap();
-        assert!(seed_ad_hoc(root.path()).unwrap());
+        let folder = MemoryFolder::open(root.path()).unwrap();
+        assert!(seed_ad_hoc(&folder).unwrap());
         let path = root.path().join("extensions/ad_hoc/instructions.md");
         std::fs::write(&path, "my own words").unwrap();
-        assert!(!seed_ad_hoc(root.path()).unwrap());
+        assert!(!seed_ad_hoc(&folder).unwrap());
         assert_eq!(std::fs::read_to_string(path).unwrap(), "my own words");
         assert!(root.path().join("extensions/ad_hoc/notes").is_dir());
     }
@@ -167,7 +207,7 @@ mod tests {
     #[test]
     fn notes_are_listed_in_name_order() {
         let root = tempfile::tempdir().unwrap();
-        seed_ad_hoc(root.path()).unwrap();
+        seed_ad_hoc(&MemoryFolder::open(root.path()).unwrap()).unwrap();
         let notes = root.path().join("extensions/ad_hoc/notes");
         std::fs::write(notes.join("2026-05-02T00-00-00-b.md"), "second").unwrap();
         std::fs::write(notes.join("2026-05-01T00-00-00-a.md"), "first").unwrap();

@@ -1,7 +1,10 @@
-//! The phase-2 run: claim the global job, prepare the workspace, select and sync the inputs, diff
-//! against the baseline — and when nothing changed, succeed without calling any model. Otherwise
-//! write the diff file, run the consolidator under a heartbeat (dropping it the moment ownership
-//! is lost), confirm ownership, reset the baseline and mark success with the consumed selection.
+//! The phase-2 run: claim the global job, select the inputs, and — when the live memory folder
+//! already matches its baseline and the inputs — succeed without writing anything or calling any
+//! model. Otherwise work on a staging copy (`workspace::StagedWorkspace`): sync the inputs, diff,
+//! write the diff file, run the consolidator on the copy under a heartbeat (dropping it the
+//! moment ownership is lost), confirm ownership, then commit — reset the copy's baseline and swap
+//! it in for the live folder — and mark success with the consumed selection. Until the commit the
+//! live folder is never written, so any failure, a lost claim or a crash leaves it as it was.
 //! Every failure records the step it happened in (`failed_prepare_workspace`, …).
 
 use std::path::{Path, PathBuf};
@@ -17,9 +20,13 @@ use tracing::Instrument;
 use crate::consolidator::{
     ConsolidationJob, ConsolidationReport, Consolidator, consolidation_prompt,
 };
-use crate::phase2::artifacts::{ArtifactInput, SyncReport, sync_artifacts};
-use crate::phase2::extensions::{ad_hoc_notes, prune_extension_resources, seed_ad_hoc};
-use crate::workspace::{BaselineInfo, MemoryWorkspace};
+use crate::memory_folder::MemoryFolder;
+use crate::phase2::artifacts::{ArtifactInput, SyncReport, plan_sync, sync_artifacts};
+use crate::phase2::extensions::{
+    ad_hoc_is_seeded, ad_hoc_notes, expired_extension_resources, prune_extension_resources,
+    seed_ad_hoc,
+};
+use crate::workspace::{CommitReport, MemoryWorkspace, StagedWorkspace};
 
 /// How a phase-2 run behaves.
 #[derive(Debug, Clone)]
@@ -101,6 +108,10 @@ pub struct Phase2Report {
     pub changed_files: Vec<String>,
     /// The memory folder.
     pub memory_root: PathBuf,
+    /// Notes written into the memory folder while the consolidation ran: kept, and still new to
+    /// the next consolidation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes_carried: Vec<String>,
 }
 
 impl Phase2Report {
@@ -111,6 +122,7 @@ impl Phase2Report {
             sync: None,
             changed_files: Vec::new(),
             memory_root: memory_root.to_path_buf(),
+            notes_carried: Vec::new(),
         }
     }
 }
@@ -175,28 +187,6 @@ async fn consolidate_owned(
 ) -> Result<Phase2Outcome, StateError> {
     let fail = |step: &str, detail: String| format!("{step}: {detail}");
 
-    let root = memory_root.to_path_buf();
-    let prepared = blocking(move || {
-        let (workspace, _) = MemoryWorkspace::prepare(&root).map_err(|e| e.to_string())?;
-        seed_ad_hoc(&root).map_err(|e| format!("cannot seed extensions/ad_hoc: {e}"))?;
-        prune_extension_resources(&root, now)
-            .map_err(|e| format!("cannot prune extension resources: {e}"))?;
-        Ok(workspace)
-    })
-    .await;
-    let workspace = match prepared {
-        Ok(workspace) => workspace,
-        Err(detail) => {
-            return failed(
-                store,
-                claim,
-                options,
-                fail("failed_prepare_workspace", detail),
-            )
-            .await;
-        }
-    };
-
     let selected = match store
         .select_phase2_inputs(options.max_inputs, options.max_unused_days)
         .await
@@ -216,49 +206,105 @@ async fn consolidate_owned(
     let consumed: Vec<SelectedInput> = selected.iter().map(Phase2Input::selected).collect();
     let inputs: Vec<ArtifactInput> = selected.into_iter().map(artifact_input).collect();
 
+    // The common case costs one look at the live folder and writes nothing.
     let root = memory_root.to_path_buf();
-    let sync_inputs = inputs.clone();
-    let synced =
-        blocking(move || sync_artifacts(&root, &sync_inputs).map_err(|e| e.to_string())).await;
-    match synced {
-        Ok(sync) => report.sync = Some(sync),
-        Err(detail) => {
-            return failed(store, claim, options, fail("failed_sync_inputs", detail)).await;
+    let check_inputs = inputs.clone();
+    match blocking(move || live_is_current(&root, &check_inputs, now)).await {
+        Ok(true) => {
+            tracing::info!(
+                "phase 2: the memory folder matches its baseline; nothing to consolidate"
+            );
+            return succeeded(store, claim, &consumed, Phase2Outcome::NoChanges).await;
         }
-    }
-
-    let diff_workspace = workspace.clone();
-    let diff = match blocking(move || diff_workspace.diff().map_err(|e| e.to_string())).await {
-        Ok(diff) => diff,
+        Ok(false) => {}
         Err(detail) => {
             return failed(store, claim, options, fail("failed_workspace_diff", detail)).await;
         }
+    }
+
+    // Everything from here on happens in a staging copy; the live folder is only ever replaced
+    // whole, by the commit.
+    let root = memory_root.to_path_buf();
+    let staged = match blocking(move || StagedWorkspace::begin(&root).map_err(|e| e.to_string()))
+        .await
+    {
+        Ok((staged, _)) => staged,
+        Err(detail) => {
+            return failed(
+                store,
+                claim,
+                options,
+                fail("failed_prepare_workspace", detail),
+            )
+            .await;
+        }
     };
+    let staged = match in_stage(staged, move |staged| {
+        let folder = MemoryFolder::open(staged.root()).map_err(|e| e.to_string())?;
+        seed_ad_hoc(&folder).map_err(|e| format!("cannot seed extensions/ad_hoc: {e}"))?;
+        prune_extension_resources(staged.root(), now)
+            .map_err(|e| format!("cannot prune extension resources: {e}"))?;
+        Ok(())
+    })
+    .await
+    {
+        Ok((staged, ())) => staged,
+        Err(detail) => {
+            return failed(
+                store,
+                claim,
+                options,
+                fail("failed_prepare_workspace", detail),
+            )
+            .await;
+        }
+    };
+    let sync_inputs = inputs.clone();
+    let staged = match in_stage(staged, move |staged| {
+        sync_artifacts(staged.root(), &sync_inputs).map_err(|e| e.to_string())
+    })
+    .await
+    {
+        Ok((staged, sync)) => {
+            report.sync = Some(sync);
+            staged
+        }
+        Err(detail) => {
+            return failed(store, claim, options, fail("failed_sync_inputs", detail)).await;
+        }
+    };
+    let (staged, diff) =
+        match in_stage(staged, |staged| staged.diff().map_err(|e| e.to_string())).await {
+            Ok(staged_diff) => staged_diff,
+            Err(detail) => {
+                return failed(store, claim, options, fail("failed_workspace_diff", detail)).await;
+            }
+        };
     report.changed_files = diff
         .changes
         .iter()
         .map(|change| change.path.clone())
         .collect();
     if diff.is_empty() {
-        tracing::info!("phase 2: the memory folder matches its baseline; nothing to consolidate");
-        return if store.phase2_succeeded(claim, &consumed).await? {
-            Ok(Phase2Outcome::NoChanges)
-        } else {
-            Ok(Phase2Outcome::LostOwnership)
+        // The live folder differed from its baseline only in what the sync restored (a
+        // summary deleted by hand, say): put the restored folder in place, no model needed.
+        tracing::info!("phase 2: the synced inputs match the baseline; restoring the folder");
+        return match commit(staged).await {
+            Ok(committed) => {
+                report.notes_carried = committed.notes_carried;
+                succeeded(store, claim, &consumed, Phase2Outcome::NoChanges).await
+            }
+            Err(detail) => failed(store, claim, options, fail("failed_commit", detail)).await,
         };
     }
 
-    let write_workspace = workspace.clone();
-    let root = memory_root.to_path_buf();
-    let written = blocking(move || {
-        write_workspace
-            .write_diff_file(&diff)
-            .map_err(|e| e.to_string())?;
-        ad_hoc_notes(&root).map_err(|e| format!("cannot read ad hoc notes: {e}"))
+    let (staged, notes) = match in_stage(staged, move |staged| {
+        staged.write_diff_file(&diff).map_err(|e| e.to_string())?;
+        ad_hoc_notes(staged.root()).map_err(|e| format!("cannot read ad hoc notes: {e}"))
     })
-    .await;
-    let notes = match written {
-        Ok(notes) => notes,
+    .await
+    {
+        Ok(written) => written,
         Err(detail) => {
             return failed(store, claim, options, fail("failed_workspace_diff", detail)).await;
         }
@@ -266,6 +312,7 @@ async fn consolidate_owned(
     let prompt = match consolidation_prompt(inputs.len(), notes.len()) {
         Ok(prompt) => prompt,
         Err(error) => {
+            discard(staged).await;
             return failed(
                 store,
                 claim,
@@ -276,7 +323,7 @@ async fn consolidate_owned(
         }
     };
     let job = ConsolidationJob {
-        memory_root: memory_root.to_path_buf(),
+        memory_root: staged.root().to_path_buf(),
         prompt,
         inputs,
         notes,
@@ -293,21 +340,25 @@ async fn consolidate_owned(
         options.heartbeat,
         consolidator.consolidate(&job),
     )
-    .await?
+    .await
     {
-        Some(result) => result,
-        None => {
+        Ok(Some(result)) => result,
+        Ok(None) => {
             tracing::warn!(
                 "phase 2: ownership lost while consolidating; stopped without committing"
             );
+            discard(staged).await;
             return Ok(Phase2Outcome::LostOwnership);
+        }
+        Err(error) => {
+            discard(staged).await;
+            return Err(error);
         }
     };
     let consolidation = match consolidation {
         Ok(consolidation) => consolidation,
         Err(error) => {
-            let cleanup = workspace.clone();
-            let _ = blocking(move || cleanup.remove_diff_file().map_err(|e| e.to_string())).await;
+            discard(staged).await;
             return failed(
                 store,
                 claim,
@@ -318,32 +369,97 @@ async fn consolidate_owned(
         }
     };
 
-    if !store.heartbeat_phase2(claim).await? {
-        return Ok(Phase2Outcome::LostOwnership);
+    match store.heartbeat_phase2(claim).await {
+        Ok(true) => {}
+        Ok(false) => {
+            discard(staged).await;
+            return Ok(Phase2Outcome::LostOwnership);
+        }
+        Err(error) => {
+            discard(staged).await;
+            return Err(error);
+        }
     }
-    let commit_workspace = workspace.clone();
-    let committed: Result<BaselineInfo, String> = blocking(move || {
-        commit_workspace
-            .remove_diff_file()
-            .map_err(|e| e.to_string())?;
-        commit_workspace.reset_baseline().map_err(|e| e.to_string())
-    })
-    .await;
-    let baseline = match committed {
-        Ok(baseline) => baseline,
+    let committed = match commit(staged).await {
+        Ok(committed) => committed,
         Err(detail) => return failed(store, claim, options, fail("failed_commit", detail)).await,
     };
-    if !store.phase2_succeeded(claim, &consumed).await? {
-        return Ok(Phase2Outcome::LostOwnership);
-    }
+    report.notes_carried = committed.notes_carried;
     tracing::info!(
         files = consolidation.files_changed.len(),
+        notes_carried = report.notes_carried.len(),
         "phase 2: consolidated and committed"
     );
-    Ok(Phase2Outcome::Consolidated {
+    let outcome = Phase2Outcome::Consolidated {
         report: consolidation,
-        baseline: baseline.commit.to_string(),
+        baseline: committed.baseline.commit,
+    };
+    succeeded(store, claim, &consumed, outcome).await
+}
+
+/// Whether the live folder at `root` is already what phase 2 would make of it: a complete
+/// baseline it matches, the ad hoc extension in place, no resource to prune, and inputs that the
+/// sync would not change. Writes nothing to the folder (it repairs an interrupted run's leftovers
+/// beside it first).
+fn live_is_current(
+    root: &Path,
+    inputs: &[ArtifactInput],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, String> {
+    MemoryWorkspace::recover_interrupted(root);
+    let Some(workspace) = MemoryWorkspace::open_verified(root) else {
+        return Ok(false);
+    };
+    if !workspace.diff().map_err(|e| e.to_string())?.is_empty() || !ad_hoc_is_seeded(root) {
+        return Ok(false);
+    }
+    let expired = expired_extension_resources(root, now)
+        .map_err(|e| format!("cannot list extension resources: {e}"))?;
+    let plan = plan_sync(root, inputs).map_err(|e| e.to_string())?;
+    Ok(expired.is_empty() && !plan.changed_anything())
+}
+
+/// Runs `work` on the staging copy off the async workers; a failure removes the copy.
+async fn in_stage<T: Send + 'static>(
+    staged: StagedWorkspace,
+    work: impl FnOnce(&StagedWorkspace) -> Result<T, String> + Send + 'static,
+) -> Result<(StagedWorkspace, T), String> {
+    blocking(move || match work(&staged) {
+        Ok(value) => Ok((staged, value)),
+        Err(detail) => {
+            staged.discard();
+            Err(detail)
+        }
     })
+    .await
+}
+
+/// Swaps the staging copy in (see [`StagedWorkspace::commit`]).
+async fn commit(staged: StagedWorkspace) -> Result<CommitReport, String> {
+    blocking(move || staged.commit().map_err(|e| e.to_string())).await
+}
+
+/// Removes the staging copy, leaving the live folder as it was.
+async fn discard(staged: StagedWorkspace) {
+    let _ = blocking(move || {
+        staged.discard();
+        Ok(())
+    })
+    .await;
+}
+
+/// Marks success with the consumed selection; `LostOwnership` when the claim was taken over.
+async fn succeeded(
+    store: &MemoryStore,
+    claim: &Phase2Claim,
+    consumed: &[SelectedInput],
+    outcome: Phase2Outcome,
+) -> Result<Phase2Outcome, StateError> {
+    if store.phase2_succeeded(claim, consumed).await? {
+        Ok(outcome)
+    } else {
+        Ok(Phase2Outcome::LostOwnership)
+    }
 }
 
 fn artifact_input(input: Phase2Input) -> ArtifactInput {

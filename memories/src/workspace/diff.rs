@@ -88,15 +88,26 @@ impl WorkspaceDiff {
 }
 
 /// The stat comparison git makes with its defaults (`core.trustctime`, `core.checkStat=default`).
-const STAT_OPTIONS: gix::index::entry::stat::Options = gix::index::entry::stat::Options {
+pub(crate) const STAT_OPTIONS: gix::index::entry::stat::Options = gix::index::entry::stat::Options {
     trust_ctime: true,
     check_stat: true,
     use_nsec: true,
     use_stdev: false,
 };
 
-/// Computes the changes of `root` against `baseline`.
+/// Computes the changes of `root` against `baseline`, trusting the baseline's own index as the
+/// stat cache.
 pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff, WorkspaceError> {
+    compute_with(root, baseline, None)
+}
+
+/// Computes the changes of `root` against `baseline`; `stat_cache` (when given) replaces the
+/// baseline's index — phase 2's staging copy carries the live folder's cache over to its copies.
+pub(crate) fn compute_with(
+    root: &Path,
+    baseline: &Baseline,
+    stat_cache: Option<&gix::index::State>,
+) -> Result<WorkspaceDiff, WorkspaceError> {
     let repo = &baseline.repo;
     // The worktree scan (one lstat per file) runs on its own thread while this one reads the
     // baseline tree and the index; the repository handle stays on this thread.
@@ -105,13 +116,16 @@ pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff,
         let tree_files =
             read_tree(repo, baseline.tree).map_err(git_error(root, "read the baseline tree"));
         // An unreadable or missing index only costs speed: every file is hashed instead.
-        let index = gix::index::File::at(
-            repo.index_path(),
-            repo.object_hash(),
-            false,
-            gix::index::decode::Options::default(),
-        )
-        .ok();
+        let index = match stat_cache {
+            Some(_) => None,
+            None => gix::index::File::at(
+                repo.index_path(),
+                repo.object_hash(),
+                false,
+                gix::index::decode::Options::default(),
+            )
+            .ok(),
+        };
         let worktree = scanning.join().unwrap_or_else(|_| {
             Err(WorkspaceError::Read {
                 path: root.to_path_buf(),
@@ -125,7 +139,7 @@ pub(crate) fn compute(root: &Path, baseline: &Baseline) -> Result<WorkspaceDiff,
     let worktree = worktree?;
 
     let mut changes = Vec::new();
-    let mut index_cursor = IndexCursor::new(index.as_ref());
+    let mut index_cursor = IndexCursor::new(stat_cache.or(index.as_deref()));
     let mut tree_iter = tree_files.iter().peekable();
     let mut work_iter = worktree.iter().peekable();
     loop {
@@ -235,12 +249,12 @@ fn compared(
 /// Walks the index entries in step with the sorted paths asked about (the index is sorted by
 /// path bytes too), so each lookup is a short forward move rather than a binary search.
 struct IndexCursor<'a> {
-    index: Option<&'a gix::index::File>,
+    index: Option<&'a gix::index::State>,
     next: usize,
 }
 
 impl<'a> IndexCursor<'a> {
-    fn new(index: Option<&'a gix::index::File>) -> Self {
+    fn new(index: Option<&'a gix::index::State>) -> Self {
         Self { index, next: 0 }
     }
 

@@ -61,4 +61,17 @@ pub enum WorkspaceError {
         /// The I/O error of the removal.
         source: io::Error,
     },
+    /// Something other than a note changed in the live folder while phase 2 worked on its copy;
+    /// the copy was not swapped in, so that change is kept (and consolidated next time).
+    #[error(
+        "{} changed while it was being consolidated ({}); the consolidation was not applied and the next one will include the change",
+        path.display(),
+        changed.join(", ")
+    )]
+    ChangedDuringRun {
+        /// The live memory folder.
+        path: PathBuf,
+        /// What changed, relative to it.
+        changed: Vec<String>,
+    },
 }

@@ -14,6 +14,8 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use super::baseline::{BaselineInfo, git_dir, git_error};
 use super::error::WorkspaceError;
 use super::scan::{WorktreeFile, read_content, scan};
+use crate::fsutil::unique_suffix;
+
 use super::{CORRUPT_PREFIX, DIFF_FILE_NAME, SIGNATURE_EMAIL, SIGNATURE_NAME, STAGING_PREFIX};
 
 /// The message of every baseline commit.
@@ -271,12 +273,4 @@ fn remove_any(path: &Path) -> std::io::Result<()> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(error) => Err(error),
     }
-}
-
-/// A suffix no other staging folder of this process or another has.
-fn unique_suffix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos());
-    format!("{}-{nanos}", std::process::id())
 }

@@ -6,11 +6,14 @@
 //! blocking: async callers run it in `spawn_blocking`. See `docs/workspace.md`.
 
 mod baseline;
+mod copy;
 mod diff;
 mod error;
 mod fresh;
 mod render;
 mod scan;
+mod staging;
+mod swap;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +21,8 @@ pub use baseline::BaselineInfo;
 pub use diff::{ChangeKind, FileChange, WorkspaceDiff};
 pub use error::WorkspaceError;
 pub use scan::FileMode;
+pub use staging::{CommitReport, StageReport, StagedWorkspace};
+pub(crate) use swap::swap_in_progress;
 
 /// The diff file phase 2 writes for the consolidator, at the top of the memory folder.
 pub use crate::layout::DIFF_FILE_NAME;
@@ -57,8 +62,10 @@ impl MemoryWorkspace {
     /// Ensures `root` (created if missing) is a usable repository with a baseline commit. A
     /// missing, non-repository or broken `.git` (a file, garbage HEAD, missing objects, …) is
     /// moved aside to `.git.corrupt-<seconds>` (removed if it cannot be moved) and a baseline of
-    /// the current files is committed.
+    /// the current files is committed. First it repairs what an interrupted phase 2 left: a
+    /// folder moved aside by a half-done swap is moved back, leftover staging copies removed.
     pub fn prepare(root: &Path) -> Result<(MemoryWorkspace, PrepareReport), WorkspaceError> {
+        swap::recover_interrupted(root);
         std::fs::create_dir_all(root).map_err(|source| WorkspaceError::CreateRoot {
             path: root.to_path_buf(),
             source,
@@ -88,6 +95,24 @@ impl MemoryWorkspace {
         baseline::open(root).ok().map(|_| MemoryWorkspace {
             root: root.to_path_buf(),
         })
+    }
+
+    /// The workspace of `root` when its repository is usable *and* complete (every tree and
+    /// blob of the baseline present, as [`MemoryWorkspace::prepare`] checks); `None` otherwise.
+    /// Reads only.
+    pub fn open_verified(root: &Path) -> Option<MemoryWorkspace> {
+        baseline::open_and_verify(root)
+            .ok()
+            .map(|_| MemoryWorkspace {
+                root: root.to_path_buf(),
+            })
+    }
+
+    /// Repairs what an interrupted phase 2 left beside the folder `root` (see
+    /// [`StagedWorkspace`]): the folder moved back when a half-done swap had moved it aside,
+    /// leftover staging copies removed. Returns how many leftovers were removed.
+    pub fn recover_interrupted(root: &Path) -> usize {
+        swap::recover_interrupted(root).len()
     }
 
     /// The memory folder.

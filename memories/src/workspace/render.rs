@@ -2,6 +2,7 @@
 //! `mode path 100644 -> 100755`) then one fenced git-style diff, the whole file capped at a byte
 //! limit. A cut lands on a line end when one is in reach, else on a char boundary, and is followed
 //! by a note saying how much was left out — the file is always valid UTF-8 and never over the cap.
+//! Secrets in the changed files are redacted before anything is cut.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -46,10 +47,26 @@ impl WorkspaceDiff {
         out
     }
 
-    /// Writes the diff file (capped at [`super::MAX_DIFF_BYTES`]) into `root`; returns its path.
+    /// This diff with every file's diff text redacted, so the diff file the consolidation agent
+    /// reads holds no secret (redacted before the cap cuts anything).
+    pub fn redacted(&self) -> WorkspaceDiff {
+        let changes = self
+            .changes
+            .iter()
+            .map(|change| FileChange {
+                unified: crate::redact::redact(&change.unified).text,
+                ..change.clone()
+            })
+            .collect();
+        WorkspaceDiff { changes }
+    }
+
+    /// Writes the diff file, redacted and capped at [`super::MAX_DIFF_BYTES`], into `root`;
+    /// returns its path.
     pub fn write_diff_file(&self, root: &Path) -> Result<PathBuf, WorkspaceError> {
         let path = root.join(DIFF_FILE_NAME);
-        std::fs::write(&path, self.render_markdown(super::MAX_DIFF_BYTES)).map_err(|source| {
+        let text = self.redacted().render_markdown(super::MAX_DIFF_BYTES);
+        std::fs::write(&path, text).map_err(|source| {
             WorkspaceError::Write {
                 path: path.clone(),
                 source,

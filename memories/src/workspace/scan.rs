@@ -1,8 +1,9 @@
 //! Walking the memory folder: every regular file, executable file and symlink below the root,
 //! with the `lstat` data the index keeps, sorted by path bytes (git's index order). Symlinks are
-//! recorded as links and never followed; directories named `.git` (at any depth) and the
-//! workspace's own bookkeeping at the top level (`.git.corrupt-*`, `.git.tmp-*`, the diff file)
-//! are not memory and are skipped. Other file types (sockets, FIFOs) are skipped too.
+//! recorded as links and never followed; directories named `.git` and temporary files of writes
+//! in progress (`.git.tmp-*`) at any depth, and the workspace's own bookkeeping at the top level
+//! (`.git.corrupt-*`, `.git.tmp-*`, the diff file) are not memory and are skipped. Other file
+//! types (sockets, FIFOs) are skipped too.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ impl FileMode {
         }
     }
 
-    fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
+    pub(crate) fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
         let file_type = metadata.file_type();
         if file_type.is_symlink() {
             Some(FileMode::Symlink)
@@ -107,7 +108,7 @@ fn is_executable(metadata: &std::fs::Metadata) -> bool {
 
 /// The stat data the index keeps, from an `lstat` result (git truncates to 32 bits, so do we).
 #[cfg(unix)]
-fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+pub(crate) fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
     use gix::index::entry::stat::Time;
     use std::os::unix::fs::MetadataExt;
     Ok(Stat {
@@ -129,7 +130,7 @@ fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, Worksp
 
 /// The stat data the index keeps, read the way gix reads it on this platform.
 #[cfg(not(unix))]
-fn index_stat(path: &Path, _metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+pub(crate) fn index_stat(path: &Path, _metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
     let metadata = gix::index::fs::Metadata::from_path_no_follow(path).map_err(|source| {
         WorkspaceError::Read {
             path: path.to_path_buf(),
@@ -148,12 +149,18 @@ pub(crate) fn is_excluded_top_level(name: &[u8]) -> bool {
         || name.starts_with(STAGING_PREFIX.as_bytes())
 }
 
+/// Whether a name below the top level is skipped: a nested `.git`, or the temporary file of a
+/// write in progress (`.git.tmp-*`, see `memory_folder`).
+pub(crate) fn is_excluded_nested(name: &[u8]) -> bool {
+    name == b".git" || name.starts_with(STAGING_PREFIX.as_bytes())
+}
+
 /// Whether a `/`-separated relative path lies in something `scan` skips, so a baseline that
 /// somehow tracks such a path (a commit made by another tool) does not report it as deleted.
 pub(crate) fn is_excluded_path(path: &[u8]) -> bool {
     let mut components = path.split(|byte| *byte == b'/');
     let first = components.next().unwrap_or_default();
-    is_excluded_top_level(first) || components.any(|component| component == b".git")
+    is_excluded_top_level(first) || components.any(is_excluded_nested)
 }
 
 /// Every file below `root`, sorted by path bytes. Folders are read in parallel: the time goes
@@ -187,12 +194,12 @@ fn scan_folder<'scope>(
     failure: &'scope Mutex<Option<WorkspaceError>>,
 ) {
     match read_folder(&dir, &prefix) {
-        Ok((found, folders)) => {
+        Ok(found) => {
             files
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .extend(found);
-            for (dir, prefix) in folders {
+                .extend(found.files);
+            for (dir, prefix) in found.folders {
                 scope.spawn(move |scope| scan_folder(scope, dir, prefix, files, failure));
             }
         }
@@ -206,15 +213,25 @@ fn scan_folder<'scope>(
 }
 
 /// Sub-folders still to read: absolute path, and path relative to the root.
-type PendingFolders = Vec<(PathBuf, BString)>;
+pub(crate) type PendingFolders = Vec<(PathBuf, BString)>;
 
-/// The files of one folder, and its sub-folders with their relative paths.
-fn read_folder(
-    dir: &Path,
-    prefix: &BString,
-) -> Result<(Vec<WorktreeFile>, PendingFolders), WorkspaceError> {
-    let mut files = Vec::new();
-    let mut folders = Vec::new();
+/// What one folder holds, as the scan sees it.
+pub(crate) struct FolderEntries {
+    /// Its files, links and executables, with their `lstat` data.
+    pub files: Vec<WorktreeFile>,
+    /// Its sub-folders still to read.
+    pub folders: PendingFolders,
+    /// Nested `.git` folders it holds: not memory, skipped by the scan (a copy keeps them).
+    pub nested_git: PendingFolders,
+}
+
+/// The entries of one folder (`prefix` is its path relative to the root).
+pub(crate) fn read_folder(dir: &Path, prefix: &BString) -> Result<FolderEntries, WorkspaceError> {
+    let mut found = FolderEntries {
+        files: Vec::new(),
+        folders: Vec::new(),
+        nested_git: Vec::new(),
+    };
     let entries = std::fs::read_dir(dir).map_err(|source| WorkspaceError::Read {
         path: dir.to_path_buf(),
         source,
@@ -229,7 +246,19 @@ fn read_folder(
             Ok(bytes) => Cow::Borrowed(bytes.as_bytes()),
             Err(_) => Cow::Owned(name.to_string_lossy().into_owned().into_bytes()),
         };
-        if &name_bytes[..] == b".git" || (prefix.is_empty() && is_excluded_top_level(&name_bytes)) {
+        let mut path = prefix.clone();
+        if !path.is_empty() {
+            path.push_byte(b'/');
+        }
+        path.push_str(&name_bytes[..]);
+        if prefix.is_empty() {
+            if is_excluded_top_level(&name_bytes) {
+                continue;
+            }
+        } else if is_excluded_nested(&name_bytes) {
+            if &name_bytes[..] == b".git" {
+                found.nested_git.push((entry.path(), path));
+            }
             continue;
         }
         let full = entry.path();
@@ -240,22 +269,17 @@ fn read_folder(
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => return Err(WorkspaceError::Read { path: full, source }),
         };
-        let mut path = prefix.clone();
-        if !path.is_empty() {
-            path.push_byte(b'/');
-        }
-        path.push_str(&name_bytes[..]);
         if metadata.is_dir() {
-            folders.push((full, path));
+            found.folders.push((full, path));
             continue;
         }
         let Some(mode) = FileMode::from_metadata(&metadata) else {
             continue;
         };
         let stat = index_stat(&full, &metadata)?;
-        files.push(WorktreeFile { path, mode, stat });
+        found.files.push(WorktreeFile { path, mode, stat });
     }
-    Ok((files, folders))
+    Ok(found)
 }
 
 /// The bytes git stores for `file`: the content of a file, the target of a symlink.
