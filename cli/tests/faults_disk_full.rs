@@ -168,10 +168,16 @@ fn failed_write_keeps_baseline_and_db(
 #[test]
 fn full_disk_under_the_memory_folder_keeps_the_baseline_and_the_database() {
     let home = tempfile::tempdir().unwrap();
-    let Some(_mounted) = try_mount_tmpfs(&home.path().join("memories")) else {
+    // The memory folder is a link into the tiny file system, so phase 2's staging copy (made
+    // beside the folder it links to) lands on the full disk too. A mount point at the memory
+    // folder itself is refused by phase 2 (see the test below).
+    let volume = home.path().join("volume");
+    let Some(_mounted) = try_mount_tmpfs(&volume) else {
         println!("notice: cannot mount a tmpfs here (not root, or no mount); skipping");
         return;
     };
+    std::fs::create_dir(volume.join("memories")).unwrap();
+    std::os::unix::fs::symlink(volume.join("memories"), home.path().join("memories")).unwrap();
     let ballast = |root: &Path| root.join(".git/ballast");
     failed_write_keeps_baseline_and_db(
         home.path(),
@@ -201,5 +207,32 @@ fn unwritable_path_in_the_memory_folder_keeps_the_baseline_and_the_database() {
             std::fs::write(&dir, "not a directory").unwrap();
         },
         |root| std::fs::remove_file(blocked(root)).unwrap(),
+    );
+}
+
+#[test]
+fn a_memory_folder_that_is_a_mount_point_is_refused_with_the_way_out() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(_mounted) = try_mount_tmpfs(&home.path().join("memories")) else {
+        println!("notice: cannot mount a tmpfs here (not root, or no mount); skipping");
+        return;
+    };
+    write_sessions(home.path(), 2);
+    let output = faults_support::run(home.path(), OFFLINE_RUN);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reason = report["phase2"]["outcome"]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.starts_with("failed_prepare_workspace: ") && reason.contains("is a mount point"),
+        "{report:#}"
+    );
+    assert!(reason.contains("symbolic link"), "{reason}");
+    assert_eq!(
+        std::fs::read_dir(home.path().join("memories"))
+            .unwrap()
+            .count(),
+        0,
+        "nothing was written into it"
     );
 }

@@ -231,7 +231,10 @@ fn kill_nine_at_seeded_points_of_a_consolidation_leaves_the_old_or_the_new_folde
             String::from_utf8_lossy(&output.stderr)
         );
         let elapsed = started.elapsed();
-        (without_git(snapshot(&home.path().join("memories"))), elapsed)
+        (
+            without_git(snapshot(&home.path().join("memories"))),
+            elapsed,
+        )
     };
     println!("normal consolidation: {normal:?}");
     assert_ne!(without_git(before.clone()), after);
@@ -266,7 +269,10 @@ fn kill_nine_at_seeded_points_of_a_consolidation_leaves_the_old_or_the_new_folde
             assert!(workspace.diff().unwrap().is_empty(), "point {point}");
             new += 1;
         }
-        assert!(!root.join("phase2_workspace_diff.md").exists(), "point {point}");
+        assert!(
+            !root.join("phase2_workspace_diff.md").exists(),
+            "point {point}"
+        );
         println!("point {point}: killed after {delay:?}");
         assert_recovers(home.path());
     }
@@ -287,12 +293,16 @@ fn add_note_over_mcp(home: &Path, title: &str, body: &str) -> Value {
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut send = |message: Value| writeln!(stdin, "{message}").unwrap();
-    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
-        "clientInfo": {"name": "faults_staging", "version": "1"}}}));
+        "clientInfo": {"name": "faults_staging", "version": "1"}}}),
+    );
     send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-        "name": "add_note", "arguments": {"title": title, "body": body}}}));
+    send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "add_note", "arguments": {"title": title, "body": body}}}),
+    );
     let result = loop {
         let line = lines.next().expect("an answer").unwrap();
         let message: Value = serde_json::from_str(&line).unwrap();
@@ -300,7 +310,6 @@ fn add_note_over_mcp(home: &Path, title: &str, body: &str) -> Value {
             break message["result"].clone();
         }
     };
-    drop(send);
     drop(stdin);
     child.wait().unwrap();
     assert_ne!(result["isError"], json!(true), "{result}");
@@ -347,19 +356,35 @@ fn a_note_added_over_mcp_during_a_consolidation_is_kept_and_new_to_the_next_one(
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["outcome"]["outcome"], "consolidated", "{report}");
     assert_eq!(report["notes_carried"], json!([note]));
-    assert_eq!(std::fs::read_to_string(root.join("MEMORY.md")).unwrap(), MEMORY);
+    assert_eq!(
+        std::fs::read_to_string(root.join("MEMORY.md")).unwrap(),
+        MEMORY
+    );
     assert!(root.join(&note).is_file(), "the note is kept");
 
     // New to the next consolidation: it is the one change, and it reaches MEMORY.md.
     let next = run(
         home.path(),
-        &["consolidate", "--consolidator", "offline", "--force", "--json"],
+        &[
+            "consolidate",
+            "--consolidator",
+            "offline",
+            "--force",
+            "--json",
+        ],
     );
-    assert!(next.status.success(), "{}", String::from_utf8_lossy(&next.stderr));
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
     let next: Value = serde_json::from_slice(&next.stdout).unwrap();
     assert_eq!(next["outcome"]["outcome"], "consolidated", "{next}");
     assert_eq!(next["changed_files"], json!([note]));
     let memory = std::fs::read_to_string(root.join("MEMORY.md")).unwrap();
-    assert!(memory.contains("Deploys happen on Tuesdays only."), "{memory}");
+    assert!(
+        memory.contains("Deploys happen on Tuesdays only."),
+        "{memory}"
+    );
     assert_eq!(leftovers(&root), Vec::<String>::new());
 }

@@ -474,8 +474,8 @@ fn codex_memory_tool_shapes_are_answered() {
         json!(format!("extensions/ad_hoc/notes/{filename}"))
     );
     assert_eq!(written["redactions"], 1);
-    let note = std::fs::read_to_string(root.join("extensions/ad_hoc/notes").join(filename))
-        .expect("note");
+    let note =
+        std::fs::read_to_string(root.join("extensions/ad_hoc/notes").join(filename)).expect("note");
     assert_eq!(note, "Deploy on Tuesdays; key [REDACTED_SECRET].\n");
     let (is_error, message) = client.call(
         "add_ad_hoc_note",

@@ -188,7 +188,7 @@ async fn the_agent_cannot_write_outside_the_memory_folder() {
         tool_turn(&[(
             "summary",
             "write_file",
-            json!({ "path": SUMMARY_FILE, "content": "v1\n- alpha\n" }),
+            json!({ "path": SUMMARY_FILE, "content": "v1\n- alpha was consolidated\n" }),
         )]),
         final_turn("Done."),
     ])

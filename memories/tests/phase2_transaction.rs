@@ -75,7 +75,10 @@ async fn a_note_added_while_consolidating_is_kept_and_new_to_the_next_consolidat
     let root = fixture.root();
     assert!(root.join(note).is_file(), "the note is kept");
     let memory = std::fs::read_to_string(root.join(MEMORY_FILE)).unwrap();
-    assert!(!memory.contains("Tuesdays"), "not consolidated yet: {memory}");
+    assert!(
+        !memory.contains("Tuesdays"),
+        "not consolidated yet: {memory}"
+    );
     // Outside the new baseline: the next consolidation sees it as new and folds it in.
     let workspace = MemoryWorkspace::open_existing(&root).unwrap();
     let pending: Vec<(String, ChangeKind)> = workspace
@@ -90,7 +93,10 @@ async fn a_note_added_while_consolidating_is_kept_and_new_to_the_next_consolidat
     assert_eq!(outcome_name(&next.outcome), "consolidated");
     assert_eq!(next.changed_files, vec![note.to_string()]);
     let memory = std::fs::read_to_string(root.join(MEMORY_FILE)).unwrap();
-    assert!(memory.contains("Deploys happen on Tuesdays only."), "{memory}");
+    assert!(
+        memory.contains("Deploys happen on Tuesdays only."),
+        "{memory}"
+    );
     assert_eq!(leftovers(&root), Vec::<String>::new());
 }
 
@@ -172,8 +178,10 @@ async fn a_consolidation_stopped_by_the_run_budget_leaves_the_folder_byte_identi
         .with_retry_policy(RetryPolicy::fast());
     // One request: the agent writes MEMORY.md in its copy, then the budget refuses the next.
     let budget = Arc::new(RunBudget::new(Some(1), None));
-    let agent =
-        AgentConsolidator::new(Arc::new(BudgetedClient::new(Arc::new(client), budget)), None);
+    let agent = AgentConsolidator::new(
+        Arc::new(BudgetedClient::new(Arc::new(client), budget)),
+        None,
+    );
 
     let report = fixture.run(&agent).await;
 
@@ -294,7 +302,10 @@ fn the_staged_diff_trusts_the_carried_stat_cache_and_still_sees_every_change() {
     assert!(!root.join("gone.md").exists());
     let workspace = MemoryWorkspace::open_existing(&root).unwrap();
     assert!(workspace.diff().unwrap().is_empty());
-    assert_eq!(workspace.baseline().unwrap().unwrap().commit, committed.baseline.commit);
+    assert_eq!(
+        workspace.baseline().unwrap().unwrap().commit,
+        committed.baseline.commit
+    );
     assert_eq!(leftovers(&root), Vec::<String>::new());
 }
 
@@ -310,7 +321,11 @@ fn a_folder_without_a_usable_repository_is_staged_with_its_own_baseline() {
     let (staged, stage) = StagedWorkspace::begin(&root).unwrap();
     assert!(stage.recovered.is_some(), "{stage:?}");
     assert!(staged.diff().unwrap().is_empty());
-    assert_eq!(snapshot(&root), before, "the broken repository is untouched");
+    assert_eq!(
+        snapshot(&root),
+        before,
+        "the broken repository is untouched"
+    );
     std::fs::write(staged.root().join("MEMORY.md"), "# Memory v2\n").unwrap();
     staged.commit().unwrap();
 
@@ -321,7 +336,11 @@ fn a_folder_without_a_usable_repository_is_staged_with_its_own_baseline() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.starts_with(".git.corrupt-"))
         .collect();
-    assert_eq!(kept.len(), 1, "the unusable repository is kept for inspection");
+    assert_eq!(
+        kept.len(),
+        1,
+        "the unusable repository is kept for inspection"
+    );
     assert_eq!(
         std::fs::read_to_string(root.join(&kept[0]).join("HEAD")).unwrap(),
         "garbage"

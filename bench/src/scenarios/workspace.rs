@@ -1,14 +1,17 @@
 //! `workspace`: the phase-2 diff of a memory folder of 10 000 small Markdown files in nested
 //! folders with one file changed since the baseline, beside the git CLI's
 //! `git status --porcelain && git diff` on the same folder (both best of 5, alternating, warm
-//! cache). Also reports how long a baseline reset of that folder takes (no baseline, no target).
+//! cache). Also reports how long a baseline reset of that folder takes (no baseline, no target),
+//! and what a consolidation's staging copy costs: copying the folder (best of 3), and the diff of
+//! the copy (which trusts the live index carried over; best of 5 per copy), beside the diff in
+//! place.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, ensure};
-use codex_memories::workspace::MemoryWorkspace;
+use codex_memories::workspace::{MemoryWorkspace, StagedWorkspace};
 
 use crate::report::{Better, Row};
 use crate::scenarios::Options;
@@ -19,6 +22,8 @@ const FULL_FILES: usize = 10_000;
 const QUICK_FILES: usize = 1_000;
 /// Timed repetitions of each side (after one warm-up); the best one counts.
 const RUNS: usize = 5;
+/// Timed staging copies (each writes the whole folder again); the best one counts.
+const STAGING_RUNS: usize = 3;
 /// Top-level folders, and sub-folders in each.
 const TOP_FOLDERS: usize = 25;
 const SUB_FOLDERS: usize = 8;
@@ -96,6 +101,42 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
         reset_seconds * 1e3,
         "ms",
     ));
+
+    // A consolidation's staging copy: copy the folder, diff the copy, discard it.
+    let mut copy_seconds = f64::INFINITY;
+    let mut staged_diff_seconds = f64::INFINITY;
+    for _ in 0..STAGING_RUNS {
+        let start = Instant::now();
+        let (staged, stage) = StagedWorkspace::begin(&root)?;
+        copy_seconds = copy_seconds.min(start.elapsed().as_secs_f64());
+        ensure!(stage.files_copied == files, "copied {}", stage.files_copied);
+        // Timed like the diff in place: best of several, the copy's writes settled first.
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let diff = staged.diff()?;
+            staged_diff_seconds = staged_diff_seconds.min(start.elapsed().as_secs_f64());
+            ensure!(
+                diff.changes.len() == 1,
+                "the staged diff saw {} changes",
+                diff.changes.len()
+            );
+        }
+        staged.discard();
+    }
+    rows.push(Row::new(
+        format!("workspace: staging copy of {files} files (per consolidation)"),
+        copy_seconds * 1e3,
+        "ms",
+    ));
+    rows.push(
+        Row::new(
+            format!("workspace: diff of the staging copy of {files} files, 1 changed"),
+            staged_diff_seconds * 1e3,
+            "ms",
+        )
+        .baseline(ours_seconds * 1e3, "the same diff in the live folder")
+        .target_ratio(1.1, Better::Lower),
+    );
     Ok(rows)
 }
 

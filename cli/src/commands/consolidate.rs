@@ -1,6 +1,7 @@
 //! `codex-memories consolidate`: phase 2 only — sync the selected memories into the memory
-//! folder, diff it against its git baseline, and (only when something changed) run the
-//! consolidator, then commit a fresh baseline.
+//! folder's staging copy, diff it against its git baseline, and (only when something changed)
+//! run the consolidator, then swap the copy in with a fresh baseline. `--force` runs now,
+//! through a cooldown or a failure's backoff.
 
 use std::process::ExitCode;
 
@@ -23,8 +24,10 @@ pub struct ConsolidateArgs {
     /// provider, else offline]
     #[arg(long, value_enum, value_name = "KIND")]
     consolidator: Option<ConsolidatorChoice>,
-    /// Run even within the cooldown after a recent consolidation, and replace a memory folder
-    /// that Codex's own memory pipeline wrote (it is copied to a backup folder beside it first).
+    /// Run now: even within the cooldown after a recent consolidation or the backoff after a
+    /// failed one, and replace a memory folder that Codex's own memory pipeline wrote (it is
+    /// copied to a backup folder beside it first). A consolidation running elsewhere is never
+    /// overridden.
     #[arg(long)]
     force: bool,
     /// Print the report as JSON.
@@ -41,6 +44,7 @@ pub async fn run(args: ConsolidateArgs, home: &HomeArgs) -> anyhow::Result<ExitC
     let mut options = context.phase2_options();
     if args.force {
         options.claim.cooldown_seconds = 0;
+        options.claim.ignore_backoff = true;
     }
     let now = context.state.clock().now();
     let report = run_phase2(

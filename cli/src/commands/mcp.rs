@@ -291,8 +291,7 @@ impl MemoryServer {
         Parameters(params): Parameters<AddAdHocNoteParams>,
     ) -> Result<CallToolResult, String> {
         let root = self.root.clone();
-        blocking(move || memory_tools::add_ad_hoc_note(&root, &params.filename, &params.note))
-            .await
+        blocking(move || memory_tools::add_ad_hoc_note(&root, &params.filename, &params.note)).await
     }
 }
 

@@ -10,7 +10,9 @@ use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use codex_memories::budget::{BudgetedClient, RunBudget};
 use codex_memories::config::{MemoriesConfig, load_config};
-use codex_memories::consolidator::{AgentConsolidator, Consolidator, OfflineConsolidator};
+use codex_memories::consolidator::{
+    AgentConsolidator, Consolidator, OfflineConsolidator, SingleShotConsolidator,
+};
 use codex_memories::phase1::run::ExtractOptions;
 use codex_memories::phase2::run::Phase2Options;
 use codex_memories::provider::{
@@ -47,8 +49,12 @@ impl From<ProviderChoice> for ProviderKind {
 /// A built-in consolidator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ConsolidatorChoice {
-    /// A model with file tools, confined to the memory folder.
+    /// A model with file tools, confined to a copy of the memory folder; falls back to
+    /// single-shot when the server rejects tools.
     Agent,
+    /// One request: the model returns the new MEMORY.md and summary as JSON (for chat models
+    /// without tool calls).
+    SingleShot,
     /// Deterministic, no model.
     Offline,
 }
@@ -57,8 +63,18 @@ impl ConsolidatorChoice {
     fn from_setting(name: &str) -> Option<Self> {
         match name {
             "agent" => Some(Self::Agent),
+            "single-shot" => Some(Self::SingleShot),
             "offline" => Some(Self::Offline),
             _ => None,
+        }
+    }
+
+    /// The name used on the command line and in the config.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::SingleShot => "single-shot",
+            Self::Offline => "offline",
         }
     }
 }
@@ -263,19 +279,21 @@ impl Context {
             });
         match choice {
             ConsolidatorChoice::Offline => Ok(Box::new(OfflineConsolidator)),
-            ConsolidatorChoice::Agent => {
+            kind @ (ConsolidatorChoice::Agent | ConsolidatorChoice::SingleShot) => {
                 if config.kind == ProviderKind::Offline {
                     bail!(
-                        "the agent consolidator needs a model provider (--provider openai or chat); use --consolidator offline without one"
+                        "the {} consolidator needs a model provider (--provider openai or chat); use --consolidator offline without one",
+                        kind.name()
                     );
                 }
                 let client =
                     build_client_gated(config, budget.retry_gate(), || Arc::new(OfflineClient))?;
                 let budgeted = Arc::new(BudgetedClient::new(client, Arc::clone(budget)));
-                Ok(Box::new(AgentConsolidator::new(
-                    budgeted,
-                    config.model.clone(),
-                )))
+                Ok(if kind == ConsolidatorChoice::Agent {
+                    Box::new(AgentConsolidator::new(budgeted, config.model.clone()))
+                } else {
+                    Box::new(SingleShotConsolidator::new(budgeted, config.model.clone()))
+                })
             }
         }
     }

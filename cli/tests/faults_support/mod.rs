@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 #[path = "../../../memories/tests/folder_snapshot/mod.rs"]
 mod folder_snapshot;
+#[allow(unused_imports)] // not every test binary compares folders
 pub use folder_snapshot::{leftovers, snapshot};
 
 /// The binary under test.

@@ -124,7 +124,8 @@ pub(super) fn apply_table(
                 config.provider = Some(reader.choice(key, value, &["openai", "chat", "offline"])?)
             }
             "consolidator" => {
-                config.consolidator = Some(reader.choice(key, value, &["agent", "offline"])?)
+                config.consolidator =
+                    Some(reader.choice(key, value, &["agent", "single-shot", "offline"])?)
             }
             "base_url" => config.base_url = Some(reader.string(key, value)?),
             "memory_dir" => config.memory_dir = Some(reader.string(key, value)?.into()),

@@ -1,15 +1,19 @@
 //! The `agent` consolidator: a tool loop over a model provider. The model gets the consolidation
 //! prompt and the file tools; each turn's tool calls run (confined to the memory root) and their
 //! results go back, until the model answers without calling a tool. Turns and tokens are bounded;
-//! the run fails, changing nothing more, when either bound is hit.
+//! the run fails, changing nothing more, when either bound is hit. It is only called when the
+//! inputs changed, so a model that ends without a tool call, or without changing any file, has
+//! not consolidated: that is a failure saying so (the server may not support tools). A server
+//! that rejects the `tools` parameter outright gets a single-shot consolidation instead.
 
 use std::sync::Arc;
 
+use crate::consolidator::single_shot::SingleShotConsolidator;
 use crate::consolidator::tools::{AgentTools, tool_specs};
 use crate::consolidator::{
-    ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, check_summary,
+    ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, check_outputs,
 };
-use crate::provider::{InputItem, ModelClient, ModelRequest, Role};
+use crate::provider::{InputItem, ModelClient, ModelRequest, ProviderError, Role};
 
 /// Model turns allowed by default.
 pub const DEFAULT_MAX_AGENT_TURNS: u32 = 40;
@@ -72,12 +76,27 @@ impl Consolidator for AgentConsolidator {
             tools: tool_specs(),
             ..ModelRequest::default()
         };
+        let mut tool_calls = 0;
         loop {
             if report.turns >= self.max_turns {
                 return Err(ConsolidatorError::TurnLimit(self.max_turns));
             }
             report.turns += 1;
-            let response = self.client.complete(&request).await?;
+            let response = match self.client.complete(&request).await {
+                Ok(response) => response,
+                Err(error) if report.turns == 1 && rejects_tools(&error) => {
+                    tracing::warn!(%error, "the model server rejects tools; consolidating in a single request instead");
+                    let single =
+                        SingleShotConsolidator::new(self.client.clone(), self.model.clone());
+                    let mut fallback = single.consolidate(job).await?;
+                    fallback.summary = format!(
+                        "{} — the server rejected tool calls, so the agent fell back to it",
+                        fallback.summary
+                    );
+                    return Ok(fallback);
+                }
+                Err(error) => return Err(error.into()),
+            };
             if let Some(usage) = response.usage {
                 report.usage.add(usage);
             }
@@ -97,6 +116,7 @@ impl Consolidator for AgentConsolidator {
                     text: response.text.clone(),
                 });
             }
+            tool_calls += response.tool_calls.len();
             for call in response.tool_calls {
                 let (name, arguments) = (call.name.clone(), call.arguments.clone());
                 // File tools are blocking I/O; keep them off the async workers.
@@ -124,7 +144,27 @@ impl Consolidator for AgentConsolidator {
                 });
             }
         }
-        check_summary(&job.memory_root)?;
+        if tool_calls == 0 {
+            return Err(ConsolidatorError::NoToolCalls);
+        }
+        if report.files_changed.is_empty() {
+            return Err(ConsolidatorError::NoFileChanged { tool_calls });
+        }
+        check_outputs(&job.memory_root)?;
         Ok(report)
     }
+}
+
+/// Whether a failed first request says the server does not take the `tools` parameter (llama.cpp
+/// without `--jinja`, a chat template without tool support, …): a 4xx/5xx whose body names
+/// tools or function calling.
+fn rejects_tools(error: &ProviderError) -> bool {
+    let ProviderError::Http { status, body, .. } = error else {
+        return false;
+    };
+    let body = body.to_ascii_lowercase();
+    (400..600).contains(status)
+        && (body.contains("tool")
+            || body.contains("function call")
+            || body.contains("function_call"))
 }

@@ -7,6 +7,8 @@
 mod agent;
 mod offline;
 mod prompt;
+pub mod quality;
+mod single_shot;
 pub mod tools;
 
 use std::path::PathBuf;
@@ -14,8 +16,12 @@ use std::path::PathBuf;
 pub use agent::{AgentConsolidator, DEFAULT_MAX_AGENT_TOKENS, DEFAULT_MAX_AGENT_TURNS};
 pub use offline::OfflineConsolidator;
 pub use prompt::{MAX_SUMMARY_LINES, consolidation_prompt};
+pub use quality::QualityRejection;
+pub use single_shot::{
+    DEFAULT_SINGLE_SHOT_INPUT_BYTES, SingleShotConsolidator, single_shot_schema,
+};
 
-use crate::layout::SUMMARY_FILE;
+use crate::layout::{MEMORY_FILE, SUMMARY_FILE};
 use crate::phase2::artifacts::ArtifactInput;
 use crate::phase2::extensions::Note;
 use crate::provider::{ProviderError, Usage};
@@ -48,6 +54,7 @@ pub struct ConsolidationReport {
 
 /// Why a consolidation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConsolidatorError {
     /// The model provider failed.
     #[error(transparent)]
@@ -63,6 +70,25 @@ pub enum ConsolidatorError {
         /// The budget.
         budget: u64,
     },
+    /// The inputs changed but the model answered without calling any tool.
+    #[error(
+        "the model made no tool calls; does the server support tools? try `--consolidator offline` (or `--consolidator single-shot`, which needs no tool calls)"
+    )]
+    NoToolCalls,
+    /// The model called tools but changed no file, so nothing was consolidated.
+    #[error(
+        "the model made {tool_calls} tool calls but changed no file, so the memory was not updated; try `--consolidator offline` (or `--consolidator single-shot`)"
+    )]
+    NoFileChanged {
+        /// Tool calls made.
+        tool_calls: usize,
+    },
+    /// The model's answer could not be read as a consolidation.
+    #[error("{0}")]
+    Answer(String),
+    /// What the model produced failed the quality gate.
+    #[error(transparent)]
+    Quality(#[from] QualityRejection),
     /// The agent stopped without producing a valid `memory_summary.md`.
     #[error("the consolidation finished without a valid memory_summary.md: {0}")]
     MissingSummary(String),
@@ -99,6 +125,19 @@ pub fn check_summary(root: &std::path::Path) -> Result<(), ConsolidatorError> {
         return Err(ConsolidatorError::MissingSummary(
             "its first line must be exactly `v1`".to_string(),
         ));
+    }
+    Ok(())
+}
+
+/// Checks what a model consolidation left: `memory_summary.md` present and passing the quality
+/// gate (`v1`, real words), and `MEMORY.md`, when there is one, too (not empty, real words, no
+/// bracket soup).
+pub fn check_outputs(root: &std::path::Path) -> Result<(), ConsolidatorError> {
+    check_summary(root)?;
+    let summary = std::fs::read_to_string(root.join(SUMMARY_FILE)).unwrap_or_default();
+    quality::check_summary_text(&summary)?;
+    if let Ok(memory) = std::fs::read_to_string(root.join(MEMORY_FILE)) {
+        quality::check_memory_text(&memory)?;
     }
     Ok(())
 }

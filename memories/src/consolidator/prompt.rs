@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::consolidator::tools::{MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILES_PER_RUN};
 use crate::layout::DIFF_FILE_NAME;
 
 /// Most lines `memory_summary.md` should hold after its `v1` line.
@@ -14,6 +15,8 @@ struct ConsolidationPrompt<'a> {
     note_count: usize,
     diff_file: &'a str,
     max_summary_lines: usize,
+    max_file_bytes: usize,
+    max_files: usize,
 }
 
 /// The consolidation prompt for `input_count` inputs and `note_count` notes.
@@ -26,6 +29,8 @@ pub fn consolidation_prompt(
         note_count,
         diff_file: DIFF_FILE_NAME,
         max_summary_lines: MAX_SUMMARY_LINES,
+        max_file_bytes: MAX_WRITTEN_FILE_BYTES,
+        max_files: MAX_WRITTEN_FILES_PER_RUN,
     }
     .render()
 }

@@ -176,17 +176,17 @@ impl AgentTools {
             .end_line
             .map_or(MAX_READ_LINES, |end| end.saturating_sub(start) + 1)
             .clamp(1, MAX_READ_LINES);
-        let page = match memory_tools::read(self.folder.root(), &args.path, Some(start), Some(wanted))
-        {
-            Ok(page) => page,
-            Err(memory_tools::MemoryToolError::LineOffsetPastEnd { .. }) => {
-                return Ok((
-                    format!("(`{}` has no lines in that range)", args.path),
-                    None,
-                ));
-            }
-            Err(error) => return Err(error.to_string()),
-        };
+        let page =
+            match memory_tools::read(self.folder.root(), &args.path, Some(start), Some(wanted)) {
+                Ok(page) => page,
+                Err(memory_tools::MemoryToolError::LineOffsetPastEnd { .. }) => {
+                    return Ok((
+                        format!("(`{}` has no lines in that range)", args.path),
+                        None,
+                    ));
+                }
+                Err(error) => return Err(error.to_string()),
+            };
         if page.lines.is_empty() {
             return Ok((format!("(`{}` is empty)", args.path), None));
         }

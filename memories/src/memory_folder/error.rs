@@ -98,5 +98,9 @@ impl FolderError {
 /// A relative path as shown in messages: `.` for the folder itself.
 pub(crate) fn shown(path: impl std::fmt::Display) -> String {
     let text = path.to_string();
-    if text.is_empty() { ".".to_string() } else { text }
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text
+    }
 }

@@ -129,9 +129,7 @@ impl MemoryFolder {
         };
         let file_type = metadata.file_type();
         if file_type.is_symlink() {
-            return Err(FolderError::Symlink {
-                path: shown(path),
-            });
+            return Err(FolderError::Symlink { path: shown(path) });
         }
         let (kind, bytes) = if file_type.is_dir() {
             (EntryKind::Dir, 0)
@@ -248,12 +246,10 @@ impl MemoryFolder {
     pub fn write(&self, path: &FolderPath, bytes: &[u8]) -> Result<(), FolderError> {
         let (parent, name) = self.prepare_write(path, bytes)?;
         let temporary = write_temporary(&parent, path, bytes)?;
-        parent
-            .rename(&temporary, &parent, name)
-            .map_err(|source| {
-                let _ = parent.remove_file(&temporary);
-                FolderError::io(path, source)
-            })
+        parent.rename(&temporary, &parent, name).map_err(|source| {
+            let _ = parent.remove_file(&temporary);
+            FolderError::io(path, source)
+        })
     }
 
     /// Creates the file at `path` with `bytes`, failing with [`FolderError::Exists`] when any

@@ -61,7 +61,9 @@ fn writes_create_folders_replace_files_and_read_back() {
 fn create_new_never_overwrites_an_existing_file() {
     let (_dir, folder) = folder();
     folder.create_new(&path("notes/a.md"), b"first").unwrap();
-    let error = folder.create_new(&path("notes/a.md"), b"second").unwrap_err();
+    let error = folder
+        .create_new(&path("notes/a.md"), b"second")
+        .unwrap_err();
     assert!(matches!(error, FolderError::Exists { .. }), "{error}");
     assert_eq!(folder.read_text(&path("notes/a.md")).unwrap(), "first");
 }
@@ -69,7 +71,14 @@ fn create_new_never_overwrites_an_existing_file() {
 #[test]
 fn the_walk_is_depth_first_in_name_order_and_hides_git_in_any_case() {
     let (_dir, folder) = folder();
-    for file in ["b.md", "a/z.md", "a/y/x.md", ".git/config", ".GIT/HEAD", ".Git.tmp-1/x"] {
+    for file in [
+        "b.md",
+        "a/z.md",
+        "a/y/x.md",
+        ".git/config",
+        ".GIT/HEAD",
+        ".Git.tmp-1/x",
+    ] {
         let full = folder.root().join(file);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, "x").unwrap();
@@ -91,8 +100,15 @@ fn sizes_over_the_caps_are_refused_with_the_limit_named() {
     let (_dir, folder) = folder();
     let big = vec![b'x'; MAX_WRITE_FILE_BYTES + 1];
     let error = folder.write(&path("MEMORY.md"), &big).unwrap_err();
-    assert!(matches!(error, FolderError::WriteTooLarge { .. }), "{error}");
-    assert!(error.to_string().contains(&MAX_WRITE_FILE_BYTES.to_string()));
+    assert!(
+        matches!(error, FolderError::WriteTooLarge { .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains(&MAX_WRITE_FILE_BYTES.to_string())
+    );
     assert_eq!(folder.stat(&path("MEMORY.md")).unwrap(), None);
 
     let huge = std::fs::File::create(folder.root().join("huge.md")).unwrap();
@@ -158,7 +174,10 @@ fn links_are_never_followed_on_read_write_or_walk() {
         folder.write(&path("config.md"), b"pwned"),
         folder.create_new(&path("escape/new.md"), b"pwned"),
     ] {
-        assert!(matches!(write, Err(FolderError::Symlink { .. })), "{write:?}");
+        assert!(
+            matches!(write, Err(FolderError::Symlink { .. })),
+            "{write:?}"
+        );
     }
     assert_eq!(
         std::fs::read_to_string(outside.join("secret.md")).unwrap(),
@@ -218,7 +237,10 @@ fn a_writer_waiting_for_a_swap_lands_in_the_folder_swapped_in() {
     // The lock is held by the handle and its duplicate alike.
     drop((old, exclusive));
     writer.join().unwrap();
-    assert_eq!(std::fs::read_to_string(root.join("note.md")).unwrap(), "kept");
+    assert_eq!(
+        std::fs::read_to_string(root.join("note.md")).unwrap(),
+        "kept"
+    );
     assert!(!retired.join("note.md").exists());
 }
 

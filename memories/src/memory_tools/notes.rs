@@ -162,14 +162,19 @@ fn check_note_filename(filename: &str) -> Result<(), MemoryToolError> {
     if filename.len() > MAX_NOTE_FILENAME_BYTES || !filename.is_ascii() {
         return Err(wrong());
     }
-    let (Some(stamp), Some(rest)) = (filename.get(..NOTE_STAMP_LEN), filename.get(NOTE_STAMP_LEN..))
-    else {
+    let (Some(stamp), Some(rest)) = (
+        filename.get(..NOTE_STAMP_LEN),
+        filename.get(NOTE_STAMP_LEN..),
+    ) else {
         return Err(wrong());
     };
     if chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%dT%H-%M-%S").is_err() {
         return Err(wrong());
     }
-    let Some(slug) = rest.strip_prefix('-').and_then(|rest| rest.strip_suffix(".md")) else {
+    let Some(slug) = rest
+        .strip_prefix('-')
+        .and_then(|rest| rest.strip_suffix(".md"))
+    else {
         return Err(wrong());
     };
     let slug_ok = slug

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use crate::memory_folder::limits::{MAX_READ_FILE_BYTES, MAX_READ_PAGE_BYTES};
 use crate::memory_folder::limits::bounded_line;
+pub use crate::memory_folder::limits::{MAX_READ_FILE_BYTES, MAX_READ_PAGE_BYTES};
 use crate::memory_folder::{FolderPath, MemoryFolder};
 use crate::memory_tools::MemoryToolError;
 

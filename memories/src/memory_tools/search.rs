@@ -186,7 +186,8 @@ struct Matcher {
 
 impl Matcher {
     fn new(query: &SearchQuery) -> Result<Self, MemoryToolError> {
-        let invalid = |argument, reason: String| MemoryToolError::InvalidArgument { argument, reason };
+        let invalid =
+            |argument, reason: String| MemoryToolError::InvalidArgument { argument, reason };
         if query.queries.is_empty() {
             return Err(invalid(
                 "queries",
@@ -204,7 +205,9 @@ impl Matcher {
         {
             return Err(invalid(
                 "match_mode",
-                format!("all_within_lines.line_count must be between 1 and {MAX_MATCH_WINDOW_LINES}"),
+                format!(
+                    "all_within_lines.line_count must be between 1 and {MAX_MATCH_WINDOW_LINES}"
+                ),
             ));
         }
         let mut matcher = Self {

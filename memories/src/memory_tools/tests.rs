@@ -143,7 +143,10 @@ fn a_missing_memory_folder_is_reported_as_such() {
     let root = home.path().join("memories");
     let error = list(&root, None, None, None).unwrap_err();
     assert!(
-        matches!(error, MemoryToolError::Folder(FolderError::MissingRoot { .. })),
+        matches!(
+            error,
+            MemoryToolError::Folder(FolderError::MissingRoot { .. })
+        ),
         "{error}"
     );
     assert!(error.to_string().contains("does not exist yet"), "{error}");
@@ -583,7 +586,14 @@ fn one_file(text: &str) -> tempfile::TempDir {
 fn found(page: &SearchPage) -> Vec<(usize, Option<usize>, String, Vec<String>)> {
     page.matches
         .iter()
-        .map(|m| (m.line, m.end_line, m.text.clone(), m.matched_queries.clone()))
+        .map(|m| {
+            (
+                m.line,
+                m.end_line,
+                m.text.clone(),
+                m.matched_queries.clone(),
+            )
+        })
         .collect()
 }
 
@@ -640,8 +650,18 @@ fn normalized_search_ignores_separators_and_names_the_queries_found() {
     assert_eq!(
         found(&normalized),
         vec![
-            (1, None, "MultiAgentV2".to_string(), vec!["multi agent v2".to_string()]),
-            (2, None, "cold-resume".to_string(), vec!["cold resume".to_string()]),
+            (
+                1,
+                None,
+                "MultiAgentV2".to_string(),
+                vec!["multi agent v2".to_string()]
+            ),
+            (
+                2,
+                None,
+                "cold-resume".to_string(),
+                vec!["cold resume".to_string()]
+            ),
         ]
     );
     let empty = search(
@@ -669,7 +689,10 @@ fn search_and_read_never_hand_out_a_secret() {
         "deploy with [REDACTED_SECRET] today"
     );
     let page = read(root.path(), "MEMORY.md", None, None).unwrap();
-    assert_eq!(page.lines, vec!["deploy with [REDACTED_SECRET] today".to_string()]);
+    assert_eq!(
+        page.lines,
+        vec!["deploy with [REDACTED_SECRET] today".to_string()]
+    );
 }
 
 #[test]

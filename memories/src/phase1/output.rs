@@ -148,14 +148,14 @@ fn field(object: &serde_json::Map<String, Value>, keys: &[&str]) -> Option<Optio
 
 /// The JSON objects found in an answer, and whether one was cut off by its end.
 #[derive(Default)]
-struct Candidates {
-    objects: Vec<serde_json::Map<String, Value>>,
-    cut_off: bool,
+pub(crate) struct Candidates {
+    pub(crate) objects: Vec<serde_json::Map<String, Value>>,
+    pub(crate) cut_off: bool,
 }
 
 /// Every top-level JSON object in the text: the fenced blocks' first, then the whole text's, in
 /// order. Raw control characters inside strings are escaped first (local models write them).
-fn candidate_objects(text: &str) -> Candidates {
+pub(crate) fn candidate_objects(text: &str) -> Candidates {
     let mut sources: Vec<&str> = fenced_blocks(text);
     sources.push(text);
     let mut found = Candidates::default();

@@ -225,20 +225,19 @@ async fn consolidate_owned(
     // Everything from here on happens in a staging copy; the live folder is only ever replaced
     // whole, by the commit.
     let root = memory_root.to_path_buf();
-    let staged = match blocking(move || StagedWorkspace::begin(&root).map_err(|e| e.to_string()))
-        .await
-    {
-        Ok((staged, _)) => staged,
-        Err(detail) => {
-            return failed(
-                store,
-                claim,
-                options,
-                fail("failed_prepare_workspace", detail),
-            )
-            .await;
-        }
-    };
+    let staged =
+        match blocking(move || StagedWorkspace::begin(&root).map_err(|e| e.to_string())).await {
+            Ok((staged, _)) => staged,
+            Err(detail) => {
+                return failed(
+                    store,
+                    claim,
+                    options,
+                    fail("failed_prepare_workspace", detail),
+                )
+                .await;
+            }
+        };
     let staged = match in_stage(staged, move |staged| {
         let folder = MemoryFolder::open(staged.root()).map_err(|e| e.to_string())?;
         seed_ad_hoc(&folder).map_err(|e| format!("cannot seed extensions/ad_hoc: {e}"))?;

@@ -88,12 +88,13 @@ impl WorkspaceDiff {
 }
 
 /// The stat comparison git makes with its defaults (`core.trustctime`, `core.checkStat=default`).
-pub(crate) const STAT_OPTIONS: gix::index::entry::stat::Options = gix::index::entry::stat::Options {
-    trust_ctime: true,
-    check_stat: true,
-    use_nsec: true,
-    use_stdev: false,
-};
+pub(crate) const STAT_OPTIONS: gix::index::entry::stat::Options =
+    gix::index::entry::stat::Options {
+        trust_ctime: true,
+        check_stat: true,
+        use_nsec: true,
+        use_stdev: false,
+    };
 
 /// Computes the changes of `root` against `baseline`, trusting the baseline's own index as the
 /// stat cache.

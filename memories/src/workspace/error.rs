@@ -74,4 +74,14 @@ pub enum WorkspaceError {
         /// What changed, relative to it.
         changed: Vec<String>,
     },
+    /// The memory folder is a mount point (its own file system): phase 2 swaps a consolidated
+    /// copy in beside it, which a mount point cannot take.
+    #[error(
+        "the memory folder {} is a mount point; phase 2 replaces the folder whole with a consolidated copy made beside it, which a mount point cannot take. Mount the folder above it instead, or make it a symbolic link to a folder inside the mounted file system",
+        path.display()
+    )]
+    MountPoint {
+        /// The memory folder.
+        path: PathBuf,
+    },
 }

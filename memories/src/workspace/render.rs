@@ -66,11 +66,9 @@ impl WorkspaceDiff {
     pub fn write_diff_file(&self, root: &Path) -> Result<PathBuf, WorkspaceError> {
         let path = root.join(DIFF_FILE_NAME);
         let text = self.redacted().render_markdown(super::MAX_DIFF_BYTES);
-        std::fs::write(&path, text).map_err(|source| {
-            WorkspaceError::Write {
-                path: path.clone(),
-                source,
-            }
+        std::fs::write(&path, text).map_err(|source| WorkspaceError::Write {
+            path: path.clone(),
+            source,
         })?;
         Ok(path)
     }

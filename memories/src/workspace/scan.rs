@@ -108,7 +108,10 @@ fn is_executable(metadata: &std::fs::Metadata) -> bool {
 
 /// The stat data the index keeps, from an `lstat` result (git truncates to 32 bits, so do we).
 #[cfg(unix)]
-pub(crate) fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+pub(crate) fn index_stat(
+    _path: &Path,
+    metadata: &std::fs::Metadata,
+) -> Result<Stat, WorkspaceError> {
     use gix::index::entry::stat::Time;
     use std::os::unix::fs::MetadataExt;
     Ok(Stat {
@@ -130,7 +133,10 @@ pub(crate) fn index_stat(_path: &Path, metadata: &std::fs::Metadata) -> Result<S
 
 /// The stat data the index keeps, read the way gix reads it on this platform.
 #[cfg(not(unix))]
-pub(crate) fn index_stat(path: &Path, _metadata: &std::fs::Metadata) -> Result<Stat, WorkspaceError> {
+pub(crate) fn index_stat(
+    path: &Path,
+    _metadata: &std::fs::Metadata,
+) -> Result<Stat, WorkspaceError> {
     let metadata = gix::index::fs::Metadata::from_path_no_follow(path).map_err(|source| {
         WorkspaceError::Read {
             path: path.to_path_buf(),

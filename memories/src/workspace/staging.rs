@@ -13,24 +13,24 @@ use std::path::{Path, PathBuf};
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
-
 use super::baseline::{BaselineInfo, git_dir, open, open_and_verify};
 use super::copy::{CopiedFile, copy_entry, copy_tree};
 use super::diff::{STAT_OPTIONS, compute, compute_with};
 use super::error::WorkspaceError;
 use super::fresh::write_fresh_baseline;
 use super::scan::{WorktreeFile, scan};
-use super::swap::{STAGING_INFIX, keep_corrupt_repositories, recover_interrupted, sibling, swap_in};
+use super::swap::{
+    STAGING_INFIX, keep_corrupt_repositories, recover_interrupted, sibling, swap_in,
+};
 use super::{CORRUPT_PREFIX, DIFF_FILE_NAME, WorkspaceDiff};
 use crate::memory_folder::lock::{LockMode, open_locked};
 use crate::phase2::extensions::in_notes_zone;
-
 
 /// What the staging diff is taken against.
 enum StagingBase {
     /// The live folder's baseline commit; `stat_cache` holds the live index's entries that were
     /// still valid when copied, with the copies' stat data.
-    Live { stat_cache: gix::index::State },
+    Live { stat_cache: Box<gix::index::State> },
     /// The live folder had no usable baseline; the copy got its own of the files as copied.
     /// `recovered` says why the live `.git` was unusable, when there was one.
     Own { recovered: Option<String> },
@@ -88,6 +88,9 @@ impl StagedWorkspace {
         if live != root {
             report.leftovers_removed += recover_interrupted(&live).len();
         }
+        if is_mount_point(&live) {
+            return Err(WorkspaceError::MountPoint { path: live });
+        }
         let dir = sibling(&live, STAGING_INFIX)?;
         std::fs::create_dir(&dir).map_err(|source| WorkspaceError::Write {
             path: dir.clone(),
@@ -107,7 +110,7 @@ impl StagedWorkspace {
         report.files_copied = staged.copied.len();
         staged.base = match open_and_verify(&staged.live) {
             Ok(baseline) => StagingBase::Live {
-                stat_cache: carried_stat_cache(&baseline.repo, &staged.copied),
+                stat_cache: Box::new(carried_stat_cache(&baseline.repo, &staged.copied)),
             },
             Err(reason) => {
                 write_fresh_baseline(&staged.dir)?;
@@ -236,7 +239,12 @@ impl StagedWorkspace {
 
     /// Whether the staging folder holds at `target` what the live folder holds at `path` now
     /// (both absent, or the same kind of entry with the same bytes).
-    fn staged_alike(&self, path: &BString, live_file: Option<&WorktreeFile>, target: &Path) -> bool {
+    fn staged_alike(
+        &self,
+        path: &BString,
+        live_file: Option<&WorktreeFile>,
+        target: &Path,
+    ) -> bool {
         let staged = std::fs::symlink_metadata(target).ok();
         let Some(live_file) = live_file else {
             return staged.is_none();
@@ -377,6 +385,25 @@ fn keep_unusable_repository(old: &Path, live: &Path, reason: &str) {
     if std::fs::symlink_metadata(&target).is_err() && std::fs::rename(&git, &target).is_ok() {
         tracing::warn!(%reason, kept = %target.display(), "the memory folder's unusable repository was replaced by a fresh baseline");
     }
+}
+
+/// Whether `folder` is on another file system than its parent (a mount point).
+#[cfg(unix)]
+fn is_mount_point(folder: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(parent) = folder.parent() else {
+        return true;
+    };
+    match (std::fs::metadata(folder), std::fs::metadata(parent)) {
+        (Ok(folder), Ok(parent)) => folder.dev() != parent.dev(),
+        _ => false,
+    }
+}
+
+/// Without device numbers, a mount point shows up as a failed swap instead.
+#[cfg(not(unix))]
+fn is_mount_point(_folder: &Path) -> bool {
+    false
 }
 
 fn remove_if_present(path: &Path) -> Result<(), WorkspaceError> {

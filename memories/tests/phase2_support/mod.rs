@@ -24,6 +24,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[path = "../folder_snapshot/mod.rs"]
 mod folder_snapshot;
+#[allow(unused_imports)] // not every test binary compares folders
 pub use folder_snapshot::{leftovers, snapshot};
 
 #[path = "../mock_model/mod.rs"]
@@ -126,6 +127,7 @@ pub fn options(worker: &str) -> Phase2Options {
         claim: Phase2ClaimParams {
             lease_seconds: LEASE_SECONDS,
             cooldown_seconds: 0,
+            ..Phase2ClaimParams::default()
         },
         heartbeat: Duration::from_millis(10),
         ..Phase2Options::default()

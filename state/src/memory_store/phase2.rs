@@ -25,6 +25,9 @@ pub struct Phase2ClaimParams {
     pub lease_seconds: i64,
     /// How long after a success the next claim is refused, in seconds.
     pub cooldown_seconds: i64,
+    /// Claim even while the last failure's backoff runs (a person asked for a retry now, e.g.
+    /// `consolidate --force`). A live lease of another owner is still respected.
+    pub ignore_backoff: bool,
 }
 
 impl Default for Phase2ClaimParams {
@@ -32,6 +35,7 @@ impl Default for Phase2ClaimParams {
         Self {
             lease_seconds: PHASE2_LEASE_SECONDS,
             cooldown_seconds: PHASE2_SUCCESS_COOLDOWN_SECONDS,
+            ignore_backoff: false,
         }
     }
 }
@@ -191,7 +195,10 @@ impl MemoryStore {
                     });
                 }
                 if !running {
-                    if let Some(retry_at) = retry_at.filter(|retry_at| *retry_at > now) {
+                    if let Some(retry_at) = retry_at
+                        .filter(|retry_at| *retry_at > now)
+                        .filter(|_| !params.ignore_backoff)
+                    {
                         self.rollback(transaction, OPERATION).await?;
                         return Ok(Phase2ClaimOutcome::InBackoff { retry_at });
                     }

@@ -132,6 +132,33 @@ async fn a_failure_backs_off_with_retries_flooring_at_zero_and_no_cooldown() {
 }
 
 #[tokio::test]
+async fn a_claim_that_ignores_the_backoff_runs_at_once_but_never_over_a_live_lease() {
+    let f = Fixture::new().await;
+    let first = claimed(&f, "w1").await;
+    assert!(
+        f.store
+            .phase2_failed(&first, "failed_agent", 3600)
+            .await
+            .unwrap()
+    );
+    let forced = Phase2ClaimParams {
+        ignore_backoff: true,
+        ..Phase2ClaimParams::default()
+    };
+    assert!(matches!(
+        claim(&f, "w1").await,
+        Phase2ClaimOutcome::InBackoff { .. }
+    ));
+    let taken = f.store.claim_phase2("w2", &forced).await.unwrap();
+    assert!(matches!(taken, Phase2ClaimOutcome::Claimed(_)), "{taken:?}");
+    let again = f.store.claim_phase2("w3", &forced).await.unwrap();
+    assert!(
+        matches!(again, Phase2ClaimOutcome::Running { .. }),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_enqueue_watermark_only_moves_forward_and_a_running_job_stays_running() {
     let f = Fixture::new().await;
     let first = f.store.enqueue_phase2().await.unwrap();

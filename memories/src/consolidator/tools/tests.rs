@@ -44,7 +44,12 @@ fn write_read_edit_search_and_delete_inside_the_root() {
     );
     assert_eq!(edited.output, "edited MEMORY.md");
     assert_eq!(
-        call(&mut tools, "search", json!({"query": "NOT PIP", "path": null})).output,
+        call(
+            &mut tools,
+            "search",
+            json!({"query": "NOT PIP", "path": null})
+        )
+        .output,
         "MEMORY.md:2: use uv, not pip"
     );
     assert_eq!(
@@ -68,7 +73,11 @@ fn an_edit_whose_search_text_is_not_unique_is_refused() {
         "edit_file",
         json!({"path": "a.md", "search": "x", "replace": "y"}),
     );
-    assert!(outcome.output.contains("occurs 2 times"), "{}", outcome.output);
+    assert!(
+        outcome.output.contains("occurs 2 times"),
+        "{}",
+        outcome.output
+    );
     assert_eq!(outcome.changed, None);
     let missing = call(
         &mut tools,
@@ -98,7 +107,11 @@ fn escaping_paths_are_refused_and_nothing_is_written() {
             "write_file",
             json!({"path": path, "content": "pwned"}),
         );
-        assert!(outcome.output.starts_with("error: "), "{path}: {}", outcome.output);
+        assert!(
+            outcome.output.starts_with("error: "),
+            "{path}: {}",
+            outcome.output
+        );
         assert_eq!(outcome.changed, None);
     }
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
@@ -120,19 +133,53 @@ fn the_inputs_are_read_only_and_each_refusal_says_why() {
         std::fs::write(full, "original\n").unwrap();
     }
     let attempts = [
-        ("write_file", json!({"path": "raw_memories.md", "content": "x"}), "written from the database"),
-        ("edit_file", json!({"path": "rollout_summaries/a.md", "search": "original", "replace": "x"}), "evidence"),
-        ("delete_file", json!({"path": "rollout_summaries/a.md"}), "evidence"),
-        ("write_file", json!({"path": "rollout_summaries/new.md", "content": "x"}), "evidence"),
-        ("delete_file", json!({"path": "extensions/ad_hoc/notes/n.md"}), "notes are the user's"),
-        ("edit_file", json!({"path": "Extensions/Web/Notes/n.md", "search": "original", "replace": "x"}), "notes are the user's"),
-        ("write_file", json!({"path": "RAW_MEMORIES.md", "content": "x"}), "written from the database"),
-        ("delete_file", json!({"path": "phase2_workspace_diff.md"}), "this run's input"),
+        (
+            "write_file",
+            json!({"path": "raw_memories.md", "content": "x"}),
+            "written from the database",
+        ),
+        (
+            "edit_file",
+            json!({"path": "rollout_summaries/a.md", "search": "original", "replace": "x"}),
+            "evidence",
+        ),
+        (
+            "delete_file",
+            json!({"path": "rollout_summaries/a.md"}),
+            "evidence",
+        ),
+        (
+            "write_file",
+            json!({"path": "rollout_summaries/new.md", "content": "x"}),
+            "evidence",
+        ),
+        (
+            "delete_file",
+            json!({"path": "extensions/ad_hoc/notes/n.md"}),
+            "notes are the user's",
+        ),
+        (
+            "edit_file",
+            json!({"path": "Extensions/Web/Notes/n.md", "search": "original", "replace": "x"}),
+            "notes are the user's",
+        ),
+        (
+            "write_file",
+            json!({"path": "RAW_MEMORIES.md", "content": "x"}),
+            "written from the database",
+        ),
+        (
+            "delete_file",
+            json!({"path": "phase2_workspace_diff.md"}),
+            "this run's input",
+        ),
     ];
     for (tool, arguments, why) in attempts {
         let outcome = call(&mut tools, tool, arguments.clone());
         assert!(
-            outcome.output.starts_with("error: ") && outcome.output.contains("is read-only") && outcome.output.contains(why),
+            outcome.output.starts_with("error: ")
+                && outcome.output.contains("is read-only")
+                && outcome.output.contains(why),
             "{tool} {arguments}: {}",
             outcome.output
         );
@@ -223,12 +270,20 @@ fn what_the_agent_reads_and_writes_is_redacted() {
         json!({"path": "rollout_summaries/a.md", "start_line": null, "end_line": null}),
     );
     assert_eq!(read.output, "1: the deploy used token [REDACTED_SECRET]");
-    let found = call(&mut tools, "search", json!({"query": "deploy", "path": null}));
+    let found = call(
+        &mut tools,
+        "search",
+        json!({"query": "deploy", "path": null}),
+    );
     assert_eq!(
         found.output,
         "rollout_summaries/a.md:1: the deploy used token [REDACTED_SECRET]"
     );
-    let not_found = call(&mut tools, "search", json!({"query": "OhbVrpoi", "path": null}));
+    let not_found = call(
+        &mut tools,
+        "search",
+        json!({"query": "OhbVrpoi", "path": null}),
+    );
     assert_eq!(not_found.output, "no matches for `OhbVrpoi`");
 
     let wrote = call(
@@ -245,7 +300,11 @@ fn what_the_agent_reads_and_writes_is_redacted() {
         "edit_file",
         json!({"path": "MEMORY.md", "search": "deploy", "replace": format!("deploy (old key {GITHUB_TOKEN})")}),
     );
-    assert!(edited.output.starts_with("edited MEMORY.md (1 secret"), "{}", edited.output);
+    assert!(
+        edited.output.starts_with("edited MEMORY.md (1 secret"),
+        "{}",
+        edited.output
+    );
     let memory = std::fs::read_to_string(root.path().join("MEMORY.md")).unwrap();
     assert_eq!(
         memory,
