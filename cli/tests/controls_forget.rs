@@ -154,3 +154,50 @@ fn forget_of_an_unknown_thread_names_it_and_fails() {
     let bad = run(home.path(), &["forget", "not-a-uuid"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn search_finds_a_consolidated_thread_and_nothing_of_it_after_forget() {
+    let home = example_home();
+    plant_sentence(home.path());
+    offline_run(home.path());
+    let search = || {
+        run_json(
+            home.path(),
+            &["search", "zebra quartz marmalade", "--all", "--json"],
+        )["hits"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let before = search();
+    assert!(
+        before
+            .iter()
+            .any(|hit| hit["thread_id"] == RUST_THREAD && hit["kind"] == "raw_memory"),
+        "{before:?}"
+    );
+    run_ok(
+        home.path(),
+        &[
+            "forget",
+            RUST_THREAD,
+            "--provider",
+            "offline",
+            "--consolidator",
+            "offline",
+        ],
+    );
+    assert_eq!(search(), Vec::<serde_json::Value>::new());
+    // Not even a stemmed word of it is left in the index's pages ("marmalade" → "marmalad").
+    let database = std::fs::read(home.path().join("codex-memories/memories_1.sqlite")).unwrap();
+    assert!(!contains(&database, b"marmalad"));
+    let python = run_json(home.path(), &["search", "pytest", "--all", "--json"]);
+    assert!(
+        python["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|hit| hit["thread_id"] != RUST_THREAD),
+        "{python}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The user's controls over stored memory, as library calls a host can make: forget one thread
 //! (its output, its job, its summary file, its block in `raw_memories.md`, its memory mode set to
-//! `disabled`, then a consolidation whose baseline reset leaves no git object holding its text)
+//! `disabled`, then a consolidation whose baseline reset leaves no git object holding its text,
+//! and its entries dropped from the search index)
 //! and clear everything (every memory row and the memory folder's contents, the folder kept). A
 //! symlinked memory root is refused before anything is deleted.
 
@@ -15,6 +16,7 @@ use crate::consolidator::Consolidator;
 use crate::fsutil::write_atomic;
 use crate::layout::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
 use crate::phase2::run::{Phase2Options, Phase2Report, run_phase2};
+use crate::search_index::{SearchIndexError, sync_index};
 
 /// The header line of a raw-memories block, before the thread id.
 const RAW_BLOCK_PREFIX: &str = "\n## Thread `";
@@ -42,6 +44,9 @@ pub enum ControlError {
         /// The memory root.
         path: PathBuf,
     },
+    /// The search index could not follow the folder.
+    #[error(transparent)]
+    Index(#[from] SearchIndexError),
     /// The memory root exists but is not a folder.
     #[error("the memory folder {} is not a folder", path.display())]
     NotAFolder {
@@ -100,6 +105,10 @@ pub async fn forget_thread(
         }
         None => None,
     };
+    // The index drops the thread's entries (and, once compacted, every token of them) before the
+    // database file is rewritten, so no copy of its text stays in our database either.
+    sync_index(store, memory_root).await?;
+    store.compact_entry_index().await?;
     store.scrub_deleted_text().await?;
     Ok(ForgetReport {
         thread_id,
@@ -185,6 +194,7 @@ pub async fn clear_all(
 ) -> Result<ClearReport, ControlError> {
     check_root(memory_root)?;
     store.clear_all_memory_data().await?;
+    store.clear_entry_index().await?;
     store.scrub_deleted_text().await?;
     let root = memory_root.to_path_buf();
     let entries_removed = tokio::task::spawn_blocking(move || clear_folder(&root))

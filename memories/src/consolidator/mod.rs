@@ -6,6 +6,8 @@
 
 mod agent;
 mod offline;
+mod offline_projects;
+mod preference_scope;
 mod prompt;
 pub mod quality;
 mod single_shot;
@@ -15,7 +17,7 @@ use std::path::PathBuf;
 
 pub use agent::{AgentConsolidator, DEFAULT_MAX_AGENT_TOKENS, DEFAULT_MAX_AGENT_TURNS};
 pub use offline::OfflineConsolidator;
-pub use prompt::{MAX_SUMMARY_LINES, consolidation_prompt};
+pub use prompt::{MAX_PROJECT_SUMMARY_LINES, MAX_SUMMARY_LINES, consolidation_prompt};
 pub use quality::QualityRejection;
 pub use single_shot::{
     DEFAULT_SINGLE_SHOT_INPUT_BYTES, SingleShotConsolidator, single_shot_schema,

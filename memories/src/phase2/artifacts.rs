@@ -13,8 +13,13 @@ use codex_protocol::ThreadId;
 
 use crate::fsutil::write_if_changed;
 use crate::phase2::stem::summary_stem;
+use crate::scope::Scope;
+use crate::search_index::PROJECT_HEADER;
 
 pub use crate::layout::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
+
+/// Header key naming the folder of a session's project (`projects/<slug>`).
+pub const PROJECT_FOLDER_HEADER: &str = "project_folder:";
 
 /// One selected stage-1 output with what the artifacts say about its thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +40,8 @@ pub struct ArtifactInput {
     pub cwd: String,
     /// The git branch, when known.
     pub git_branch: Option<String>,
+    /// The project the session belongs to (see [`crate::scope`]), or global.
+    pub scope: Scope,
 }
 
 impl ArtifactInput {
@@ -157,12 +164,14 @@ fn rfc3339(unix_seconds: i64) -> String {
 /// The text of one rollout summary file.
 pub fn render_summary(input: &ArtifactInput) -> String {
     let mut text = format!(
-        "thread_id: {}\nupdated_at: {}\nrollout_path: {}\ncwd: {}\n",
+        "thread_id: {}\nupdated_at: {}\nrollout_path: {}\ncwd: {}\n{PROJECT_HEADER} {}\n",
         input.thread_id,
         rfc3339(input.source_updated_at),
         input.rollout_path,
-        input.cwd
+        input.cwd,
+        input.scope.header_value()
     );
+    text.push_str(&project_folder_line(&input.scope));
     if let Some(branch) = input.git_branch.as_deref().filter(|b| !b.is_empty()) {
         text.push_str(&format!("git_branch: {branch}\n"));
     }
@@ -172,15 +181,26 @@ pub fn render_summary(input: &ArtifactInput) -> String {
     text
 }
 
+/// The `project_folder: projects/<slug>` header line of a project's session (empty for a global
+/// one), so a consolidation agent knows where that project's memory lives.
+fn project_folder_line(scope: &Scope) -> String {
+    scope
+        .project()
+        .map(|key| format!("{PROJECT_FOLDER_HEADER} {}\n", key.folder()))
+        .unwrap_or_default()
+}
+
 /// The text of `raw_memories.md` for inputs already in thread-id order.
 fn render_raw_memories(inputs: &[&ArtifactInput]) -> String {
     let mut text = String::from("# Raw Memories\n");
     for input in inputs {
         text.push_str(&format!(
-            "\n## Thread `{}`\nupdated_at: {}\ncwd: {}\nrollout_path: {}\nrollout_summary_file: {}\n\n{}\n",
+            "\n## Thread `{}`\nupdated_at: {}\ncwd: {}\n{PROJECT_HEADER} {}\n{}rollout_path: {}\nrollout_summary_file: {}\n\n{}\n",
             input.thread_id,
             rfc3339(input.source_updated_at),
             input.cwd,
+            input.scope.header_value(),
+            project_folder_line(&input.scope),
             input.rollout_path,
             input.summary_file(),
             input.raw_memory.trim_end()
@@ -204,6 +224,7 @@ mod tests {
             rollout_path: "/h/sessions/r.jsonl".to_string(),
             cwd: "/repo".to_string(),
             git_branch: Some("main".to_string()),
+            scope: Scope::from_header_value("github.com/acme/ledger"),
         }
     }
 
@@ -232,7 +253,7 @@ mod tests {
         assert_eq!(
             summary,
             format!(
-                "thread_id: {A}\nupdated_at: 2026-05-05T16:53:20Z\nrollout_path: /h/sessions/r.jsonl\ncwd: /repo\ngit_branch: main\n\nsummary of first\n"
+                "thread_id: {A}\nupdated_at: 2026-05-05T16:53:20Z\nrollout_path: /h/sessions/r.jsonl\ncwd: /repo\nproject: github.com/acme/ledger\nproject_folder: projects/acme-ledger-g0puclqk\ngit_branch: main\n\nsummary of first\n"
             )
         );
     }

@@ -27,6 +27,8 @@ use crate::phase2::extensions::{
     seed_ad_hoc,
 };
 use crate::workspace::{CommitReport, MemoryWorkspace, StagedWorkspace};
+use crate::scope::session_scope;
+use crate::search_index::sync_index;
 
 /// How a phase-2 run behaves.
 #[derive(Debug, Clone)]
@@ -173,6 +175,11 @@ pub async fn run_phase2(
     .instrument(span)
     .await?;
     report.outcome = outcome;
+    // The search index follows the folder after every consolidation; a failure here only
+    // leaves the work to the next search, which syncs first.
+    if let Err(error) = sync_index(store, memory_root).await {
+        tracing::warn!(%error, "phase 2: the search index could not be brought in step");
+    }
     Ok(report)
 }
 
@@ -204,7 +211,14 @@ async fn consolidate_owned(
     };
     report.inputs = selected.len();
     let consumed: Vec<SelectedInput> = selected.iter().map(Phase2Input::selected).collect();
-    let inputs: Vec<ArtifactInput> = selected.into_iter().map(artifact_input).collect();
+    // Deriving a project may read `.git` entries of the sessions' folders: off the workers.
+    let inputs: Vec<ArtifactInput> =
+        match blocking(move || Ok(selected.into_iter().map(artifact_input).collect())).await {
+            Ok(inputs) => inputs,
+            Err(detail) => {
+                return failed(store, claim, options, fail("failed_sync_inputs", detail)).await;
+            }
+        };
 
     // The common case costs one look at the live folder and writes nothing.
     let root = memory_root.to_path_buf();
@@ -469,6 +483,7 @@ fn artifact_input(input: Phase2Input) -> ArtifactInput {
         rollout_summary: input.rollout_summary,
         rollout_slug: input.rollout_slug,
         rollout_path: input.rollout_path.display().to_string(),
+        scope: session_scope(&input.cwd, input.git_origin_url.as_deref()),
         cwd: input.cwd,
         git_branch: input.git_branch,
     }

@@ -32,6 +32,8 @@ pub struct Phase2Input {
     pub cwd: String,
     /// The thread's git branch, when recorded.
     pub git_branch: Option<String>,
+    /// The `origin` URL the session recorded when it started, if any (its project's key).
+    pub git_origin_url: Option<String>,
     /// How many answers cited it.
     pub usage_count: i64,
     /// When it was last cited.
@@ -85,7 +87,7 @@ impl MemoryStore {
                 "SELECT o.thread_id, o.source_updated_at, o.raw_memory, o.rollout_summary, \
                         o.rollout_slug, o.usage_count, o.last_usage, o.selected_for_phase2, \
                         o.selected_for_phase2_source_updated_at, \
-                        t.rollout_path, t.cwd, t.git_branch \
+                        t.rollout_path, t.cwd, t.git_branch, t.git_origin_url \
                  FROM stage1_outputs AS o \
                  JOIN state.threads AS t ON t.id = o.thread_id \
                  LEFT JOIN thread_memory_modes AS m ON m.thread_id = o.thread_id \
@@ -133,6 +135,7 @@ impl MemoryStore {
             rollout_path: PathBuf::from(rollout_path),
             cwd: row.try_get("cwd").map_err(get)?,
             git_branch: row.try_get("git_branch").map_err(get)?,
+            git_origin_url: row.try_get("git_origin_url").map_err(get)?,
             usage_count: row.try_get("usage_count").map_err(get)?,
             last_usage: row.try_get("last_usage").map_err(get)?,
             selected_for_phase2: row.try_get("selected_for_phase2").map_err(get)?,

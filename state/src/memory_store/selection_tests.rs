@@ -100,6 +100,7 @@ async fn selection_ranks_by_usage_then_recent_use_keeps_fresh_unused_and_drops_s
             rollout_path: format!("/sessions/rollout-{heavy}.jsonl").into(),
             cwd: "/work/project".to_string(),
             git_branch: None,
+            git_origin_url: None,
             usage_count: 2,
             last_usage: Some(T0 + 21 * DAY),
             selected_for_phase2: false,
