@@ -23,6 +23,7 @@ pub mod read_path;
 pub mod redact;
 pub mod scope;
 pub mod search_index;
+pub mod session_context;
 mod stable_hash;
 pub mod workspace;
 

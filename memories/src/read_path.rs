@@ -12,8 +12,6 @@ use std::sync::LazyLock;
 use askama::Template;
 use regex::Regex;
 
-use crate::layout::SUMMARY_FILE;
-use crate::phase1::budget::BYTES_PER_TOKEN;
 use crate::phase1::cut::truncate_to_char_boundary;
 
 /// Tokens of the summary injected by default.
@@ -22,16 +20,24 @@ pub const DEFAULT_SUMMARY_BUDGET_TOKENS: u64 = 5_000;
 pub const SUMMARY_BEGIN_MARKER: &str = "<memory_summary>";
 /// Line after the injected summary.
 pub const SUMMARY_END_MARKER: &str = "</memory_summary>";
+/// Line before the injected project summary.
+pub const PROJECT_BEGIN_MARKER: &str = "<project_summary>";
+/// Line after the injected project summary.
+pub const PROJECT_END_MARKER: &str = "</project_summary>";
+/// Line before the injected memory entries.
+pub const ENTRIES_BEGIN_MARKER: &str = "<memory_entries>";
+/// Line after the injected memory entries.
+pub const ENTRIES_END_MARKER: &str = "</memory_entries>";
 /// Note appended when the summary was cut to the budget.
-const CUT_NOTE: &str = "[… summary cut to fit its budget; see memory_summary.md]";
+pub(crate) const CUT_NOTE: &str = "[… summary cut to fit its budget; see memory_summary.md]";
 
 /// Markers that frame text for a model, ours and the host's, in any case and spacing: the
-/// summary's tags, Codex's `===== MEMORY_SUMMARY BEGINS =====` lines, our transcript markers,
+/// summary's, project summary's and entries' tags, Codex's `===== MEMORY_SUMMARY BEGINS =====` lines, our transcript markers,
 /// the citation block's tags and our managed-block comments (`<!-- codex-memories:… -->`). None
 /// of them may appear inside the injected summary.
 static MARKERS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)<\s*/?\s*(?:memory_summary|oai-mem-citation|citation_entries|rollout_ids|thread_ids)\s*>|=+[ \t]*MEMORY_SUMMARY[ \t]+(?:BEGINS|ENDS)[ \t]*=+|=+[ \t]*(?:BEGIN|END)[ \t]+TRANSCRIPT\b[^\n]*|<!--[ \t]*codex-memories:[^\n]*?-->",
+        r"(?i)<\s*/?\s*(?:memory_summary|project_summary|memory_entries|oai-mem-citation|citation_entries|rollout_ids|thread_ids)\s*>|=+[ \t]*MEMORY_SUMMARY[ \t]+(?:BEGINS|ENDS)[ \t]*=+|=+[ \t]*(?:BEGIN|END)[ \t]+TRANSCRIPT\b[^\n]*|<!--[ \t]*codex-memories:[^\n]*?-->",
     )
     .ok()
 });
@@ -43,6 +49,68 @@ struct ReadPathTemplate<'a> {
     summary: &'a str,
     begin_marker: &'a str,
     end_marker: &'a str,
+    project: Option<&'a ProjectSection>,
+    project_begin_marker: &'a str,
+    project_end_marker: &'a str,
+    entries: &'a [EntrySection],
+    entries_begin_marker: &'a str,
+    entries_end_marker: &'a str,
+}
+
+/// The project part of the instructions: which project, where its memory is, its summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectSection {
+    /// The project key.
+    pub key: String,
+    /// Its folder relative to the memory root (`projects/<slug>`).
+    pub folder: String,
+    /// Its summary file relative to the memory root.
+    pub summary_file: String,
+    /// Its summary, markers stripped and cut to its share of the budget (may be empty).
+    pub summary: String,
+}
+
+/// One memory entry placed in the instructions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrySection {
+    /// `path:line`.
+    pub location: String,
+    /// The project key, or `global`.
+    pub project: String,
+    /// The entry's heading.
+    pub title: String,
+    /// Its text, markers stripped and cut to fit.
+    pub text: String,
+}
+
+/// Renders the instructions from their parts (the global summary may be empty).
+pub(crate) fn render_instructions(
+    memory_root: &Path,
+    summary: &str,
+    project: Option<&ProjectSection>,
+    entries: &[EntrySection],
+) -> Result<String, ReadPathError> {
+    Ok(ReadPathTemplate {
+        memory_root: &memory_root.display().to_string(),
+        summary,
+        begin_marker: SUMMARY_BEGIN_MARKER,
+        end_marker: SUMMARY_END_MARKER,
+        project,
+        project_begin_marker: PROJECT_BEGIN_MARKER,
+        project_end_marker: PROJECT_END_MARKER,
+        entries,
+        entries_begin_marker: ENTRIES_BEGIN_MARKER,
+        entries_end_marker: ENTRIES_END_MARKER,
+    }
+    .render()?)
+}
+
+/// `text` cut to `max_bytes` on a character boundary, with `note` on its own line when cut.
+pub(crate) fn cut_with_note(text: &str, max_bytes: usize, note: &str) -> String {
+    if text.len() <= max_bytes {
+        return text.to_string();
+    }
+    format!("{}\n{note}", truncate_to_char_boundary(text, max_bytes))
 }
 
 /// Why the instructions could not be built (the summary exists but is unreadable).
@@ -56,6 +124,9 @@ pub enum ReadPathError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The search index could not be brought in step or asked.
+    #[error(transparent)]
+    Index(#[from] crate::search_index::SearchIndexError),
     /// The template failed to render.
     #[error("cannot render the read-path template: {0}")]
     Template(#[from] askama::Error),
@@ -67,38 +138,7 @@ pub fn developer_instructions(
     memory_root: &Path,
     budget_tokens: u64,
 ) -> Result<Option<String>, ReadPathError> {
-    let path = memory_root.join(SUMMARY_FILE);
-    let summary = match std::fs::read_to_string(&path) {
-        Ok(summary) => summary,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ReadPathError::Io { path, source }),
-    };
-    if summary.trim().is_empty() {
-        return Ok(None);
-    }
-    let max_bytes =
-        usize::try_from(budget_tokens.saturating_mul(BYTES_PER_TOKEN)).unwrap_or(usize::MAX);
-    let summary = strip_markers(&summary);
-    let summary = summary.trim_end();
-    if summary.trim().is_empty() {
-        return Ok(None);
-    }
-    let cut = if summary.len() > max_bytes {
-        format!(
-            "{}\n{CUT_NOTE}",
-            truncate_to_char_boundary(summary, max_bytes)
-        )
-    } else {
-        summary.to_string()
-    };
-    let text = ReadPathTemplate {
-        memory_root: &memory_root.display().to_string(),
-        summary: &cut,
-        begin_marker: SUMMARY_BEGIN_MARKER,
-        end_marker: SUMMARY_END_MARKER,
-    }
-    .render()?;
-    Ok(Some(text))
+    Ok(crate::session_context::global_context(memory_root, budget_tokens)?.instructions)
 }
 
 /// `summary` without any framing marker; removal repeats until none is left (taking one out may
@@ -118,6 +158,7 @@ pub fn strip_markers(summary: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::SUMMARY_FILE;
 
     #[test]
     fn a_missing_or_blank_summary_injects_nothing() {

@@ -1,26 +1,47 @@
 //! `codex-memories prompt`: prints the read-path developer instructions a host hands to a new
-//! session — how to use the memory folder and cite it, with `memory_summary.md` (stripped of
-//! framing markers, labelled as data) cut to a token budget between markers. Prints nothing (and
-//! says why on stderr) when there is nothing to inject.
+//! session — how to use the memory folder and cite it, then the memory itself (stripped of
+//! framing markers, labelled as data) within a token budget: `memory_summary.md`, and with
+//! `--cwd` the session's project summary, and with `--query` the best-ranked entries for its
+//! request from that project and global scope. Prints nothing (and says why on stderr) when
+//! there is nothing to inject.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
 use codex_memories::config::load_config;
 use codex_memories::layout::SUMMARY_FILE;
-use codex_memories::read_path::{DEFAULT_SUMMARY_BUDGET_TOKENS, developer_instructions};
+use codex_memories::read_path::DEFAULT_SUMMARY_BUDGET_TOKENS;
+use codex_memories::session_context::{
+    ContextRequest, SessionContext, global_context, session_context,
+};
 
 use crate::commands::HomeArgs;
+use crate::commands::json_output::write_json;
+use crate::commands::pipeline::Context;
 
 /// Arguments of `prompt`.
 #[derive(Debug, Args)]
 pub struct PromptArgs {
-    /// Tokens of memory_summary.md to include at most (4 bytes per token); a longer summary is
-    /// cut on a character boundary with a note.
+    /// Tokens of memory to include at most (about 3 bytes per token); longer text is cut on a
+    /// character boundary with a note. The fixed instructions around the memory come on top.
     #[arg(long, value_name = "TOKENS", default_value_t = DEFAULT_SUMMARY_BUDGET_TOKENS)]
     pub budget: u64,
+    /// The folder the session runs in: adds its project's summary (projects/<slug>/summary.md;
+    /// the project is the folder's git origin, else its repository's top folder, else the
+    /// folder). Another project's memories are never included.
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// The session's first request: adds the memory entries that match it best, from the
+    /// project of --cwd (the current directory when --cwd is not given) and global memory.
+    #[arg(long, value_name = "TEXT")]
+    pub query: Option<String>,
+    /// Print the instructions with what went into them (project, entries placed, tokens) as
+    /// JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs `prompt`.
@@ -32,27 +53,65 @@ pub async fn run(args: PromptArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     }
     if !config.use_memories {
         eprintln!("note: use_memories = false in config.toml; nothing to inject");
+        if args.json {
+            write_json(&mut std::io::stdout().lock(), &serde_json::Value::Null)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let memory_root = home.memory_root()?;
-    let instructions = developer_instructions(&memory_root, args.budget).with_context(|| {
+    let context = if args.cwd.is_some() || args.query.is_some() {
+        session(&args, home).await?
+    } else {
+        global_context(&memory_root, args.budget).with_context(|| {
+            format!(
+                "cannot build the instructions from {}",
+                memory_root.display()
+            )
+        })?
+    };
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        write_json(&mut stdout, &context)?;
+    } else if let Some(text) = &context.instructions {
+        write!(stdout, "{text}")?;
+        if !text.ends_with('\n') {
+            writeln!(stdout)?;
+        }
+    }
+    if context.instructions.is_none() {
+        eprintln!(
+            "note: {} is missing or blank and no project memory applies; nothing to inject (run \
+             `codex-memories run` first)",
+            memory_root.join(SUMMARY_FILE).display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The instructions for a session in `--cwd` (or the current directory) with `--query`.
+async fn session(args: &PromptArgs, home: &HomeArgs) -> anyhow::Result<SessionContext> {
+    let cwd = match &args.cwd {
+        Some(dir) => std::path::absolute(dir)
+            .with_context(|| format!("cannot resolve --cwd {}", dir.display()))?,
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let context = Context::open(home).await?;
+    let memory_root = context.memory_root.clone();
+    let built = session_context(
+        &context.store,
+        &memory_root,
+        &ContextRequest {
+            cwd: Some(cwd),
+            query: args.query.clone(),
+            budget_tokens: args.budget,
+        },
+    )
+    .await;
+    context.close().await;
+    built.with_context(|| {
         format!(
             "cannot build the instructions from {}",
             memory_root.display()
         )
-    })?;
-    match instructions {
-        Some(text) => {
-            let mut stdout = std::io::stdout().lock();
-            write!(stdout, "{text}")?;
-            if !text.ends_with('\n') {
-                writeln!(stdout)?;
-            }
-        }
-        None => eprintln!(
-            "note: {} is missing or blank; nothing to inject (run `codex-memories run` first)",
-            memory_root.join(SUMMARY_FILE).display()
-        ),
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
