@@ -120,6 +120,14 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
+    /// The memory the row holds while it waits in the writer's queue, in bytes: the entry itself
+    /// and the text it owns (target, module and file are borrowed from the callsite).
+    pub fn queued_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.body.capacity()
+            + self.thread_id.as_ref().map_or(0, String::capacity)
+    }
+
     /// What the row costs against the retention byte caps.
     pub fn estimated_bytes(&self) -> i64 {
         let text = self.target.len()

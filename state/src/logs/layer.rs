@@ -1,8 +1,10 @@
 //! [`LogLayer`]: the `tracing_subscriber::Layer` that turns each event into a [`LogEntry`] and
 //! hands it to the writer with `try_send`. It keeps each span's formatted fields (and its
-//! `thread_id`, if it has one) in the span's extensions, so an event only walks its scope. It
-//! never waits: a full queue drops the event and counts it. Events from the writer's own thread
-//! and from the SQL driver are ignored, so logging can never feed back into itself.
+//! `thread_id`, if it has one) in the span's extensions, so an event only walks its scope; a field
+//! recorded again replaces its value (a progress counter recorded a million times stays one
+//! field). It never waits: a full queue (in rows or in bytes) drops the event and counts it.
+//! Events from the writer's own thread and from the SQL driver are ignored, so logging can never
+//! feed back into itself.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -55,17 +57,54 @@ impl LogLayer {
     }
 }
 
-/// A span's fields as `name=value` text, and its `thread_id`, kept in its extensions.
+/// A span's fields, kept in its extensions: each field's latest value, in the order the fields
+/// were first recorded, the `name=value` text events copy, and the span's `thread_id`.
 #[derive(Debug, Default)]
 struct SpanFields {
+    values: Vec<(&'static str, String)>,
     text: String,
     thread_id: Option<String>,
 }
 
-/// Writes a span's fields as `name=value` separated by spaces, and captures its `thread_id`.
-struct FieldWriter<'a> {
-    fields: &'a mut String,
-    thread_id: &'a mut Option<String>,
+impl SpanFields {
+    /// Sets each recorded field to its new value — a field recorded again replaces its value,
+    /// never appends another — and rebuilds the text.
+    fn record(&mut self, recorded: Vec<(&'static str, String)>) {
+        for (name, value) in recorded {
+            if name == THREAD_ID_FIELD {
+                self.thread_id = Some(value.clone());
+            }
+            match self.values.iter_mut().find(|(known, _)| *known == name) {
+                Some(slot) => slot.1 = value,
+                None => self.values.push((name, value)),
+            }
+        }
+        self.text.clear();
+        for (name, value) in &self.values {
+            if !self.text.is_empty() {
+                self.text.push(' ');
+            }
+            self.text.push_str(name);
+            self.text.push('=');
+            self.text.push_str(value);
+        }
+    }
+}
+
+/// Collects a span's recorded fields as `(name, value text)` pairs.
+#[derive(Default)]
+struct FieldCollector {
+    recorded: Vec<(&'static str, String)>,
+}
+
+impl Visit for FieldCollector {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.recorded.push((field.name(), value.to_owned()));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.recorded.push((field.name(), format!("{value:?}")));
+    }
 }
 
 /// A recorded value: text is copied as it is (no formatting machinery on the logging call's path),
@@ -91,30 +130,6 @@ impl FieldValue<'_> {
             FieldValue::Str(text) => text.to_owned(),
             FieldValue::Debug(value) => format!("{value:?}"),
         }
-    }
-}
-
-impl FieldWriter<'_> {
-    fn write_value(&mut self, field: &Field, value: FieldValue<'_>) {
-        if field.name() == THREAD_ID_FIELD {
-            *self.thread_id = Some(value.to_owned_string());
-        }
-        if !self.fields.is_empty() {
-            self.fields.push(' ');
-        }
-        self.fields.push_str(field.name());
-        self.fields.push('=');
-        value.write_to(self.fields);
-    }
-}
-
-impl Visit for FieldWriter<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.write_value(field, FieldValue::Str(value));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.write_value(field, FieldValue::Debug(value));
     }
 }
 
@@ -189,25 +204,22 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        let mut collector = FieldCollector::default();
+        attrs.record(&mut collector);
         let mut fields = SpanFields::default();
-        attrs.record(&mut FieldWriter {
-            fields: &mut fields.text,
-            thread_id: &mut fields.thread_id,
-        });
+        fields.record(collector.recorded);
         span.extensions_mut().insert(fields);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        let mut collector = FieldCollector::default();
+        values.record(&mut collector);
         let mut extensions = span.extensions_mut();
         let Some(fields) = extensions.get_mut::<SpanFields>() else {
             return;
         };
-        let SpanFields { text, thread_id } = fields;
-        values.record(&mut FieldWriter {
-            fields: text,
-            thread_id,
-        });
+        fields.record(collector.recorded);
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
@@ -256,6 +268,11 @@ where
             file: metadata.file().map(Cow::Borrowed),
             line: metadata.line(),
         };
+        let bytes = entry.queued_bytes();
+        if !self.counters.reserve_bytes(bytes) {
+            self.dropped_queue_full();
+            return;
+        }
         match self.counters.try_send(&self.sender, Message::Row(entry)) {
             // Only the event that brings the queue to a batch's worth wakes the writer: each
             // count is reached by exactly one sender, and a writer busy with a backlog does not
@@ -266,20 +283,29 @@ where
                 }
             }
             Err(TrySendError::Full(_)) => {
-                self.counters.wake.notify_one();
-                self.counters
-                    .dropped_queue_full
-                    .fetch_add(1, Ordering::Relaxed);
-                self.counters
-                    .queue_full_unreported
-                    .fetch_add(1, Ordering::Relaxed);
+                self.counters.release_bytes(bytes);
+                self.dropped_queue_full();
             }
             Err(TrySendError::Disconnected(_)) => {
+                self.counters.release_bytes(bytes);
                 self.counters
                     .dropped_writer_stopped
                     .fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+}
+
+impl LogLayer {
+    /// Counts an event dropped because the queue is full (in rows or bytes) and wakes the writer.
+    fn dropped_queue_full(&self) {
+        self.counters.wake.notify_one();
+        self.counters
+            .dropped_queue_full
+            .fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .queue_full_unreported
+            .fetch_add(1, Ordering::Relaxed);
     }
 }
 

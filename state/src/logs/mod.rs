@@ -51,6 +51,10 @@ pub const LOGS_PAGE_SIZE_BYTES: u32 = 8 * 1024;
 /// How many rows may wait between the logging call and the writer; past it events are dropped
 /// (and counted).
 pub const LOG_QUEUE_CAPACITY: usize = 16 * 1024;
+/// How many bytes of rows may wait between the logging call and the writer; past it events are
+/// dropped (and counted). Rows are usually a few hundred bytes, but a body may be 64 KiB: the row
+/// bound alone would let a stalled writer hold a gigabyte.
+pub const LOG_QUEUE_CAPACITY_BYTES: usize = 32 * 1024 * 1024;
 /// The writer's tick: queued rows are committed at least this often (a row waits at most one
 /// tick), and an idle writer wakes only this often.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
@@ -81,6 +85,9 @@ pub const DEFAULT_MAX_BYTES_PER_SCOPE: i64 = 10 * 1024 * 1024;
 pub const DEFAULT_MAX_ROWS_PER_THREAD: i64 = 1_000;
 /// Row cap per process, for its thread-less rows.
 pub const DEFAULT_MAX_ROWS_PER_PROCESS: i64 = 10_000;
+/// Byte cap (estimated) of the whole logs DB, every process's rows together: past it the oldest
+/// rows go, whichever thread or process wrote them.
+pub const DEFAULT_MAX_TOTAL_BYTES: i64 = 128 * 1024 * 1024;
 /// When a scope exceeds a cap it is trimmed this many percent below the cap, so the (scanning)
 /// trim runs once per this share of the cap instead of on every batch.
 pub const DEFAULT_TRIM_SLACK_PERCENT: i64 = 10;

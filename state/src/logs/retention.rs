@@ -1,9 +1,11 @@
-//! Retention, run inside the insert transaction: rows older than the age limit go, and each
-//! thread (and each process, for its thread-less rows) keeps only its newest rows within a byte
-//! cap and a row cap. Only the scopes a batch touched are checked, against running totals in
-//! `log_usage`; a scope is trimmed only when it is over a cap, down to the cap less a slack, and
-//! the trim reads only the rows it deletes (oldest first), so retention costs about one index
-//! walk and one delete per row that goes, whatever the size of the scope.
+//! Retention, run inside the insert transaction: rows older than the age limit go, each thread
+//! (and each process, for its thread-less rows) keeps only its newest rows within a byte cap and
+//! a row cap, and the whole file — every process's rows together — keeps only its newest rows
+//! within one byte cap. Only the scopes a batch touched are checked, against running totals in
+//! `log_usage` (the file's is its `file` row); a scope is trimmed only when it is over a cap, down
+//! to the cap less a slack, and the trim reads only the rows it deletes (oldest first), so
+//! retention costs about one index walk and one delete per row that goes, whatever the size of
+//! the scope.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +14,8 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::logs::{
     DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_BYTES_PER_SCOPE, DEFAULT_MAX_ROWS_PER_PROCESS,
-    DEFAULT_MAX_ROWS_PER_THREAD, DEFAULT_TRIM_SLACK_PERCENT, LogEntry, LogsError,
+    DEFAULT_MAX_ROWS_PER_THREAD, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_TRIM_SLACK_PERCENT, LogEntry,
+    LogsError,
 };
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -34,6 +37,8 @@ pub struct LogRetention {
     pub max_bytes_per_process: i64,
     /// Row cap per process, for its thread-less rows.
     pub max_rows_per_process: i64,
+    /// Byte cap of the whole file: every process's rows, with and without a thread, together.
+    pub max_total_bytes: i64,
     /// How far below a cap (in percent of it) an over-cap scope is trimmed; 0 trims to the cap.
     pub trim_slack_percent: i64,
 }
@@ -46,16 +51,19 @@ impl Default for LogRetention {
             max_rows_per_thread: DEFAULT_MAX_ROWS_PER_THREAD,
             max_bytes_per_process: DEFAULT_MAX_BYTES_PER_SCOPE,
             max_rows_per_process: DEFAULT_MAX_ROWS_PER_PROCESS,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
             trim_slack_percent: DEFAULT_TRIM_SLACK_PERCENT,
         }
     }
 }
 
-/// A retention scope: a thread, or a process's thread-less rows.
+/// A retention scope: a thread, or a process's thread-less rows — or the whole file, which
+/// every row also counts against.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Scope<'a> {
     Thread(&'a str),
     Process(&'a str),
+    File,
 }
 
 impl<'a> Scope<'a> {
@@ -70,6 +78,7 @@ impl<'a> Scope<'a> {
         match self {
             Scope::Thread(key) => ("thread", key),
             Scope::Process(key) => ("process", key),
+            Scope::File => ("file", ""),
         }
     }
 }
@@ -78,7 +87,8 @@ impl<'a> Scope<'a> {
 pub(crate) type ScopeTotals<'a> = BTreeMap<Scope<'a>, (i64, i64)>;
 
 /// Deletes rows past the age limit, then adds `added` to the running totals and trims every
-/// touched scope that is now over a cap. Runs on the insert transaction's connection.
+/// touched scope that is now over a cap, then the oldest rows of the file while it is over its
+/// cap. Runs on the insert transaction's connection.
 pub(crate) async fn enforce(
     conn: &mut SqliteConnection,
     path: &Path,
@@ -86,14 +96,25 @@ pub(crate) async fn enforce(
     retention: &LogRetention,
     now_unix_seconds: i64,
 ) -> Result<(), LogsError> {
-    delete_expired(conn, path, retention, now_unix_seconds).await?;
+    let (expired_rows, expired_bytes) =
+        delete_expired(conn, path, retention, now_unix_seconds).await?;
+    // The whole file's change rides in the same upsert as the touched scopes: the batch comes in,
+    // what expired goes.
+    let (added_rows, added_bytes) = added
+        .values()
+        .fold((0, 0), |(rows, bytes), (r, b)| (rows + r, bytes + b));
+    let file_change = (added_rows - expired_rows, added_bytes - expired_bytes);
     // Running totals: one upsert for all the touched scopes instead of a scan (or a statement)
     // per scope; RETURNING gives each scope's new totals.
-    let touched: Vec<_> = added.iter().collect();
+    let touched: Vec<(&Scope<'_>, (i64, i64))> = added
+        .iter()
+        .map(|(scope, totals)| (scope, *totals))
+        .chain(std::iter::once((&Scope::File, file_change)))
+        .collect();
     let mut totals: Vec<(String, String, i64, i64)> = Vec::with_capacity(touched.len());
     for chunk in touched.chunks(USAGE_UPSERT_CHUNK_SCOPES) {
         let returned = usage_upsert(
-            chunk.iter().map(|(scope, totals)| (*scope, **totals)),
+            chunk.iter().copied(),
             " ON CONFLICT (scope, key) DO UPDATE SET rows = rows + excluded.rows, \
              bytes = bytes + excluded.bytes RETURNING scope, key, rows, bytes",
         )
@@ -103,19 +124,82 @@ pub(crate) async fn enforce(
         .map_err(|source| query_error("update log usage", path, source))?;
         totals.extend(returned);
     }
+    let mut file_totals = (0, 0);
     let mut trimmed = Vec::new();
     for (kind, key, total_rows, total_bytes) in &totals {
         let scope = match kind.as_str() {
             "thread" => Scope::Thread(key),
-            _ => Scope::Process(key),
+            "process" => Scope::Process(key),
+            _ => {
+                file_totals = (*total_rows, *total_bytes);
+                continue;
+            }
         };
         let (max_rows, max_bytes) = caps(&scope, retention);
         if *total_rows > max_rows || *total_bytes > max_bytes {
             let kept = trim(conn, path, &scope, retention, (*total_rows, *total_bytes)).await?;
+            file_totals.0 -= total_rows - kept.0;
+            file_totals.1 -= total_bytes - kept.1;
             trimmed.push((scope, kept));
         }
     }
-    set_totals(conn, path, &trimmed).await
+    if !trimmed.is_empty() {
+        trimmed.push((Scope::File, (file_totals.0.max(0), file_totals.1.max(0))));
+    }
+    set_totals(conn, path, &trimmed).await?;
+    if file_totals.1 > retention.max_total_bytes {
+        trim_file(conn, path, retention, file_totals).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the file's oldest rows, whatever their scope, until its bytes are under the cap less
+/// the slack, taking them off their scopes' totals and the file's.
+async fn trim_file(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    retention: &LogRetention,
+    (total_rows, total_bytes): (i64, i64),
+) -> Result<(), LogsError> {
+    let keep_percent = 100 - retention.trim_slack_percent.clamp(0, 99);
+    let excess =
+        total_bytes.saturating_sub(retention.max_total_bytes.saturating_mul(keep_percent) / 100);
+    let mut boundary = None;
+    let mut gone_bytes = 0;
+    'walk: loop {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, estimated_bytes FROM logs WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )
+        .bind(boundary.unwrap_or(i64::MIN))
+        .bind(TRIM_PAGE_ROWS)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|source| query_error("find log retention boundary", path, source))?;
+        let last_page = i64::try_from(rows.len()).unwrap_or(i64::MAX) < TRIM_PAGE_ROWS;
+        for (id, bytes) in rows {
+            if gone_bytes >= excess {
+                break 'walk;
+            }
+            gone_bytes += bytes;
+            boundary = Some(id);
+        }
+        if last_page {
+            break;
+        }
+    }
+    let Some(boundary) = boundary else {
+        return Ok(());
+    };
+    let (rows, bytes) = delete_rows_by_scope(conn, path, "id <= ?1", boundary).await?;
+    set_totals(
+        conn,
+        path,
+        &[(
+            Scope::File,
+            ((total_rows - rows).max(0), (total_bytes - bytes).max(0)),
+        )],
+    )
+    .await
 }
 
 /// Writes the trimmed scopes' new totals, all in one statement per chunk.
@@ -166,16 +250,18 @@ fn caps(scope: &Scope<'_>, retention: &LogRetention) -> (i64, i64) {
             retention.max_rows_per_process,
             retention.max_bytes_per_process,
         ),
+        Scope::File => (i64::MAX, retention.max_total_bytes),
     }
 }
 
-/// Deletes rows older than the age limit and takes them off the running totals.
+/// Deletes rows older than the age limit and takes them off their scopes' running totals (not
+/// the file's: the caller does); returns how many rows and bytes went.
 async fn delete_expired(
     conn: &mut SqliteConnection,
     path: &Path,
     retention: &LogRetention,
     now_unix_seconds: i64,
-) -> Result<(), LogsError> {
+) -> Result<(i64, i64), LogsError> {
     let cutoff =
         now_unix_seconds.saturating_sub(retention.max_age_days.saturating_mul(SECONDS_PER_DAY));
     // MIN(ts) is one index probe; the grouped scan below only runs when something expired.
@@ -184,22 +270,41 @@ async fn delete_expired(
         .await
         .map_err(|source| query_error("find oldest log", path, source))?;
     if oldest.is_none_or(|oldest| oldest >= cutoff) {
-        return Ok(());
+        return Ok((0, 0));
     }
-    let groups: Vec<(Option<String>, String, i64, i64)> = sqlx::query_as(
+    delete_rows_by_scope(conn, path, "ts < ?1", cutoff).await
+}
+
+/// Deletes the rows matching `filter` (one bound parameter, `?1` = `value`) and takes them off
+/// their thread and process scopes' running totals (not the file's); returns how many rows and
+/// bytes went.
+pub(crate) async fn delete_rows_by_scope(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    filter: &str,
+    value: impl for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send,
+) -> Result<(i64, i64), LogsError> {
+    // The filter is one of our constants, never user input; its value is bound.
+    let groups: Vec<(Option<String>, String, i64, i64)> = sqlx::query_as(&format!(
         "SELECT thread_id, MIN(process_uuid), COUNT(*), SUM(estimated_bytes) FROM logs \
-         WHERE ts < ?1 GROUP BY thread_id, CASE WHEN thread_id IS NULL THEN process_uuid END",
-    )
-    .bind(cutoff)
+         WHERE {filter} GROUP BY thread_id, CASE WHEN thread_id IS NULL THEN process_uuid END"
+    ))
+    .bind(value.clone())
     .fetch_all(&mut *conn)
     .await
-    .map_err(|source| query_error("count expired logs", path, source))?;
-    sqlx::query("DELETE FROM logs WHERE ts < ?1")
-        .bind(cutoff)
+    .map_err(|source| query_error("count logs to delete", path, source))?;
+    if groups.is_empty() {
+        return Ok((0, 0));
+    }
+    sqlx::query(&format!("DELETE FROM logs WHERE {filter}"))
+        .bind(value)
         .execute(&mut *conn)
         .await
-        .map_err(|source| query_error("delete expired logs", path, source))?;
+        .map_err(|source| query_error("delete logs", path, source))?;
+    let mut gone = (0, 0);
     for (thread_id, process_uuid, rows, bytes) in groups {
+        gone.0 += rows;
+        gone.1 += bytes;
         let (kind, key) = match &thread_id {
             Some(thread_id) => ("thread", thread_id.as_str()),
             None => ("process", process_uuid.as_str()),
@@ -216,11 +321,11 @@ async fn delete_expired(
         .await
         .map_err(|source| query_error("update log usage", path, source))?;
     }
-    sqlx::query("DELETE FROM log_usage WHERE rows <= 0")
+    sqlx::query("DELETE FROM log_usage WHERE rows <= 0 AND scope != 'file'")
         .execute(&mut *conn)
         .await
         .map_err(|source| query_error("update log usage", path, source))?;
-    Ok(())
+    Ok(gone)
 }
 
 /// Keeps the scope's newest rows within its caps less the slack and returns its new totals (rows,
@@ -241,6 +346,8 @@ async fn trim(
     let filter = match scope {
         Scope::Thread(_) => "thread_id = ?1",
         Scope::Process(_) => "process_uuid = ?1 AND thread_id IS NULL",
+        // The file's cap is kept by `trim_file`, which also corrects the scopes it cuts into.
+        Scope::File => return Ok((total_rows, total_bytes)),
     };
     // The row cap: the oldest `excess_rows` go, counted and summed inside SQLite.
     let (mut boundary, mut gone_rows, mut gone_bytes): (Option<i64>, i64, i64) =

@@ -68,11 +68,14 @@ fn expected(thread_id: Option<&str>, bodies: &[&str]) -> Vec<(Option<String>, St
         .collect()
 }
 
+/// The per-thread and per-process running totals (the file's is [`file_total`]).
 async fn usage(store: &LogStore) -> Vec<(String, String, i64, i64)> {
-    sqlx::query_as("SELECT scope, key, rows, bytes FROM log_usage ORDER BY scope, key")
-        .fetch_all(store.pool())
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT scope, key, rows, bytes FROM log_usage WHERE scope != 'file' ORDER BY scope, key",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -351,5 +354,72 @@ async fn a_batch_touching_more_scopes_than_one_upsert_holds_keeps_every_total_an
         usage
             .iter()
             .all(|(scope, _, rows, bytes)| scope == "thread" && *rows == 1 && *bytes == row_bytes)
+    );
+}
+
+/// A thread-less row of `process`.
+fn process_entry(process: &'static str, body: &str) -> LogEntry {
+    LogEntry {
+        process_uuid: process.into(),
+        ..entry(None, NOW, body)
+    }
+}
+
+/// The whole file's running totals (rows, bytes).
+async fn file_total(store: &LogStore) -> (i64, i64) {
+    sqlx::query_as("SELECT rows, bytes FROM log_usage WHERE scope = 'file'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_whole_file_keeps_one_byte_cap_across_processes() {
+    const PROCESSES: [&str; 5] = ["p0", "p1", "p2", "p3", "p4"];
+    let dir = tempfile::tempdir().unwrap();
+    let row_bytes = process_entry("p0", "row 0").estimated_bytes();
+    // Each process stays far under its own caps; together they pass the file's.
+    let (store, _clock) = store(
+        &dir,
+        LogRetention {
+            max_total_bytes: 10 * row_bytes,
+            ..retention()
+        },
+    )
+    .await;
+    for process in PROCESSES {
+        let batch: Vec<LogEntry> = (0..4)
+            .map(|n| process_entry(process, &format!("row {n}")))
+            .collect();
+        store.insert(&batch).await.unwrap();
+    }
+    // The ten newest rows are kept, whichever process wrote the others.
+    let kept: Vec<(String, String)> = store
+        .query(&LogQuery {
+            order: LogOrder::Committed,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.process_uuid, row.body))
+        .collect();
+    let mut expected = vec![("p2".to_string(), "row 2".to_string())];
+    expected.push(("p2".to_string(), "row 3".to_string()));
+    for process in ["p3", "p4"] {
+        for n in 0..4 {
+            expected.push((process.to_string(), format!("row {n}")));
+        }
+    }
+    assert_eq!(kept, expected);
+    assert_eq!(file_total(&store).await, (10, 10 * row_bytes));
+    // The scopes the file's trim cut into were corrected: totals match a recount.
+    assert_eq!(
+        usage(&store).await,
+        vec![
+            ("process".to_string(), "p2".to_string(), 2, 2 * row_bytes),
+            ("process".to_string(), "p3".to_string(), 4, 4 * row_bytes),
+            ("process".to_string(), "p4".to_string(), 4, 4 * row_bytes),
+        ]
     );
 }

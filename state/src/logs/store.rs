@@ -288,6 +288,103 @@ mod tests {
         assert_eq!(sorted, in_time_order);
     }
 
+    fn thread_entry(thread_id: &str, body: &str) -> LogEntry {
+        LogEntry {
+            ts: clock().now_unix_seconds(),
+            ts_nanos: 0,
+            level: crate::logs::LogLevel::Info,
+            target: "t".into(),
+            body: body.to_string(),
+            thread_id: Some(thread_id.to_string()),
+            process_uuid: "p".into(),
+            module_path: None,
+            file: None,
+            line: None,
+        }
+    }
+
+    /// Bodies of the rows after `id`, as `logs --follow` asks for them.
+    async fn after(store: &LogStore, id: i64) -> Vec<String> {
+        let rows = store
+            .query(&LogQuery {
+                after_id: Some(id),
+                order: LogOrder::Committed,
+                ..LogQuery::default()
+            })
+            .await
+            .unwrap();
+        rows.into_iter().map(|row| row.body).collect()
+    }
+
+    #[tokio::test]
+    async fn a_row_never_gets_the_id_of_a_deleted_newest_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::open(&dir.path().join("logs_1.sqlite"), clock())
+            .await
+            .unwrap();
+        store.insert(&[thread_entry("a", "old")]).await.unwrap();
+        store.insert(&[thread_entry("b", "newest")]).await.unwrap();
+        // A follower has printed everything up to the newest row.
+        let printed = store.last_id().await.unwrap().unwrap();
+        // The newest rows go (forget removes a thread's rows; a trim may empty a scope).
+        sqlx::query("DELETE FROM logs WHERE thread_id = 'b'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.insert(&[thread_entry("c", "next")]).await.unwrap();
+        assert_eq!(after(&store, printed).await, vec!["next".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn migrating_an_older_logs_db_keeps_its_rows_and_ids_and_counts_the_file_total() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs_1.sqlite");
+        // The schema as an earlier build left it: migrations 0001 and 0002 only.
+        let earlier = dir.path().join("earlier_migrations");
+        std::fs::create_dir(&earlier).unwrap();
+        for name in ["0001_logs.sql", "0002_logs_severe_level_index.sql"] {
+            std::fs::copy(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("logs_migrations")
+                    .join(name),
+                earlier.join(name),
+            )
+            .unwrap();
+        }
+        let migrator = sqlx::migrate::Migrator::new(earlier.as_path())
+            .await
+            .unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        migrator.run(&pool).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let entries = [thread_entry("a", "one"), thread_entry("a", "two")];
+        insert_rows(&mut conn, &entries).await.unwrap();
+        sqlx::query("DELETE FROM logs WHERE id = 1")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        pool.close().await;
+
+        let store = LogStore::open(&path, clock()).await.unwrap();
+        let ids: Vec<(i64, String)> = sqlx::query_as("SELECT id, body FROM logs ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(ids, vec![(2, "two".to_string())]);
+        let total: (i64, i64) =
+            sqlx::query_as("SELECT rows, bytes FROM log_usage WHERE scope = 'file'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(total, (1, entries[1].estimated_bytes()));
+        store.insert(&[thread_entry("a", "three")]).await.unwrap();
+        assert_eq!(after(&store, 2).await, vec!["three".to_string()]);
+    }
+
     async fn page_size(store: &LogStore) -> i64 {
         let (size,): (i64,) = sqlx::query_as("PRAGMA page_size")
             .fetch_one(store.pool())

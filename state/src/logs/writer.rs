@@ -19,8 +19,8 @@ use crate::logs::checkpointer::CheckpointCounters;
 use crate::logs::writer_thread::WriterState;
 use crate::logs::{
     CHECKPOINT_AFTER_WAL_BYTES, FLUSH_BATCH_ROWS, FLUSH_INTERVAL, LOG_QUEUE_CAPACITY,
-    LOG_WRITER_BUSY_TIMEOUT, LogEntry, LogLayer, LogRetention, LogsError, RESTART_AFTER_WAL_BYTES,
-    SHUTDOWN_FLUSH_WAIT, WalPolicy,
+    LOG_QUEUE_CAPACITY_BYTES, LOG_WRITER_BUSY_TIMEOUT, LogEntry, LogLayer, LogRetention, LogsError,
+    RESTART_AFTER_WAL_BYTES, SHUTDOWN_FLUSH_WAIT, WalPolicy,
 };
 
 /// How often a blocking flush retries handing its marker to a full queue.
@@ -103,9 +103,31 @@ pub(crate) struct Counters {
     pub(crate) queued: AtomicUsize,
     /// The queue's capacity.
     pub(crate) capacity: usize,
+    /// Bytes the queued rows hold ([`LogEntry::queued_bytes`]): counted up by the layer before
+    /// each send (down again if it fails) and down by the writer as it takes them.
+    pub(crate) queued_bytes: AtomicUsize,
+    /// The queue's capacity in bytes.
+    pub(crate) capacity_bytes: usize,
 }
 
 impl Counters {
+    /// Makes room for a row of `bytes` in the queue's byte budget; `false` (nothing counted)
+    /// when the queued rows already hold the budget. A row alone in the queue always fits.
+    pub(crate) fn reserve_bytes(&self, bytes: usize) -> bool {
+        let before = self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if before > 0 && before.saturating_add(bytes) > self.capacity_bytes {
+            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Gives back what [`Counters::reserve_bytes`] counted for a row that left the queue (or
+    /// never entered it).
+    pub(crate) fn release_bytes(&self, bytes: usize) {
+        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
     /// Hands `message` to the queue without waiting, keeping `queued` right; returns how many
     /// messages are queued counting this one.
     // The error gives the message back, as the channel's own `try_send` does.
@@ -158,7 +180,7 @@ pub struct LogStats {
     pub written: u64,
     /// Transactions those rows were committed in (`written / batches` is the mean batch).
     pub batches: u64,
-    /// Events dropped because the queue was full.
+    /// Events dropped because the queue was full (in rows or in bytes).
     pub dropped_queue_full: u64,
     /// Enqueued events lost because their batch could not be written.
     pub lost_write_failed: u64,
@@ -178,6 +200,8 @@ pub struct LogStats {
 pub struct LogWriterConfig {
     /// Queue capacity, in rows.
     pub queue_capacity: usize,
+    /// Queue capacity, in bytes of queued rows ([`LogEntry::queued_bytes`]).
+    pub queue_capacity_bytes: usize,
     /// The longest a row waits before its batch is committed.
     pub flush_interval: Duration,
     /// Commit as soon as a batch holds this many rows.
@@ -196,6 +220,7 @@ impl Default for LogWriterConfig {
     fn default() -> Self {
         Self {
             queue_capacity: LOG_QUEUE_CAPACITY,
+            queue_capacity_bytes: LOG_QUEUE_CAPACITY_BYTES,
             flush_interval: FLUSH_INTERVAL,
             flush_batch_rows: FLUSH_BATCH_ROWS,
             busy_timeout: LOG_WRITER_BUSY_TIMEOUT,
@@ -266,6 +291,11 @@ impl LogWriter {
     /// The queue's capacity, in rows.
     pub fn queue_capacity(&self) -> usize {
         self.counters.capacity
+    }
+
+    /// Bytes the queued rows hold right now.
+    pub fn queued_bytes(&self) -> usize {
+        self.counters.queued_bytes.load(Ordering::Relaxed)
     }
 
     /// The database file.
@@ -400,6 +430,8 @@ pub fn start_log_writer(
         wake_at_queued: config.flush_batch_rows.clamp(1, capacity),
         queued: AtomicUsize::new(0),
         capacity,
+        queued_bytes: AtomicUsize::new(0),
+        capacity_bytes: config.queue_capacity_bytes.max(1),
     });
     let process_uuid = interned(&config.process_uuid);
     let (opened_sender, opened) = sync_channel(1);

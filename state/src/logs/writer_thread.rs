@@ -200,7 +200,10 @@ impl WriterState {
                 .fetch_sub(incoming.len(), Ordering::Relaxed);
             for message in incoming.drain(..) {
                 match message {
-                    Message::Row(entry) => self.batch.push(entry),
+                    Message::Row(entry) => {
+                        self.counters.release_bytes(entry.queued_bytes());
+                        self.batch.push(entry);
+                    }
                     Message::Flush(ack) => {
                         let result = self.commit(&mut conn).await;
                         ack.send(self.flush_result(result));
