@@ -1,7 +1,7 @@
 //! Fault: four `run` processes on one home at once, in rounds until every session is done.
 //! Every session is extracted by exactly one process (the per-process counts add up to the
-//! sessions), exactly one process consolidates (the others see it running, or its cooldown), the
-//! memory folder's baseline is a single commit, and every process exits 0.
+//! sessions), consolidations never overlap (the others see one running, or its cooldown; the
+//! memory folder's baseline is a single commit), and every process exits 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faults_support;
@@ -57,11 +57,15 @@ fn four_runs_at_once_extract_each_session_once_and_consolidate_once() {
     }
 
     assert_eq!(extracted(&reports), u64::from(SESSIONS), "{reports:#?}");
+    // Work stored while a consolidation runs is consolidated again without waiting for the
+    // cooldown, so an early consolidation (with the outputs of its moment) may be followed by
+    // another one; they never overlap: the others report `skipped_running` or the cooldown,
+    // and the baseline stays one commit.
     let consolidated = reports
         .iter()
         .filter(|r| r["phase2"]["outcome"]["outcome"] == "consolidated")
         .count();
-    assert_eq!(consolidated, 1, "processes that consolidated");
+    assert!(consolidated >= 1, "no process consolidated: {reports:#?}");
 
     let memories = db_path(home.path(), "memories_1.sqlite");
     assert_eq!(

@@ -21,7 +21,10 @@ use crate::{Clock, StateError};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections per database pool.
 pub const MAX_POOL_CONNECTIONS: u32 = 4;
-/// How often a migration that lost a race with another process is re-checked.
+/// How often a migration that failed without another process having applied anything
+/// meanwhile is tried again. A failure while another process applied a step (SQLite has no
+/// migration lock, so several first opens race) does not count: each such loss means the
+/// schema moved forward, so the losses are bounded by the number of migrations.
 const MIGRATION_ATTEMPTS: usize = 3;
 /// The first bytes of every SQLite 3 database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -383,9 +386,13 @@ async fn migrate(
 ) -> Result<(), StateError> {
     let known = known_versions(migrator);
     let mut attempt = 0;
+    let mut applied_before: Option<BTreeSet<i64>> = None;
     loop {
-        attempt += 1;
         let applied = applied_versions(path, pool, clock).await?;
+        // A race lost to a process that applied a step is progress, not a failed attempt.
+        let progressed = applied_before.as_ref() != Some(&applied);
+        attempt = if progressed { 1 } else { attempt + 1 };
+        applied_before = Some(applied.clone());
         refuse_unknown_versions(path, &applied, &known)?;
         if known.is_subset(&applied) {
             return Ok(());
