@@ -160,8 +160,21 @@ fn kill_nine_while_the_agent_works_on_the_staging_copy_leaves_the_folder_byte_id
     assert!(!root.join("phase2_workspace_diff.md").exists());
     assert_integrity(home.path());
     assert_recovers(home.path());
-    let memory = std::fs::read_to_string(root.join("MEMORY.md")).unwrap();
+    // The new session's preference, said in one project, lands in that project's MEMORY.md.
+    let memory = memory_files_text(&root);
     assert!(memory.contains("bullet points"), "{memory}");
+}
+
+/// The global MEMORY.md and every project's, one after the other.
+fn memory_files_text(root: &Path) -> String {
+    let mut text = std::fs::read_to_string(root.join("MEMORY.md")).unwrap();
+    if let Ok(projects) = std::fs::read_dir(root.join("projects")) {
+        for project in projects {
+            let path = project.unwrap().path().join("MEMORY.md");
+            text.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+        }
+    }
+    text
 }
 
 fn xorshift(state: &mut u64) -> u64 {

@@ -26,9 +26,9 @@ use crate::phase2::extensions::{
     ad_hoc_is_seeded, ad_hoc_notes, expired_extension_resources, prune_extension_resources,
     seed_ad_hoc,
 };
-use crate::workspace::{CommitReport, MemoryWorkspace, StagedWorkspace};
 use crate::scope::session_scope;
 use crate::search_index::sync_index;
+use crate::workspace::{CommitReport, MemoryWorkspace, StagedWorkspace};
 
 /// How a phase-2 run behaves.
 #[derive(Debug, Clone)]
