@@ -158,6 +158,78 @@ async fn extract_stores_a_memory_per_session_from_the_model() {
     assert_eq!(body["model"], "test-model");
 }
 
+/// `codex-memories extract --json --provider offline` on `home`.
+fn offline_extract(home: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    command
+        .arg("--codex-home")
+        .arg(home)
+        .arg("--sqlite-home")
+        .arg(home.join("db"))
+        .args(["extract", "--json", "--provider", "offline"])
+        .args(extra)
+        .env_remove("OPENAI_API_KEY");
+    command
+}
+
+async fn raw_memory(home: &Path, id: ThreadId) -> Option<String> {
+    let state = StateRuntime::open(Homes::new(home, home.join("db")))
+        .await
+        .unwrap();
+    let store = MemoryStore::open(&state).await.unwrap();
+    let raw = store
+        .stage1_output(id)
+        .await
+        .unwrap()
+        .map(|row| row.raw_memory);
+    store.close().await;
+    state.close().await;
+    raw
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reextract_has_the_model_redo_what_an_offline_run_stored() {
+    let server = mock_server(Duration::ZERO).await;
+    let home = tempfile::tempdir().unwrap();
+    let ids = write_sessions(home.path(), 2);
+    let offline = offline_extract(home.path(), &[]).output().unwrap();
+    let offline = report(&offline);
+    assert_eq!(offline["claimed"], json!(2), "{offline}");
+    // These two-line sessions hold too little for the offline extractor: no memory.
+    assert_eq!(offline["no_output"], json!(2), "{offline}");
+    assert_eq!(raw_memory(home.path(), ids[0]).await, None);
+
+    // The offline provider would write the same again: refused, nothing flagged.
+    let refused = offline_extract(home.path(), &["--reextract"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--reextract needs a model"), "{stderr}");
+
+    let output = extract(home.path(), &server, &["--reextract"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let redone = report(&output);
+    assert_eq!(redone["succeeded"], json!(2), "{redone}");
+    assert!(
+        stderr.contains("2 finished session(s) are extracted again"),
+        "{stderr}"
+    );
+    assert_eq!(request_count(&server).await, 2);
+    let model_memory = raw_memory(home.path(), ids[0]).await.unwrap();
+    assert!(
+        model_memory.contains("Run cargo test -p ledger"),
+        "{model_memory}"
+    );
+
+    // Done once: a plain run has nothing left to re-extract.
+    let again = extract(home.path(), &server, &[]).output().unwrap();
+    assert_eq!(report(&again)["claimed"], json!(0));
+    assert_eq!(request_count(&server).await, 2);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn max_requests_stops_the_run_and_a_later_run_extracts_the_rest() {
     let server = mock_server(Duration::ZERO).await;

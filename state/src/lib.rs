@@ -34,14 +34,15 @@ pub use indexer::{
 pub use memory_store::{
     DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EndpointProfile, EntryHit,
     EntryKind, EntrySearch, FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile, JobKind,
-    JobRow, JobStatus, MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, PHASE2_ABANDONED_REASON,
-    PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS, PHASE2_RETRY_DELAY_SECONDS,
-    PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams,
-    Phase2Input, RETRIES_PER_JOB_VERSION, SELECTION_PAGE_SIZE, STAGE1_ABANDONED_REASON,
-    STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS, STARTUP_THREAD_SCAN_LIMIT,
-    STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams,
-    Stage1Error, Stage1OutputInput, Stage1OutputRow, Stage1StatusCounts, StartupClaimReport,
-    StartupScan, StartupScanParams, StartupSkips, fts_query, new_worker_id,
+    JobRow, JobStatus, MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, OFFLINE_PRODUCER,
+    PHASE2_ABANDONED_REASON, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,
+    PHASE2_RETRY_DELAY_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome,
+    Phase2ClaimParams, Phase2Input, RETRIES_PER_JOB_VERSION, ReextractRequest, ReextractScope,
+    SELECTION_PAGE_SIZE, STAGE1_ABANDONED_REASON, STAGE1_LEASE_SECONDS, STAGE1_RETRY_DELAY_SECONDS,
+    STARTUP_THREAD_SCAN_LIMIT, STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim,
+    Stage1ClaimOutcome, Stage1ClaimParams, Stage1Error, Stage1OutputInput, Stage1OutputRow,
+    Stage1Producer, Stage1StatusCounts, StartupClaimReport, StartupScan, StartupScanParams,
+    StartupSkips, fts_query, new_worker_id,
 };
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, StoredStat, extract_thread};
 pub use paths::{

@@ -89,7 +89,12 @@ async fn single_claim_worker(
                         version: claim.input_watermark,
                         running_seen,
                     });
-                    assert!(store.stage1_succeeded_no_output(&claim).await.unwrap());
+                    assert!(
+                        store
+                            .stage1_succeeded_no_output(&claim, None)
+                            .await
+                            .unwrap()
+                    );
                 }
                 Stage1ClaimOutcome::UpToDate => {}
                 Stage1ClaimOutcome::Running { .. } | Stage1ClaimOutcome::Capped { .. } => {
@@ -124,7 +129,12 @@ async fn startup_worker(store: &MemoryStore, worker: &str) -> Vec<ClaimRecord> {
                 version: claim.input_watermark,
                 running_seen,
             });
-            assert!(store.stage1_succeeded_no_output(&claim).await.unwrap());
+            assert!(
+                store
+                    .stage1_succeeded_no_output(&claim, None)
+                    .await
+                    .unwrap()
+            );
         }
         tokio::task::yield_now().await;
     }

@@ -175,6 +175,7 @@ async fn claim_loop(
         raw_memory: "- ran the tests; all green".to_string(),
         rollout_summary: "fixed the flaky test".to_string(),
         rollout_slug: None,
+        producer: None,
     };
     let mut result = ClaimerResult::default();
     loop {

@@ -6,8 +6,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use codex_memories::phase1::reextract::request_reextraction;
 use codex_memories::phase1::run::{ExtractProgress, run_extraction};
+use codex_state::{ReextractRequest, ReextractScope};
 
 use crate::commands::HomeArgs;
 use crate::commands::index::{IndexFlags, print_warnings};
@@ -31,11 +33,36 @@ pub struct ExtractArgs {
     /// what made them fail: the server is up, the key is set)
     #[arg(long)]
     retry_failed: bool,
+    /// Extract again, with the model now configured, the sessions an offline run covered
+    /// (`offline`, the default) or every finished session (`all`). Each keeps its memory until
+    /// the new one is stored; sessions are taken within --max-rollouts and the age window, so a
+    /// large home takes several runs. Refused with the offline provider
+    #[arg(long, value_enum, value_name = "WHICH", num_args = 0..=1,
+          default_missing_value = "offline", require_equals = true)]
+    reextract: Option<ReextractArg>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
     index: IndexFlags,
+}
+
+/// What `--reextract` takes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReextractArg {
+    /// Sessions the offline provider extracted.
+    Offline,
+    /// Every finished session, whoever extracted it.
+    All,
+}
+
+impl From<ReextractArg> for ReextractScope {
+    fn from(arg: ReextractArg) -> Self {
+        match arg {
+            ReextractArg::Offline => ReextractScope::Offline,
+            ReextractArg::All => ReextractScope::All,
+        }
+    }
 }
 
 /// Runs `extract`.
@@ -59,6 +86,10 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         ));
     }
     let (client, resolved, prepared) = context.extract_client(&args.provider, &budget).await?;
+    if let Some(which) = args.reextract {
+        let request = request_reextraction(&context.store, client.as_ref(), which.into()).await?;
+        notice(&reextract_line(&request, which));
+    }
     let mut options = context.extract_options(&resolved, args.max_rollouts);
     let interrupt = Interrupt::install()?;
     options.cancel = interrupt.token();
@@ -117,4 +148,24 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The one line `--reextract` prints: what it flagged, and what it left alone and why.
+fn reextract_line(request: &ReextractRequest, which: ReextractArg) -> String {
+    let mut line = format!(
+        "note: {} finished session(s) are extracted again (--reextract={})",
+        request.flagged,
+        match which {
+            ReextractArg::Offline => "offline",
+            ReextractArg::All => "all",
+        }
+    );
+    if which == ReextractArg::Offline && request.unknown_producer > 0 {
+        line.push_str(&format!(
+            "; {} finished before codex-memories recorded who extracted them and are left \
+             alone (--reextract=all takes them too)",
+            request.unknown_producer
+        ));
+    }
+    line
 }

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use codex_state::{
-    MemoryStore, STAGE1_RETRY_DELAY_SECONDS, Stage1Claim, Stage1OutputInput, StartupScanParams,
-    StartupSkips, StateError, ThreadId, new_worker_id,
+    MemoryStore, STAGE1_RETRY_DELAY_SECONDS, Stage1Claim, Stage1OutputInput, Stage1Producer,
+    StartupScanParams, StartupSkips, StateError, ThreadId, new_worker_id,
 };
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -446,6 +446,10 @@ impl ExtractJob {
             retry_delay,
             run_stop,
         } = self;
+        let producer = Stage1Producer::new(
+            client.provider_name(),
+            model.as_deref().unwrap_or(client.default_model()),
+        );
         let path = claim.rollout_path.clone();
         let context_window = client.context_window();
         let built = tokio::task::spawn_blocking(move || {
@@ -467,7 +471,7 @@ impl ExtractJob {
         };
         if !input.substantive_request {
             tracing::info!("no substantive user request: no output, no model call");
-            return no_output(&store, claim, None).await;
+            return no_output(&store, claim, &producer, None).await;
         }
         let estimate = estimate_request_tokens(&input.request);
         let slot = request_slots.acquire_owned().await;
@@ -517,19 +521,20 @@ impl ExtractJob {
         }));
         let memory = match parse_answer(&response.text) {
             Ok(ParsedAnswer::Memory(memory)) => memory,
-            Ok(ParsedAnswer::NoOutput) => return no_output(&store, claim, usage).await,
+            Ok(ParsedAnswer::NoOutput) => return no_output(&store, claim, &producer, usage).await,
             Err(error) => return fail(&store, claim, error.to_string(), retry_delay, usage).await,
         };
         // The quality gate: junk is a failure (never stored), "nothing worth keeping" no output.
         match quality::check(&memory) {
             Ok(Verdict::Memory) => {}
-            Ok(Verdict::NoSignal) => return no_output(&store, claim, usage).await,
+            Ok(Verdict::NoSignal) => return no_output(&store, claim, &producer, usage).await,
             Err(error) => return fail(&store, claim, error.to_string(), retry_delay, usage).await,
         }
         let output = Stage1OutputInput {
             raw_memory: redact(&memory.raw_memory).text,
             rollout_summary: redact(&memory.rollout_summary).text,
             rollout_slug: memory.rollout_slug.map(|slug| redact(&slug).text),
+            producer: Some(producer),
         };
         if store.stage1_succeeded(claim, &output).await? {
             Ok((ThreadOutcome::Succeeded, usage))
@@ -543,9 +548,13 @@ impl ExtractJob {
 async fn no_output(
     store: &MemoryStore,
     claim: &Stage1Claim,
+    producer: &Stage1Producer,
     usage: Option<Usage>,
 ) -> Result<(ThreadOutcome, Option<Usage>), StateError> {
-    if store.stage1_succeeded_no_output(claim).await? {
+    if store
+        .stage1_succeeded_no_output(claim, Some(producer))
+        .await?
+    {
         Ok((ThreadOutcome::NoOutput, usage))
     } else {
         Ok((ThreadOutcome::LostOwnership, usage))

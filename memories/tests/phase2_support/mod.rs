@@ -85,6 +85,7 @@ impl Fixture {
             raw_memory: format!("raw memory {text}"),
             rollout_summary: format!("rollout summary {text}"),
             rollout_slug: Some(text.to_string()),
+            producer: None,
         };
         assert!(self.store.stage1_succeeded(&claim, &output).await.unwrap());
     }

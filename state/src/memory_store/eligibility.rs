@@ -48,8 +48,9 @@ const WAITING_SQL: &str = "SELECT \
     FROM (SELECT t.updated_at, \
                  t.archived = 0 \
                  AND COALESCE(m.memory_mode, t.memory_mode) = 'enabled' \
-                 AND MAX(COALESCE(o.source_updated_at, -1), \
-                         COALESCE(j.last_success_watermark, -1)) < t.updated_at / 1000 \
+                 AND (MAX(COALESCE(o.source_updated_at, -1), \
+                          COALESCE(j.last_success_watermark, -1)) < t.updated_at / 1000 \
+                      OR COALESCE(j.reextract, 0) = 1) \
                  AS waiting, \
                  COALESCE(j.status = 'error' \
                           AND j.input_watermark >= t.updated_at / 1000 \

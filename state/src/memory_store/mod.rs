@@ -49,7 +49,8 @@ pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};
 pub use selection::{Phase2Input, SelectedInput};
 pub use stage1_abandon::STAGE1_ABANDONED_REASON;
 pub use stage1_claim::{Stage1Claim, Stage1ClaimOutcome, Stage1ClaimParams};
-pub use stage1_finish::Stage1OutputInput;
+pub use stage1_finish::{OFFLINE_PRODUCER, Stage1OutputInput, Stage1Producer};
+pub use stage1_retry::{ReextractRequest, ReextractScope};
 pub use stage1_startup::{StartupClaimReport, StartupScan, StartupScanParams, StartupSkips};
 pub use status::{MemoryStatus, STATUS_RECENT_ERRORS, Stage1Error, Stage1StatusCounts};
 

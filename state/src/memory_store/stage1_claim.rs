@@ -103,7 +103,8 @@ pub(super) const CANDIDATE_COLUMNS: &str = "t.id, t.updated_at, t.rollout_path, 
         COALESCE(m.memory_mode, t.memory_mode) AS effective_mode, \
         o.source_updated_at AS output_version, \
         j.status AS job_status, j.worker_id, j.ownership_token, j.lease_until, j.retry_at, \
-        j.retry_remaining, j.input_watermark, j.last_success_watermark";
+        j.retry_remaining, j.input_watermark, j.last_success_watermark, \
+        COALESCE(j.reextract, 0) AS reextract";
 
 /// The joins behind [`CANDIDATE_COLUMNS`].
 pub(super) const CANDIDATE_FROM: &str = "FROM state.threads AS t \
@@ -145,6 +146,8 @@ pub(super) struct JobState {
     pub(super) retry_remaining: i64,
     pub(super) input_watermark: Option<i64>,
     pub(super) last_success_watermark: Option<i64>,
+    /// A person asked for the last success to be made again (`extract --reextract`).
+    pub(super) reextract: bool,
 }
 
 /// A single-thread claim decision: refused with its outcome, or claimable.
@@ -189,7 +192,8 @@ pub(super) fn judge(candidate: &Candidate, now: i64) -> Verdict {
     let done_through = candidate
         .output_version
         .max(job.and_then(|job| job.last_success_watermark));
-    if done_through.is_some_and(|done| done >= src) {
+    let reextract = job.is_some_and(|job| job.reextract);
+    if !reextract && done_through.is_some_and(|done| done >= src) {
         return Verdict::UpToDate;
     }
     let Some(job) = job else {
@@ -453,6 +457,7 @@ impl MemoryStore {
                 retry_remaining: row.try_get("retry_remaining").map_err(get)?,
                 input_watermark: row.try_get("input_watermark").map_err(get)?,
                 last_success_watermark: row.try_get("last_success_watermark").map_err(get)?,
+                reextract: row.try_get::<i64, _>("reextract").map_err(get)? != 0,
             }),
         };
         Ok(Candidate {

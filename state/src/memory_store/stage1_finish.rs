@@ -19,6 +19,32 @@ pub struct Stage1OutputInput {
     pub rollout_summary: String,
     /// A short slug naming the rollout, if any.
     pub rollout_slug: Option<String>,
+    /// Which provider and model wrote it, kept so `extract --reextract` can find what an
+    /// offline run covered (`None`: not said).
+    pub producer: Option<Stage1Producer>,
+}
+
+/// The name stored for the offline provider's successes.
+pub const OFFLINE_PRODUCER: &str = "offline";
+
+/// Names the provider and model behind a stage-1 success: `offline`, else `<provider>:<model>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage1Producer(String);
+
+impl Stage1Producer {
+    /// The producer for `provider` (`offline`, `openai`, `chat`, a host's own) and its `model`.
+    pub fn new(provider: &str, model: &str) -> Self {
+        if provider == OFFLINE_PRODUCER {
+            Self(OFFLINE_PRODUCER.to_string())
+        } else {
+            Self(format!("{provider}:{model}"))
+        }
+    }
+
+    /// The stored text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl MemoryStore {
@@ -30,17 +56,21 @@ impl MemoryStore {
         claim: &Stage1Claim,
         output: &Stage1OutputInput,
     ) -> Result<bool, StateError> {
-        self.retry_busy(|| self.try_stage1_succeeded(claim, Some(output)))
+        let producer = output.producer.as_ref().map(Stage1Producer::as_str);
+        self.retry_busy(|| self.try_stage1_succeeded(claim, Some(output), producer))
             .await
     }
 
     /// Marks the claim done for a thread that yielded no memory, deleting any older output;
-    /// enqueues phase 2 only when a row was deleted. `false` when ownership was lost.
+    /// enqueues phase 2 only when a row was deleted. `producer` names who decided (see
+    /// [`Stage1Producer`]). `false` when ownership was lost.
     pub async fn stage1_succeeded_no_output(
         &self,
         claim: &Stage1Claim,
+        producer: Option<&Stage1Producer>,
     ) -> Result<bool, StateError> {
-        self.retry_busy(|| self.try_stage1_succeeded(claim, None))
+        let producer = producer.map(Stage1Producer::as_str);
+        self.retry_busy(|| self.try_stage1_succeeded(claim, None, producer))
             .await
     }
 
@@ -48,21 +78,25 @@ impl MemoryStore {
         &self,
         claim: &Stage1Claim,
         output: Option<&Stage1OutputInput>,
+        producer: Option<&str>,
     ) -> Result<bool, StateError> {
         const OPERATION: &str = "finish stage-1 job";
         let mut transaction = self.begin_immediate(OPERATION).await?;
         let now = self.now();
         // Race prevented: a worker whose lease expired (and was taken over) or whose job was
-        // cleared finishing anyway and overwriting the new owner's result.
+        // cleared finishing anyway and overwriting the new owner's result. A success answers a
+        // re-extraction request, so it clears the flag.
         let owned = sqlx::query(
             "UPDATE jobs SET status = 'done', finished_at = ?1, lease_until = NULL, \
-                 retry_at = NULL, last_error = NULL, last_success_watermark = input_watermark \
+                 retry_at = NULL, last_error = NULL, last_success_watermark = input_watermark, \
+                 producer = ?4, reextract = 0 \
              WHERE kind = 'memory_stage1' AND job_key = ?2 \
                AND status = 'running' AND ownership_token = ?3",
         )
         .bind(now)
         .bind(key(claim.thread_id))
         .bind(&claim.ownership_token)
+        .bind(producer)
         .execute(&mut *transaction)
         .await
         .map_err(|source| self.query_error(OPERATION, source))?
@@ -105,11 +139,11 @@ impl MemoryStore {
     ) -> Result<(), StateError> {
         sqlx::query(
             "INSERT INTO stage1_outputs (thread_id, source_updated_at, raw_memory, \
-                                         rollout_summary, rollout_slug, generated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                                         rollout_summary, rollout_slug, generated_at, producer) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
              ON CONFLICT (thread_id) DO UPDATE SET \
                  source_updated_at = ?2, raw_memory = ?3, rollout_summary = ?4, \
-                 rollout_slug = ?5, generated_at = ?6 \
+                 rollout_slug = ?5, generated_at = ?6, producer = ?7 \
              WHERE ?2 >= stage1_outputs.source_updated_at",
         )
         .bind(key(claim.thread_id))
@@ -118,6 +152,7 @@ impl MemoryStore {
         .bind(&output.rollout_summary)
         .bind(output.rollout_slug.as_deref())
         .bind(now)
+        .bind(output.producer.as_ref().map(Stage1Producer::as_str))
         .execute(connection)
         .await
         .map_err(|source| self.query_error("store stage-1 output", source))?;

@@ -88,7 +88,12 @@ mod tests {
         let theirs = f.thread(T0 - 7200).await;
         f.claimed(mine, "run-a").await;
         let done = f.claimed(finished, "run-a").await;
-        assert!(f.store.stage1_succeeded_no_output(&done).await.unwrap());
+        assert!(
+            f.store
+                .stage1_succeeded_no_output(&done, None)
+                .await
+                .unwrap()
+        );
         let other = f.claimed(theirs, "run-b").await;
         let phase2 = f
             .store

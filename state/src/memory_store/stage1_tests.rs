@@ -93,7 +93,12 @@ async fn a_live_lease_is_refused_an_expired_one_is_taken_over_and_the_stale_owne
             .await
             .unwrap()
     );
-    assert!(!f.store.stage1_succeeded_no_output(&first).await.unwrap());
+    assert!(
+        !f.store
+            .stage1_succeeded_no_output(&first, None)
+            .await
+            .unwrap()
+    );
     assert!(!f.store.stage1_failed(&first, "stale", 60).await.unwrap());
     assert_eq!(f.stage1_job(thread).await, before);
     assert_eq!(f.store.stage1_output(thread).await.unwrap(), None);
@@ -186,7 +191,12 @@ async fn success_with_no_output_drops_the_old_output_and_enqueues_phase2_only_th
     let f = Fixture::new().await;
     let quiet = f.thread(T0 - 7200).await;
     let claim = f.claimed(quiet, "w1").await;
-    assert!(f.store.stage1_succeeded_no_output(&claim).await.unwrap());
+    assert!(
+        f.store
+            .stage1_succeeded_no_output(&claim, None)
+            .await
+            .unwrap()
+    );
     assert_eq!(f.stage1_job(quiet).await.unwrap().status, JobStatus::Done);
     assert_eq!(f.phase2_job().await, None);
 
@@ -195,7 +205,12 @@ async fn success_with_no_output_drops_the_old_output_and_enqueues_phase2_only_th
     let watermark = f.phase2_job().await.unwrap().input_watermark.unwrap();
     f.set_thread(thread, T0 - 3600, MemoryMode::Enabled).await;
     let claim = f.claimed(thread, "w1").await;
-    assert!(f.store.stage1_succeeded_no_output(&claim).await.unwrap());
+    assert!(
+        f.store
+            .stage1_succeeded_no_output(&claim, None)
+            .await
+            .unwrap()
+    );
     assert_eq!(f.store.stage1_output(thread).await.unwrap(), None);
     assert!(f.phase2_job().await.unwrap().input_watermark.unwrap() > watermark);
 }
@@ -458,7 +473,12 @@ async fn the_fast_claim_writes_nothing_when_anything_it_judged_changed_since_its
         f.stage1_job(fresh).await.unwrap().ownership_token,
         Some(winner.ownership_token.clone())
     );
-    assert!(f.store.stage1_succeeded_no_output(&winner).await.unwrap());
+    assert!(
+        f.store
+            .stage1_succeeded_no_output(&winner, None)
+            .await
+            .unwrap()
+    );
 
     // The running cap filled by another thread's claim.
     let a = f.thread(T0 - 7200).await;

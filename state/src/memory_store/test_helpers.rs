@@ -106,5 +106,6 @@ pub(super) fn output(text: &str) -> Stage1OutputInput {
         raw_memory: format!("raw {text}"),
         rollout_summary: format!("summary {text}"),
         rollout_slug: Some(text.to_string()),
+        producer: None,
     }
 }
