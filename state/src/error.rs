@@ -120,6 +120,19 @@ pub enum StateError {
         path: PathBuf,
     },
 
+    /// Another connection kept part of the WAL in use, so the log could not be emptied: the
+    /// text of deleted rows may still be in it.
+    #[error(
+        "cannot empty the write-ahead log of {path}: another process keeps reading it ({detail}); \
+         stop it (a running `codex-memories mcp`, `logs --follow` or `run`) and try again"
+    )]
+    WalInUse {
+        /// The database file.
+        path: PathBuf,
+        /// What the checkpoint reported.
+        detail: String,
+    },
+
     /// A background parsing task died.
     #[error("the indexer's worker task failed: {0}")]
     Worker(String),

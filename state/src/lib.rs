@@ -12,6 +12,7 @@
 
 mod clock;
 mod error;
+mod forgotten;
 mod indexer;
 pub mod logs;
 mod memory_store;
@@ -34,7 +35,7 @@ pub use indexer::{
 pub use memory_store::{
     DEFAULT_STAGE1_RUNNING_CAP, DeleteOutcome, EligibilityFacts, EndpointProfile, EntryHit,
     EntryKind, EntrySearch, FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile, JobKind,
-    JobRow, JobStatus, MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, OFFLINE_PRODUCER,
+    JobRow, JobStatus, MAX_LEASE_SECONDS, MemoryStatus, MemoryStore, ModeSetBy, OFFLINE_PRODUCER,
     PHASE2_ABANDONED_REASON, PHASE2_HEARTBEAT_SECONDS, PHASE2_JOB_KEY, PHASE2_LEASE_SECONDS,
     PHASE2_RETRY_DELAY_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS, Phase2Claim, Phase2ClaimOutcome,
     Phase2ClaimParams, Phase2Input, RETRIES_PER_JOB_VERSION, ReextractRequest, ReextractScope,

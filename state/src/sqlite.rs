@@ -30,6 +30,11 @@ const MIGRATION_ATTEMPTS: usize = 3;
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// The files SQLite keeps beside a database in WAL mode: the log and its shared-memory index.
 const SIDECAR_SUFFIXES: [&str; 2] = ["-wal", "-shm"];
+/// Attempts at emptying a WAL that another connection still reads from. Each attempt itself
+/// waits up to the busy timeout (5 s) for the readers to finish, so two attempts wait ~10 s.
+const TRUNCATE_WAL_ATTEMPTS: u32 = 2;
+/// Pause between those attempts.
+const TRUNCATE_WAL_RETRY_DELAY: Duration = Duration::from_millis(100);
 /// Opening attempts when another process holds a lock the busy timeout does not cover.
 const OPEN_ATTEMPTS: usize = 20;
 /// Pause between those attempts.
@@ -506,6 +511,51 @@ fn shell_quote(text: &str) -> String {
         text.to_string()
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Rewrites the database `schema` of `connection` (`VACUUM`: no free page keeps the text of
+/// deleted rows) and empties its WAL (`wal_checkpoint(TRUNCATE)`: no frame keeps it either),
+/// checking the checkpoint's result. A checkpoint that another connection's reads held back is
+/// tried again (about ten seconds in all), then fails with [`StateError::WalInUse`] naming the file:
+/// the text may still be in the log, and the caller must say so.
+pub async fn scrub_database(
+    connection: &mut sqlx::SqliteConnection,
+    schema: &'static str,
+    path: &Path,
+) -> Result<(), StateError> {
+    let query_error = |operation, source| StateError::Query {
+        operation,
+        path: path.to_path_buf(),
+        source,
+    };
+    // The schema name is one of our constants (`main`), never user input. VACUUM and the
+    // checkpoint name it: unqualified, a checkpoint would also try attached (read-only) files.
+    sqlx::query(&format!("VACUUM {schema}"))
+        .execute(&mut *connection)
+        .await
+        .map_err(|source| query_error("vacuum", source))?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (busy, log_frames, checkpointed): (i64, i64, i64) =
+            sqlx::query_as(&format!("PRAGMA {schema}.wal_checkpoint(TRUNCATE)"))
+                .fetch_one(&mut *connection)
+                .await
+                .map_err(|source| query_error("empty the write-ahead log", source))?;
+        // TRUNCATE reports (0, 0, 0) once the log is empty; -1 frames means not in WAL mode.
+        if busy == 0 && log_frames <= 0 && checkpointed <= 0 {
+            return Ok(());
+        }
+        if attempt >= TRUNCATE_WAL_ATTEMPTS {
+            return Err(StateError::WalInUse {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "busy = {busy}, {log_frames} frame(s) in the log, {checkpointed} copied"
+                ),
+            });
+        }
+        tokio::time::sleep(TRUNCATE_WAL_RETRY_DELAY).await;
     }
 }
 

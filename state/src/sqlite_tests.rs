@@ -28,7 +28,12 @@ async fn migration_from_an_empty_directory_creates_the_folder_and_the_schema() {
     let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
     assert_eq!(
         table_names(&pool).await,
-        vec!["_sqlx_migrations", "index_failures", "threads"]
+        vec![
+            "_sqlx_migrations",
+            "forgotten_threads",
+            "index_failures",
+            "threads"
+        ]
     );
     let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
         .fetch_one(&pool)
@@ -342,4 +347,53 @@ async fn a_schema_step_recorded_by_another_build_is_refused_with_the_command_to_
             .await
             .unwrap();
     assert_eq!(versions, vec![(1, vec![0])]);
+}
+
+#[tokio::test]
+async fn scrubbing_checks_the_checkpoint_and_fails_naming_the_file_while_a_reader_holds_the_wal() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state_1.sqlite");
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    sqlx::query("INSERT INTO index_failures (rollout_path, file_size, file_mtime_ns, file_inode, file_ctime_ns, reason) VALUES ('a', 1, 1, 1, 1, 'zebra quartz marmalade')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM index_failures")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // Another process reading: its snapshot keeps the log in use.
+    let mut reader = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let mut snapshot = reader.begin().await.unwrap();
+    let _: Vec<(String,)> = sqlx::query_as("SELECT reason FROM index_failures")
+        .fetch_all(&mut *snapshot)
+        .await
+        .unwrap();
+    let mut connection = pool.acquire().await.unwrap();
+    // Each checkpoint waits this long for the reader (5 s in use); the test need not.
+    sqlx::query("PRAGMA busy_timeout = 100")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    let error = scrub_database(&mut connection, "main", &path)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StateError::WalInUse { path: named, .. } if *named == path),
+        "{error}"
+    );
+    snapshot.commit().await.unwrap();
+    reader.close().await.unwrap();
+    scrub_database(&mut connection, "main", &path)
+        .await
+        .unwrap();
+    let wal = std::fs::metadata(dir.path().join("state_1.sqlite-wal")).unwrap();
+    assert_eq!(wal.len(), 0);
+    for file in ["state_1.sqlite", "state_1.sqlite-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap();
+        assert!(!bytes.windows(12).any(|w| w == b"zebra quartz"), "{file}");
+    }
 }

@@ -258,12 +258,18 @@ pub(crate) fn inode_column(inode: u64) -> i64 {
 
 /// Inserts a thread or rewrites every column of it. The thread id is the key: a file that moved
 /// (e.g. into `archived_sessions/`) updates its row in place. `polluted` is sticky: a thread
-/// marked polluted stays so when its file changes.
+/// marked polluted stays so when its file changes. A forgotten thread's title, first message
+/// and preview are written blank (`forgotten_threads`, migration 0003): its text never reaches a
+/// page of the file, not even one the triggers would blank again.
 const UPSERT_THREAD: &str = "INSERT INTO threads (id, rollout_path, created_at, updated_at, \
     source, model_provider, model, cwd, title, first_user_message, preview, tokens_used, \
     archived, git_sha, git_branch, git_origin_url, cli_version, memory_mode, file_size, \
     file_mtime_ns, file_inode, file_ctime_ns, agent) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+    CASE WHEN EXISTS (SELECT 1 FROM forgotten_threads WHERE thread_id = ?1) THEN '' ELSE ?9 END, \
+    CASE WHEN EXISTS (SELECT 1 FROM forgotten_threads WHERE thread_id = ?1) THEN '' ELSE ?10 END, \
+    CASE WHEN EXISTS (SELECT 1 FROM forgotten_threads WHERE thread_id = ?1) THEN '' ELSE ?11 END, \
+    ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) \
     ON CONFLICT (id) DO UPDATE SET rollout_path = excluded.rollout_path, \
     created_at = excluded.created_at, updated_at = excluded.updated_at, \
     source = excluded.source, model_provider = excluded.model_provider, \

@@ -9,6 +9,7 @@
 mod checkpointer;
 mod entry;
 mod error;
+mod forget;
 mod layer;
 mod query;
 mod retention;

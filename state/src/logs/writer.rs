@@ -14,7 +14,6 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use tokio::sync::{Notify, oneshot};
 
-use crate::Clock;
 use crate::logs::checkpointer::CheckpointCounters;
 use crate::logs::writer_thread::WriterState;
 use crate::logs::{
@@ -22,6 +21,7 @@ use crate::logs::{
     LOG_QUEUE_CAPACITY_BYTES, LOG_WRITER_BUSY_TIMEOUT, LogEntry, LogLayer, LogRetention, LogsError,
     RESTART_AFTER_WAL_BYTES, SHUTDOWN_FLUSH_WAIT, WalPolicy,
 };
+use crate::{Clock, TextFilter};
 
 /// How often a blocking flush retries handing its marker to a full queue.
 const FULL_QUEUE_RETRY: Duration = Duration::from_millis(1);
@@ -196,7 +196,7 @@ pub struct LogStats {
 }
 
 /// How the writer runs. `Default` gives the documented constants.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LogWriterConfig {
     /// Queue capacity, in rows.
     pub queue_capacity: usize,
@@ -214,6 +214,10 @@ pub struct LogWriterConfig {
     pub process_uuid: String,
     /// When the WAL is checkpointed.
     pub wal: WalPolicy,
+    /// Applied to every row's body on the writer's thread before it is written (secret
+    /// redaction: a failure reason may quote a model answer or a session). `None` writes bodies
+    /// as they are.
+    pub body_filter: Option<TextFilter>,
 }
 
 impl Default for LogWriterConfig {
@@ -230,6 +234,7 @@ impl Default for LogWriterConfig {
                 checkpoint_after_bytes: CHECKPOINT_AFTER_WAL_BYTES,
                 restart_after_bytes: RESTART_AFTER_WAL_BYTES,
             },
+            body_filter: None,
         }
     }
 }

@@ -704,3 +704,45 @@ async fn a_reader_pinning_the_wal_delays_its_restart_but_never_stalls_the_writer
     assert!(guard.writer().stats().wal_restarts > restarts_before);
     assert_eq!(rows(&path).await.len(), 1_200);
 }
+
+#[tokio::test]
+async fn bodies_pass_through_the_body_filter_before_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let filter = crate::TextFilter(Arc::new(|text: &str| {
+        text.replace("sk-proj-Zq81xT", "[REDACTED_SECRET]")
+    }));
+    let (layer, guard) = start(
+        &path,
+        LogWriterConfig {
+            body_filter: Some(filter),
+            ..manual_config()
+        },
+    );
+    {
+        let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer));
+        let job = tracing::info_span!("stage1", thread_id = THREAD_A);
+        let _job = job.enter();
+        tracing::warn!(
+            reason = "the model said: key sk-proj-Zq81xT",
+            "stage-1 extraction failed"
+        );
+    }
+    guard.writer().flush().await.unwrap();
+    assert_eq!(
+        bodies(&rows(&path).await),
+        vec![(
+            "WARN".to_string(),
+            Some(THREAD_A.to_string()),
+            format!(
+                "stage1{{thread_id={THREAD_A}}}: stage-1 extraction failed \
+                 reason=the model said: key [REDACTED_SECRET]"
+            ),
+        )]
+    );
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    let wal = std::fs::read(path.with_extension("sqlite-wal")).unwrap_or_default();
+    for file in [bytes, wal] {
+        assert!(!file.windows(10).any(|w| w == b"sk-proj-Zq"));
+    }
+}

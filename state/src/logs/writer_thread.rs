@@ -16,12 +16,12 @@ use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-use crate::Clock;
 use crate::logs::checkpointer::{self, Checkpointer, WalAction, WalWatch};
 use crate::logs::retention::query_error;
 use crate::logs::store::insert_batch;
 use crate::logs::writer::{Counters, LogWriterConfig, Message};
 use crate::logs::{LogEntry, LogLevel, LogStore, LogsError, MAX_BATCH_ROWS, WalPolicy};
+use crate::{Clock, TextFilter};
 
 /// The target of the writer's own report rows.
 const WRITER_TARGET: &str = "codex_state::logs";
@@ -200,8 +200,11 @@ impl WriterState {
                 .fetch_sub(incoming.len(), Ordering::Relaxed);
             for message in incoming.drain(..) {
                 match message {
-                    Message::Row(entry) => {
+                    Message::Row(mut entry) => {
                         self.counters.release_bytes(entry.queued_bytes());
+                        if let Some(TextFilter(filter)) = &self.config.body_filter {
+                            entry.body = filter(&entry.body);
+                        }
                         self.batch.push(entry);
                     }
                     Message::Flush(ack) => {

@@ -10,6 +10,31 @@ use serde::Serialize;
 use super::{MemoryStore, days_before, key};
 use crate::{MemoryMode, StateError, ThreadId};
 
+/// Who set a thread's memory mode (the `set_by` column): `enable --cleared` brings back only the
+/// threads `clear` disabled, never those forgotten one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModeSetBy {
+    /// The user, one thread at a time (`enable`, marking a thread polluted).
+    User,
+    /// `forget`.
+    Forget,
+    /// `clear`, for every thread indexed then.
+    Clear,
+}
+
+impl ModeSetBy {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Forget => "forget",
+            Self::Clear => "clear",
+        }
+    }
+}
+
 /// What deleting one thread's memory did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DeleteOutcome {
@@ -51,11 +76,15 @@ impl MemoryStore {
         Ok(result.rows_affected())
     }
 
-    /// Deletes every stage-1 output and every job (stage 1 and phase 2). The user's memory
-    /// modes are kept. Running claims lose ownership: their finishers return `false`.
-    pub async fn clear_all_memory_data(&self) -> Result<(), StateError> {
+    /// Deletes every stage-1 output and every job (stage 1 and phase 2), and disables every
+    /// thread of the index that was enabled (`set_by = clear`), so the next run does not extract
+    /// them all again; [`MemoryStore::enable_cleared_threads`] undoes that. Modes set by the user
+    /// or by `forget` are kept. Running claims lose ownership: their finishers return `false`.
+    /// Returns how many threads were disabled.
+    pub async fn clear_all_memory_data(&self) -> Result<u64, StateError> {
         self.retry_busy(|| async {
             const OPERATION: &str = "clear memory data";
+            let now = self.now();
             let mut transaction = self.begin_immediate(OPERATION).await?;
             for statement in ["DELETE FROM stage1_outputs", "DELETE FROM jobs"] {
                 sqlx::query(statement)
@@ -63,9 +92,47 @@ impl MemoryStore {
                     .await
                     .map_err(|source| self.query_error(OPERATION, source))?;
             }
-            self.commit(transaction, OPERATION).await
+            // Every indexed thread whose effective mode is enabled, whether by default or by an
+            // earlier `enable`.
+            let disabled = sqlx::query(
+                "INSERT INTO thread_memory_modes (thread_id, memory_mode, updated_at, set_by) \
+                 SELECT t.id, 'disabled', ?1, 'clear' FROM state.threads AS t \
+                 LEFT JOIN thread_memory_modes AS m ON m.thread_id = t.id \
+                 WHERE COALESCE(m.memory_mode, t.memory_mode) = 'enabled' \
+                 ON CONFLICT (thread_id) DO UPDATE SET memory_mode = 'disabled', \
+                     updated_at = ?1, set_by = 'clear'",
+            )
+            .bind(now)
+            .execute(&mut *transaction)
+            .await
+            .map_err(|source| self.query_error(OPERATION, source))?
+            .rows_affected();
+            self.commit(transaction, OPERATION).await?;
+            Ok(disabled)
         })
         .await
+    }
+
+    /// Enables again every thread `clear` disabled (not those forgotten or disabled one by one);
+    /// returns how many.
+    pub async fn enable_cleared_threads(&self) -> Result<u64, StateError> {
+        let now = self.now();
+        let result = self
+            .retry_busy(|| async {
+                let (_gate, mut connection) =
+                    self.write_connection("enable cleared threads").await?;
+                sqlx::query(
+                    "UPDATE thread_memory_modes SET memory_mode = 'enabled', updated_at = ?1, \
+                         set_by = 'user' \
+                     WHERE set_by = 'clear' AND memory_mode = 'disabled'",
+                )
+                .bind(now)
+                .execute(&mut *connection)
+                .await
+                .map_err(|source| self.query_error("enable cleared threads", source))
+            })
+            .await?;
+        Ok(result.rows_affected())
     }
 
     /// Deletes one thread's output row; enqueues phase 2 when the last phase 2 had selected it.
@@ -135,18 +202,31 @@ impl MemoryStore {
         thread_id: ThreadId,
         mode: MemoryMode,
     ) -> Result<bool, StateError> {
+        self.set_memory_mode_by(thread_id, mode, ModeSetBy::User)
+            .await
+    }
+
+    /// [`MemoryStore::set_memory_mode`], recording who set it.
+    pub async fn set_memory_mode_by(
+        &self,
+        thread_id: ThreadId,
+        mode: MemoryMode,
+        set_by: ModeSetBy,
+    ) -> Result<bool, StateError> {
         self.retry_busy(|| async {
             const OPERATION: &str = "set memory mode";
             let now = self.now();
             let mut transaction = self.begin_immediate(OPERATION).await?;
             sqlx::query(
-                "INSERT INTO thread_memory_modes (thread_id, memory_mode, updated_at) \
-                 VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (thread_id) DO UPDATE SET memory_mode = ?2, updated_at = ?3",
+                "INSERT INTO thread_memory_modes (thread_id, memory_mode, updated_at, set_by) \
+                 VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (thread_id) DO UPDATE SET memory_mode = ?2, updated_at = ?3, \
+                     set_by = ?4",
             )
             .bind(key(thread_id))
             .bind(mode.as_str())
             .bind(now)
+            .bind(set_by.as_str())
             .execute(&mut *transaction)
             .await
             .map_err(|source| self.query_error(OPERATION, source))?;

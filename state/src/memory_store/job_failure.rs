@@ -1,5 +1,6 @@
 //! Recording a failed attempt on a running job — the one statement stage 1 and phase 2 share:
-//! `error`, retry from `now + delay`, one retry fewer (never below 0), the reason kept.
+//! `error`, retry from `now + delay`, one retry fewer (never below 0), the reason kept, after the
+//! runtime's text filter (secret redaction): a reason may quote a model answer or a rollout.
 
 use super::MemoryStore;
 use crate::StateError;
@@ -18,6 +19,7 @@ impl MemoryStore {
         operation: &'static str,
     ) -> Result<bool, StateError> {
         let now = self.now();
+        let reason = self.filtered(reason);
         // One atomic statement. Race prevented: a stale owner recording a failure over the job
         // a newer claim now owns. `IS` matches the token, or NULL with NULL for a tokenless row.
         let result = self
@@ -32,7 +34,7 @@ impl MemoryStore {
                 )
                 .bind(now)
                 .bind(now.saturating_add(retry_delay_seconds))
-                .bind(reason)
+                .bind(reason.as_ref())
                 .bind(kind.as_str())
                 .bind(job_key)
                 .bind(token)

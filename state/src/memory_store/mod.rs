@@ -37,9 +37,9 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use crate::sqlite::{
     Attachment, ReadOnlyOpen, open_sqlite_attached, open_sqlite_in_memory, open_sqlite_read_only,
 };
-use crate::{Clock, StateError, StateRuntime};
+use crate::{Clock, StateError, StateRuntime, TextFilter};
 
-pub use control::DeleteOutcome;
+pub use control::{DeleteOutcome, ModeSetBy};
 pub use eligibility::EligibilityFacts;
 pub use entry_index::{EntryKind, FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile};
 pub use entry_search::{EntryHit, EntrySearch, fts_query};
@@ -100,6 +100,9 @@ pub struct MemoryStore {
     clock: Arc<dyn Clock>,
     /// This process's write gate for the file, shared with every other store on it.
     gate: Arc<AsyncMutex<()>>,
+    /// The runtime's rewrite of user text (secret redaction), applied to every failure reason
+    /// before it is stored: a reason may quote a model answer or a rollout.
+    text_filter: Option<TextFilter>,
 }
 
 /// A write transaction holding its process's write gate; derefs to the connection. Dropping it
@@ -154,6 +157,7 @@ impl MemoryStore {
             path,
             clock,
             gate,
+            text_filter: runtime.text_filter().cloned(),
         })
     }
 
@@ -194,6 +198,7 @@ impl MemoryStore {
             path,
             clock,
             gate,
+            text_filter: runtime.text_filter().cloned(),
         }))
     }
 
@@ -219,6 +224,14 @@ impl MemoryStore {
 
     fn now(&self) -> i64 {
         self.clock.now_unix_seconds()
+    }
+
+    /// `text` as it may be stored: through the runtime's text filter (redaction), if any.
+    fn filtered<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        match &self.text_filter {
+            Some(TextFilter(filter)) => std::borrow::Cow::Owned(filter(text)),
+            None => std::borrow::Cow::Borrowed(text),
+        }
     }
 
     fn query_error(&self, operation: &'static str, source: sqlx::Error) -> StateError {
