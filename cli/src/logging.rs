@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use codex_memories::redact::redacting_filter;
 use codex_state::SystemClock;
 use codex_state::logs::{LogGuard, LogWriterConfig, logs_db_path, start_log_writer};
 use tracing::level_filters::LevelFilter;
@@ -64,11 +65,12 @@ pub fn init_stderr_only() {
 
 fn open_logs_db(home: &HomeArgs) -> anyhow::Result<(codex_state::logs::LogLayer, LogGuard)> {
     let homes = home.resolve()?;
-    let layer_and_guard = start_log_writer(
-        &logs_db_path(&homes)?,
-        LogWriterConfig::default(),
-        Arc::new(SystemClock),
-    )?;
+    // A row may quote a model answer or a session (a failure reason): redacted before written.
+    let config = LogWriterConfig {
+        body_filter: Some(redacting_filter()),
+        ..LogWriterConfig::default()
+    };
+    let layer_and_guard = start_log_writer(&logs_db_path(&homes)?, config, Arc::new(SystemClock))?;
     Ok(layer_and_guard)
 }
 

@@ -6,7 +6,9 @@
 
 mod controls_common;
 
-use controls_common::{RUST_THREAD, example_home, offline_run, run, run_json, run_ok};
+use controls_common::{
+    PYTHON_THREAD, RUST_THREAD, example_home, offline_run, run, run_json, run_ok,
+};
 use pretty_assertions::assert_eq;
 
 #[test]
@@ -48,4 +50,58 @@ fn clear_refuses_a_symlinked_memory_folder() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("symbolic link"));
     assert!(elsewhere.path().join("MEMORY.md").exists());
     let _ = run_ok(home.path(), &["status"]);
+}
+
+#[test]
+fn clear_leaves_threads_disabled_until_enable_cleared() {
+    let home = example_home();
+    offline_run(home.path());
+    let report = run_json(home.path(), &["clear", "--yes", "--json"]);
+    let indexed = report["threads_disabled"].as_u64().unwrap();
+    assert!(indexed >= 2, "{report}");
+    for thread in [RUST_THREAD, PYTHON_THREAD] {
+        let shown = run_json(home.path(), &["show", thread, "--json"]);
+        assert_eq!(shown["memory_mode"], "disabled", "{thread}");
+    }
+
+    // The next run extracts nothing again.
+    offline_run(home.path());
+    let status = run_json(home.path(), &["status", "--json"]);
+    assert_eq!(status["memory"]["outputs"], 0);
+
+    // A thread forgotten before `clear` stays disabled after `enable --cleared`.
+    let home = example_home();
+    offline_run(home.path());
+    run_ok(
+        home.path(),
+        &[
+            "forget",
+            PYTHON_THREAD,
+            "--provider",
+            "offline",
+            "--consolidator",
+            "offline",
+        ],
+    );
+    let out = run_ok(home.path(), &["clear", "--yes"]);
+    let disabled = indexed - 1;
+    assert!(
+        out.contains(&format!("{disabled} threads disabled")),
+        "{out}"
+    );
+    assert!(out.contains("enable --cleared"), "{out}");
+    let out = run_ok(home.path(), &["enable", "--cleared"]);
+    assert!(
+        out.contains(&format!(
+            "{disabled} threads disabled by `clear` enabled again"
+        )),
+        "{out}"
+    );
+    offline_run(home.path());
+    let rust = run_json(home.path(), &["show", RUST_THREAD, "--json"]);
+    assert_eq!(rust["memory_mode"], "enabled");
+    assert!(rust["stage1_output"]["raw_memory"].is_string());
+    let python = run_json(home.path(), &["show", PYTHON_THREAD, "--json"]);
+    assert_eq!(python["memory_mode"], "disabled");
+    assert_eq!(python["stage1_output"], serde_json::Value::Null);
 }

@@ -7,6 +7,10 @@
 mod controls_common;
 
 use std::path::Path;
+use std::sync::Arc;
+
+use codex_state::SystemClock;
+use codex_state::logs::{LogEntry, LogLevel, LogStore};
 
 use controls_common::{
     PYTHON_THREAD, RUST_THREAD, example_home, files_under, offline_run, rollout_of, run, run_json,
@@ -52,11 +56,66 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
     files_under(dir)
         .into_iter()
         .filter(|path| {
-            let bytes = std::fs::read(path).unwrap();
+            // A WAL file SQLite removed after the listing held nothing more.
+            let Ok(bytes) = std::fs::read(path) else {
+                return false;
+            };
             contains(&bytes, needle.as_bytes()) || inflated_contains(&bytes, needle.as_bytes())
         })
         .map(|path| path.display().to_string())
         .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Writes log rows into the home's logs DB as a run would.
+fn plant_log_rows(home: &Path, rows: &[(Option<&str>, &str)]) {
+    let entries: Vec<LogEntry> = rows
+        .iter()
+        .map(|(thread_id, body)| LogEntry {
+            ts: chrono::Utc::now().timestamp(),
+            ts_nanos: 0,
+            level: LogLevel::Warn,
+            target: "codex_memories::phase1::run".into(),
+            body: (*body).to_string(),
+            thread_id: thread_id.map(str::to_string),
+            process_uuid: "test-process".into(),
+            module_path: None,
+            file: None,
+            line: None,
+        })
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = LogStore::open(
+            &home.join("codex-memories/logs_1.sqlite"),
+            Arc::new(SystemClock),
+        )
+        .await
+        .unwrap();
+        store.insert(&entries).await.unwrap();
+        // Everything in the main file before the test reads it (closing the pool finishes on
+        // the driver's thread, after this returns).
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+    });
 }
 
 #[test]
@@ -75,6 +134,61 @@ fn forget_leaves_no_trace_of_the_thread_in_the_db_the_folder_or_git() {
         "the baseline should hold it in git before forget: {before:?}"
     );
 
+    // Leftovers of earlier trouble: a .git moved aside as corrupt while it held the sentence,
+    // a diff file a crashed consolidation left; and a moved-aside .git about nothing of it.
+    let corrupt = memories.join(".git.corrupt-1760000000");
+    copy_dir(&memories.join(".git"), &corrupt);
+    let raw = std::fs::read_to_string(memories.join("raw_memories.md")).unwrap();
+    let diff: String = raw.lines().map(|line| format!("+{line}\n")).collect();
+    std::fs::write(memories.join("phase2_workspace_diff.md"), diff).unwrap();
+    let unrelated = memories.join(".git.corrupt-1760000001");
+    std::fs::create_dir_all(&unrelated).unwrap();
+    std::fs::write(unrelated.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+
+    let rollout = rollout_of(home.path(), RUST_THREAD);
+    let stem = rollout.file_stem().unwrap().to_string_lossy().into_owned();
+    let logs_db = |home: &Path| -> Vec<String> {
+        files_under(home)
+            .into_iter()
+            .filter(|f| {
+                f.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("logs_")
+            })
+            .map(|f| f.display().to_string())
+            .collect()
+    };
+    let logs_holding = |needle: &str| -> Vec<String> {
+        let mut holding = files_holding(home.path(), needle);
+        holding.retain(|f| logs_db(home.path()).contains(f));
+        holding
+    };
+    // Rows a run can write about the thread: tagged with it, naming its rollout file, quoting
+    // its text in a failure; and one about another thread, which stays.
+    plant_log_rows(
+        home.path(),
+        &[
+            (Some(RUST_THREAD), "stage1{phase=extract}: extracting"),
+            (
+                None,
+                &format!("phase2 read rollout_summaries of {stem}.jsonl"),
+            ),
+            (
+                Some(RUST_THREAD),
+                &format!("stage-1 extraction failed: model answer rejected: \"{SENTENCE}\""),
+            ),
+            (Some(PYTHON_THREAD), "stage1{phase=extract}: kept row"),
+        ],
+    );
+    assert!(!logs_holding(RUST_THREAD).is_empty());
+    assert!(
+        files_holding(home.path(), SENTENCE)
+            .iter()
+            .any(|f| f.contains("state_1.sqlite")),
+        "the index copies the first message"
+    );
+
     let out = run_ok(
         home.path(),
         &[
@@ -91,23 +205,51 @@ fn forget_leaves_no_trace_of_the_thread_in_the_db_the_folder_or_git() {
         out.contains("no file or git object holds its text"),
         "{out}"
     );
+    assert!(
+        out.contains("blanked the title, first message and preview"),
+        "{out}"
+    );
+    assert!(out.contains("log row"), "{out}");
+    assert!(
+        out.contains("nothing of the thread remains in any of them"),
+        "{out}"
+    );
 
-    // The whole home: the memories and logs databases (raw bytes, free pages included), the
-    // memory folder and its .git. Left alone: the session file itself (the user's) and the
-    // thread index (state_1.sqlite), which mirrors the session's first message.
-    let rollout = rollout_of(home.path(), RUST_THREAD);
+    // The whole home, byte by byte: the memories DB, the thread index and the logs DB with their
+    // -wal and -shm files (free pages and log frames included), the memory folder and its .git.
+    // Left alone: the session file itself (the user's).
     let holding: Vec<String> = files_holding(home.path(), SENTENCE)
         .into_iter()
-        .filter(|f| Path::new(f) != rollout && !f.contains("state_1.sqlite"))
+        .filter(|f| Path::new(f) != rollout)
         .collect();
     assert_eq!(holding, Vec::<String>::new());
+    // Neither the logs DB nor the memory folder names the thread or its rollout file; the index
+    // keeps the id and path in its tombstone row, the memories DB its disabled mode.
+    for needle in [RUST_THREAD, stem.as_str()] {
+        assert_eq!(logs_holding(needle), Vec::<String>::new(), "{needle}");
+        assert_eq!(
+            files_holding(&memories, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+
+    assert!(!corrupt.exists());
+    assert!(unrelated.join("HEAD").exists());
+    assert!(
+        out.contains("deleted .git.corrupt-1760000000 (codex-memories' own leftover"),
+        "{out}"
+    );
+    let kept = run_ok(home.path(), &["logs", "--thread", PYTHON_THREAD]);
+    assert!(kept.contains("kept row"), "{kept}");
 
     let shown = run_json(home.path(), &["show", RUST_THREAD, "--json"]);
     assert_eq!(shown["memory_mode"], "disabled");
     assert_eq!(shown["stage1_output"], serde_json::Value::Null);
     assert_eq!(shown["stage1_job"], serde_json::Value::Null);
 
-    // A later run (even after the session changes) does not extract it again.
+    // A later run (even after the session changes) does not extract it again, and indexing it
+    // again does not bring its text back into the index.
     controls_common::finish_session_at(
         &rollout,
         std::time::SystemTime::now() - controls_common::DAY / 2,
@@ -117,6 +259,11 @@ fn forget_leaves_no_trace_of_the_thread_in_the_db_the_folder_or_git() {
     assert_eq!(shown["stage1_output"], serde_json::Value::Null);
     let other = run_json(home.path(), &["show", PYTHON_THREAD, "--json"]);
     assert_eq!(other["memory_mode"], "enabled");
+    let in_index: Vec<String> = files_holding(home.path(), SENTENCE)
+        .into_iter()
+        .filter(|f| f.contains("state_1.sqlite"))
+        .collect();
+    assert_eq!(in_index, Vec::<String>::new());
 
     // `enable` lets it back in.
     run_ok(home.path(), &["enable", RUST_THREAD]);
@@ -131,10 +278,36 @@ fn forget_without_consolidation_removes_inputs_and_says_memory_md_keeps_the_text
     let home = example_home();
     plant_sentence(home.path());
     offline_run(home.path());
-    let out = run_ok(home.path(), &["forget", RUST_THREAD, "--no-consolidate"]);
+    let output = run(home.path(), &["forget", RUST_THREAD, "--no-consolidate"]);
+    let out = String::from_utf8_lossy(&output.stdout);
+    // What remains is named, and the exit code says so.
+    assert_eq!(output.status.code(), Some(1), "{out}");
     assert!(out.contains("MEMORY.md"), "{out}");
     assert!(out.contains("until the next consolidation"), "{out}");
+    assert!(out.contains("STILL PRESENT"), "{out}");
     let memories = home.path().join("memories");
+    assert!(
+        out.contains("MEMORY.md: a line of the memory it removed"),
+        "{out}"
+    );
+    // After a consolidation, forgetting again finds nothing left.
+    run_ok(
+        home.path(),
+        &[
+            "consolidate",
+            "--force",
+            "--consolidator",
+            "offline",
+            "--provider",
+            "offline",
+        ],
+    );
+    let again = run_json(
+        home.path(),
+        &["forget", RUST_THREAD, "--no-consolidate", "--json"],
+    );
+    assert_eq!(again["check"]["remains"], serde_json::json!([]));
+    assert_eq!(again["check"]["checked"].as_array().unwrap().len(), 4);
     let raw = std::fs::read_to_string(memories.join("raw_memories.md")).unwrap();
     assert!(!raw.contains(RUST_THREAD), "{raw}");
     assert!(raw.contains(PYTHON_THREAD), "{raw}");

@@ -463,3 +463,61 @@ fn canaries_across_every_cut_boundary_never_reach_the_model() {
     assert_eq!(cut, canaries.len(), "every session was cut");
     assert_eq!(leaked, Vec::new(), "canary fragments in requests");
 }
+
+#[test]
+fn failure_reasons_quoting_secrets_are_redacted_in_the_jobs_table_and_the_logs() {
+    let canaries = canaries();
+    let home = tempfile::tempdir().unwrap();
+    write_session(
+        home.path(),
+        1,
+        "deploy the service",
+        &json!({"command": ["bash", "-lc", "deploy"]}).to_string(),
+        "exit 0",
+    );
+    // A server whose error body (plain text, one canary a line) quotes every canary: the
+    // failure reason quotes the body.
+    let quoted: Vec<String> = canaries.iter().map(|c| c.planted.clone()).collect();
+    let body = format!("rejected:\n{}\n", quoted.join("\n"));
+    let server = MockServer::start(move |_, _| Reply::Status(400, body.clone()));
+    let output = faults_support::run(
+        home.path(),
+        &[
+            "run",
+            "--provider",
+            "openai",
+            "--base-url",
+            &server.base_url,
+            "--model",
+            "m",
+            "--consolidator",
+            "offline",
+            "--json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["extract"]["failed"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
+    let memories_db = faults_support::db_path(home.path(), "memories_1.sqlite");
+    let reason = faults_support::query_one(&memories_db, "SELECT last_error FROM jobs");
+    assert!(reason.contains("rejected"), "{reason}");
+    let logs = faults_support::query_one(
+        &faults_support::db_path(home.path(), "logs_1.sqlite"),
+        "SELECT COUNT(*) FROM logs WHERE body LIKE '%rejected%'",
+    );
+    assert_ne!(logs, "0");
+    let mut leaked = Vec::new();
+    for path in files_under(&home.path().join("codex-memories")) {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let found = leaks(&canaries, &bytes);
+        if !found.is_empty() {
+            leaked.push((path, found));
+        }
+    }
+    assert_eq!(leaked, Vec::new(), "secrets in the databases");
+}

@@ -1,25 +1,44 @@
 //! The user's controls over stored memory, as library calls a host can make: forget one thread
 //! (its output, its job, its summary file, its block in `raw_memories.md`, its memory mode set to
-//! `disabled`, then a consolidation whose baseline reset leaves no git object holding its text,
-//! and its entries dropped from the search index)
-//! and clear everything (every memory row and the memory folder's contents, the folder kept). A
-//! symlinked memory root is refused before anything is deleted.
+//! `disabled`, its index row blanked to a tombstone, its log rows deleted, then a consolidation
+//! whose baseline reset leaves no git object holding its text, its entries dropped from the
+//! search index, every database rewritten with its WAL emptied, and a byte-level search proving
+//! nothing of it remains — [`crate::forget_check`]) and clear everything (every memory row and
+//! the memory folder's contents, the folder kept, every thread left disabled). A symlinked memory
+//! root is refused before anything is deleted.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use codex_state::{DeleteOutcome, MemoryMode, MemoryStore, StateError};
+use codex_state::logs::{LogStore, LogsError, logs_db_path};
+use codex_state::{
+    DeleteOutcome, MemoryMode, MemoryStore, ModeSetBy, StateError, StateRuntime, ThreadRow,
+};
 use serde::Serialize;
 
 use crate::ThreadId;
 use crate::consolidator::Consolidator;
+use crate::forget_check::{
+    ForgetCheck, ForgetNeedles, ForgetPlaces, NeedleKind, check_forgotten, holds_any,
+};
 use crate::fsutil::write_atomic;
 use crate::layout::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
 use crate::phase2::run::{Phase2Options, Phase2Report, run_phase2};
 use crate::search_index::{SearchIndexError, sync_index};
+use crate::workspace::{CORRUPT_PREFIX, DIFF_FILE_NAME, STAGING_PREFIX};
 
 /// The header line of a raw-memories block, before the thread id.
 const RAW_BLOCK_PREFIX: &str = "\n## Thread `";
+/// The metadata lines phase 2 writes atop a thread's files (`phase2::artifacts`): shared by
+/// many threads, so never evidence that one of them remains.
+const METADATA_LINE_PREFIXES: [&str; 6] = [
+    "## Thread",
+    "thread_id:",
+    "updated_at:",
+    "rollout_path:",
+    "cwd:",
+    "git_branch:",
+];
 
 /// Why a control could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +46,9 @@ pub enum ControlError {
     /// A database step failed.
     #[error(transparent)]
     State(#[from] StateError),
+    /// A step on the logs database failed.
+    #[error(transparent)]
+    Logs(#[from] LogsError),
     /// A file of the memory folder could not be read, written or removed.
     #[error("cannot update {}: {source}", path.display())]
     Io {
@@ -75,24 +97,44 @@ pub struct ForgetReport {
     pub summaries_removed: Vec<String>,
     /// Whether its block was removed from `raw_memories.md`.
     pub raw_memories_block_removed: bool,
+    /// Whether the thread index had a row for it, now blanked to a tombstone.
+    pub index_row_blanked: bool,
+    /// Log rows deleted (tagged with the thread or naming it).
+    pub log_rows_deleted: u64,
     /// The consolidation run afterwards (`None` when not asked for).
     pub consolidation: Option<Phase2Report>,
+    /// Bookkeeping left in the memory folder that held the thread's text and was deleted: a
+    /// moved-aside `.git.corrupt-*` repository, a half-built `.git.tmp-*`, a leftover diff file.
+    pub leftovers_removed: Vec<String>,
+    /// Databases whose WAL another process kept in use, so it could not be emptied (the check
+    /// below says whether it still holds anything of the thread).
+    pub warnings: Vec<String>,
+    /// The byte-level search of every database, the memory folder and its git history.
+    pub check: ForgetCheck,
 }
 
-/// Forgets one thread: sets its memory mode to `disabled` (so it is not extracted again), deletes
-/// its output and stage-1 job, removes its summary file(s) and its `raw_memories.md` block, and,
-/// when `consolidate` is given, runs phase 2 at once (no cooldown) so `MEMORY.md` drops what only
-/// this thread supported and the baseline reset removes its text from git.
+/// Forgets one thread: sets its memory mode to `disabled` (so it is not extracted again), blanks
+/// the text its index row copied from the session (the row stays as a tombstone, and stays blank
+/// when the session is indexed again), deletes its output and stage-1 job, removes its summary
+/// file(s) and its `raw_memories.md` block, deletes its log rows and, when `consolidate` is given,
+/// runs phase 2 at once (no cooldown) so `MEMORY.md` drops what only this thread supported and
+/// the baseline reset removes its text from git. Then every database is rewritten with its WAL
+/// emptied, and every place is searched for what the thread may have left
+/// ([`ForgetReport::check`]).
 pub async fn forget_thread(
     store: &MemoryStore,
+    state: &StateRuntime,
     memory_root: &Path,
     thread_id: ThreadId,
     consolidate: Option<(&dyn Consolidator, &Phase2Options)>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ForgetReport, ControlError> {
+    let indexed = state.get_thread(thread_id).await?;
+    let needles = gather_needles(store, memory_root, thread_id, indexed.as_ref()).await?;
     store
-        .set_memory_mode(thread_id, MemoryMode::Disabled)
+        .set_memory_mode_by(thread_id, MemoryMode::Disabled, ModeSetBy::Forget)
         .await?;
+    let index_row_blanked = state.forget_thread_text(thread_id).await?;
     let output = store.delete_thread_memory(thread_id).await?;
     let job_deleted = store.delete_stage1_job(thread_id).await?;
     let summaries_removed = remove_summary_files(memory_root, thread_id)?;
@@ -105,24 +147,190 @@ pub async fn forget_thread(
         }
         None => None,
     };
+    let leftovers_removed = remove_leftovers(memory_root, &needles)?;
+    let logs_db = logs_db_path(state.homes())?;
+    let mut warnings = Vec::new();
+    let log_rows_deleted =
+        forget_in_logs(state, &logs_db, thread_id, &needles, &mut warnings).await?;
     // The index drops the thread's entries (and, once compacted, every token of them) before the
     // database file is rewritten, so no copy of its text stays in our database either.
     sync_index(store, memory_root).await?;
     store.compact_entry_index().await?;
-    store.scrub_deleted_text().await?;
+    tolerate_wal_in_use(store.scrub_deleted_text().await, &mut warnings)?;
+    tolerate_wal_in_use(state.scrub_deleted_text().await, &mut warnings)?;
+    let places = ForgetPlaces {
+        memory_root: memory_root.to_path_buf(),
+        memories_db: store.path().to_path_buf(),
+        state_db: state.state_db_path(),
+        logs_db,
+    };
+    let check = tokio::task::spawn_blocking(move || check_forgotten(&places, &needles))
+        .await
+        .map_err(|error| ControlError::Io {
+            path: memory_root.to_path_buf(),
+            source: io::Error::other(error.to_string()),
+        })?
+        .map_err(|(path, source)| ControlError::Io { path, source })?;
     Ok(ForgetReport {
         thread_id,
         output,
         job_deleted,
         summaries_removed,
         raw_memories_block_removed,
+        index_row_blanked,
+        log_rows_deleted,
         consolidation,
+        leftovers_removed,
+        warnings,
+        check,
     })
 }
 
-/// Removes every `rollout_summaries/*.md` whose first line is `thread_id: <id>`; returns their
-/// paths relative to the root.
-pub fn remove_summary_files(root: &Path, thread_id: ThreadId) -> Result<Vec<String>, ControlError> {
+/// Deletes the workspace's bookkeeping at the top of the memory folder — a `.git` moved aside as
+/// unusable (`.git.corrupt-*`), a baseline reset's staging folder (`.git.tmp-*`), a diff file a
+/// crashed consolidation left — when it holds anything of the thread; returns their names. The
+/// consolidation's fresh baseline does not touch them, and they are ours, not the user's.
+fn remove_leftovers(root: &Path, needles: &ForgetNeedles) -> Result<Vec<String>, ControlError> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(ControlError::Io {
+                path: root.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(at(root))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(CORRUPT_PREFIX)
+            || name.starts_with(STAGING_PREFIX)
+            || name == DIFF_FILE_NAME;
+        let path = entry.path();
+        if !ours || !holds_any(&path, needles).map_err(at(&path))? {
+            continue;
+        }
+        if entry.file_type().map_err(at(&path))?.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(at(&path))?;
+        } else {
+            std::fs::remove_file(&path).map_err(at(&path))?;
+        }
+        removed.push(name);
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// What the thread may have left, read before anything is deleted: its id, its rollout file's
+/// stem, the text its index row copied and the distinctive lines of its memory (raw memory,
+/// rollout summary, summary files, `raw_memories.md` block) that no other thread's memory holds.
+async fn gather_needles(
+    store: &MemoryStore,
+    memory_root: &Path,
+    thread_id: ThreadId,
+    indexed: Option<&ThreadRow>,
+) -> Result<ForgetNeedles, ControlError> {
+    let mut needles = ForgetNeedles::default();
+    needles.push(NeedleKind::ThreadId, &thread_id.to_string());
+    if let Some(row) = indexed {
+        if let Some(stem) = row.rollout_path.file_stem() {
+            needles.push(NeedleKind::RolloutStem, &stem.to_string_lossy());
+        }
+        for text in [&row.title, &row.first_user_message, &row.preview] {
+            needles.push_lines(NeedleKind::IndexedText, text, |_| false);
+        }
+    }
+    // The memory as stored; when the row is gone already (an earlier `forget`), what the folder
+    // still has of it, without the metadata lines every thread's files share (cwd, branch).
+    let memory = match store.stage1_output(thread_id).await? {
+        Some(output) => vec![output.raw_memory, output.rollout_summary],
+        None => {
+            let mut texts = summary_file_texts(memory_root, thread_id)?;
+            if let Ok(raw) = std::fs::read_to_string(memory_root.join(RAW_MEMORIES_FILE)) {
+                texts.push(block_of(&raw, thread_id).unwrap_or_default().to_string());
+            }
+            texts
+        }
+    };
+    let mut candidates = ForgetNeedles::default();
+    for text in &memory {
+        candidates.push_lines(NeedleKind::MemoryLine, text, |line| {
+            METADATA_LINE_PREFIXES
+                .iter()
+                .any(|prefix| line.starts_with(prefix))
+        });
+    }
+    for candidate in candidates.needles {
+        if !store
+            .other_memories_contain(thread_id, &candidate.text)
+            .await?
+        {
+            needles.push(candidate.kind, &candidate.text);
+        }
+    }
+    Ok(needles)
+}
+
+/// Deletes the thread's rows and every row naming it from the logs DB (when there is one; it is
+/// never created here), then rewrites the file and empties its WAL.
+async fn forget_in_logs(
+    state: &StateRuntime,
+    logs_db: &Path,
+    thread_id: ThreadId,
+    needles: &ForgetNeedles,
+    warnings: &mut Vec<String>,
+) -> Result<u64, ControlError> {
+    if !logs_db.is_file() {
+        return Ok(0);
+    }
+    let logs = LogStore::open(logs_db, state.clock().clone()).await?;
+    let texts: Vec<String> = needles
+        .needles
+        .iter()
+        .filter(|needle| needle.kind != NeedleKind::ThreadId)
+        .map(|needle| needle.text.clone())
+        .collect();
+    let deleted = logs.forget_thread(&thread_id.to_string(), &texts).await;
+    let scrubbed = match deleted {
+        Ok(_) => logs.scrub_deleted_text().await,
+        Err(_) => Ok(()),
+    };
+    logs.close().await;
+    match scrubbed {
+        Err(LogsError::Open(error)) => tolerate_wal_in_use(Err(error), warnings)?,
+        other => other?,
+    }
+    Ok(deleted?)
+}
+
+/// A WAL another process keeps in use becomes a warning (the check then says whether the log
+/// still holds anything); any other failure stays one.
+fn tolerate_wal_in_use(
+    result: Result<(), StateError>,
+    warnings: &mut Vec<String>,
+) -> Result<(), ControlError> {
+    match result {
+        Err(error @ StateError::WalInUse { .. }) => {
+            warnings.push(error.to_string());
+            Ok(())
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The texts of the `rollout_summaries/*.md` files of `thread_id`.
+fn summary_file_texts(root: &Path, thread_id: ThreadId) -> Result<Vec<String>, ControlError> {
+    Ok(summary_files(root, thread_id)?
+        .into_iter()
+        .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
+        .collect())
+}
+
+/// The `rollout_summaries/*.md` files whose first line is `thread_id: <id>`: (relative name,
+/// path).
+fn summary_files(root: &Path, thread_id: ThreadId) -> Result<Vec<(String, PathBuf)>, ControlError> {
     let dir = root.join(ROLLOUT_SUMMARIES_DIR);
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -130,7 +338,7 @@ pub fn remove_summary_files(root: &Path, thread_id: ThreadId) -> Result<Vec<Stri
         Err(source) => return Err(ControlError::Io { path: dir, source }),
     };
     let header = format!("thread_id: {thread_id}");
-    let mut removed = Vec::new();
+    let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(at(&dir))?;
         let path = entry.path();
@@ -139,14 +347,25 @@ pub fn remove_summary_files(root: &Path, thread_id: ThreadId) -> Result<Vec<Stri
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         if text.lines().next().map(str::trim_end) == Some(header.as_str()) {
-            std::fs::remove_file(&path).map_err(at(&path))?;
-            removed.push(format!(
+            let name = format!(
                 "{ROLLOUT_SUMMARIES_DIR}/{}",
                 entry.file_name().to_string_lossy()
-            ));
+            );
+            found.push((name, path));
         }
     }
-    removed.sort();
+    found.sort();
+    Ok(found)
+}
+
+/// Removes every `rollout_summaries/*.md` whose first line is `thread_id: <id>`; returns their
+/// paths relative to the root.
+pub fn remove_summary_files(root: &Path, thread_id: ThreadId) -> Result<Vec<String>, ControlError> {
+    let mut removed = Vec::new();
+    for (name, path) in summary_files(root, thread_id)? {
+        std::fs::remove_file(&path).map_err(at(&path))?;
+        removed.push(name);
+    }
     Ok(removed)
 }
 
@@ -167,13 +386,25 @@ pub fn remove_raw_memories_block(root: &Path, thread_id: ThreadId) -> Result<boo
 
 /// `text` without the block of `thread_id` (from its header to the next header or the end).
 fn without_block(text: &str, thread_id: ThreadId) -> Option<String> {
+    let (start, end) = block_range(text, thread_id)?;
+    Some(format!("{}{}", &text[..start], &text[end..]))
+}
+
+/// The block of `thread_id` in `text`, header included.
+fn block_of(text: &str, thread_id: ThreadId) -> Option<&str> {
+    let (start, end) = block_range(text, thread_id)?;
+    Some(&text[start..end])
+}
+
+/// Where the block of `thread_id` starts and ends in `text`.
+fn block_range(text: &str, thread_id: ThreadId) -> Option<(usize, usize)> {
     let header = format!("{RAW_BLOCK_PREFIX}{thread_id}`\n");
     let start = text.find(&header)?;
     let after_header = start + header.len();
     let end = text[after_header..]
         .find(RAW_BLOCK_PREFIX)
         .map_or(text.len(), |offset| after_header + offset);
-    Some(format!("{}{}", &text[..start], &text[end..]))
+    Some((start, end))
 }
 
 /// What `clear_all` removed.
@@ -183,17 +414,21 @@ pub struct ClearReport {
     pub memory_root: PathBuf,
     /// Top-level entries removed from it (`.git` included).
     pub entries_removed: Vec<String>,
+    /// Threads of the index that were enabled and are now disabled (`set_by = clear`), so the
+    /// next run does not extract them all again; [`enable_cleared`] undoes it.
+    pub threads_disabled: u64,
 }
 
-/// Deletes every memory row (outputs and jobs; the users' memory modes are kept) and everything
-/// inside the memory folder, `.git` included. The folder itself is kept; a symlinked folder is
-/// refused before anything is deleted.
+/// Deletes every memory row (outputs and jobs) and everything inside the memory folder, `.git`
+/// included, and disables every thread that was enabled, so the next run does not extract them
+/// all again (modes the user set one by one, and `forget`'s, are kept). The folder itself is
+/// kept; a symlinked folder is refused before anything is deleted.
 pub async fn clear_all(
     store: &MemoryStore,
     memory_root: &Path,
 ) -> Result<ClearReport, ControlError> {
     check_root(memory_root)?;
-    store.clear_all_memory_data().await?;
+    let threads_disabled = store.clear_all_memory_data().await?;
     store.clear_entry_index().await?;
     store.scrub_deleted_text().await?;
     let root = memory_root.to_path_buf();
@@ -206,7 +441,29 @@ pub async fn clear_all(
     Ok(ClearReport {
         memory_root: memory_root.to_path_buf(),
         entries_removed,
+        threads_disabled,
     })
+}
+
+/// Enables one thread again (undoing `forget`, `clear` or a `polluted` mode): it is extracted by
+/// a later run, and, if it was forgotten, its index row gets its text back from its session on
+/// the next index run.
+pub async fn enable_thread(
+    store: &MemoryStore,
+    state: &StateRuntime,
+    thread_id: ThreadId,
+) -> Result<(), ControlError> {
+    store
+        .set_memory_mode(thread_id, MemoryMode::Enabled)
+        .await?;
+    state.remember_thread_text(thread_id).await?;
+    Ok(())
+}
+
+/// Enables again every thread `clear` disabled (not those forgotten or disabled one by one), so
+/// the next run extracts them; returns how many.
+pub async fn enable_cleared(store: &MemoryStore) -> Result<u64, ControlError> {
+    Ok(store.enable_cleared_threads().await?)
 }
 
 /// Refuses a memory root that is a symbolic link or not a folder (a missing one is fine).

@@ -10,6 +10,7 @@ pub mod codex_native;
 pub mod config;
 pub mod consolidator;
 pub mod control;
+pub mod forget_check;
 mod fsutil;
 pub mod install;
 pub mod layout;

@@ -1,5 +1,6 @@
-//! `codex-memories clear`: deletes every stored memory (outputs and jobs; per-thread memory modes
-//! are kept) and everything inside the memory folder, `.git` included — the folder itself stays.
+//! `codex-memories clear`: deletes every stored memory (outputs and jobs) and everything inside
+//! the memory folder, `.git` included — the folder itself stays — and leaves every indexed thread
+//! disabled, so the next run does not extract them all again (`enable --cleared` undoes that).
 //! Asks first on a terminal; without one it needs `--yes`. A symlinked memory folder is refused.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -57,16 +58,16 @@ pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         write_json(&mut stdout, &report)?;
     } else {
+        let entries = report.entries_removed.len();
+        let threads = report.threads_disabled;
         writeln!(
             stdout,
-            "cleared: every stored memory and extraction job deleted (memory modes kept); {} entr{} removed from {} (the folder is kept)",
-            report.entries_removed.len(),
-            if report.entries_removed.len() == 1 {
-                "y"
-            } else {
-                "ies"
-            },
-            report.memory_root.display()
+            "cleared: every stored memory and extraction job deleted; {entries} entr{} removed from {} (the folder is kept)\n\
+             {threads} thread{} disabled, so the next run does not extract {} again; undo with `codex-memories enable --cleared`",
+            if entries == 1 { "y" } else { "ies" },
+            report.memory_root.display(),
+            if threads == 1 { "" } else { "s" },
+            if threads == 1 { "it" } else { "them" },
         )?;
     }
     Ok(ExitCode::SUCCESS)

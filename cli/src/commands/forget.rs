@@ -1,12 +1,15 @@
 //! `codex-memories forget <thread-id>`: removes one thread from memory — its stored memory and
-//! job, its rollout summary and its block in raw_memories.md — disables it so it is not extracted
-//! again, and (unless `--no-consolidate`) consolidates at once so MEMORY.md drops what only it
-//! supported and the git baseline is reset with no object holding its text.
+//! job, its rollout summary and its block in raw_memories.md, the text its index row copied, its
+//! log rows — disables it so it is not extracted again, and (unless `--no-consolidate`)
+//! consolidates at once so MEMORY.md drops what only it supported and the git baseline is reset
+//! with no object holding its text. It then searches every database and file for what the thread
+//! may have left, prints what it checked and what remains, and exits 1 when anything remains.
 
 use std::process::ExitCode;
 
 use clap::Args;
 use codex_memories::control::{ForgetReport, forget_thread};
+use codex_memories::forget_check::ForgetCheck;
 use codex_memories::phase2::run::Phase2Outcome;
 use codex_state::{JobKind, ThreadId};
 
@@ -68,6 +71,7 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     let now = context.state.clock().now();
     let report = forget_thread(
         &context.store,
+        &context.state,
         &context.memory_root,
         id,
         consolidator.as_deref().map(|c| (c, &options)),
@@ -78,10 +82,11 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     context.close().await;
     let mut stdout = std::io::stdout().lock();
     write_report(&mut stdout, args.json, &report, report_lines)?;
-    let failed = report
-        .consolidation
-        .as_ref()
-        .is_some_and(|c| matches!(c.outcome, Phase2Outcome::Failed { .. }));
+    let failed = !report.check.is_clean()
+        || report
+            .consolidation
+            .as_ref()
+            .is_some_and(|c| matches!(c.outcome, Phase2Outcome::Failed { .. }));
     Ok(if failed {
         ExitCode::FAILURE
     } else {
@@ -99,6 +104,22 @@ fn report_lines(report: &ForgetReport) -> Vec<String> {
     } else {
         "  it had no stored memory".to_string()
     });
+    if report.index_row_blanked {
+        lines.push(
+            "  blanked the title, first message and preview its index row copied from the session (the row stays, so the thread is recognised)".to_string(),
+        );
+    }
+    if report.log_rows_deleted > 0 {
+        lines.push(format!(
+            "  deleted {} log row{} about it",
+            report.log_rows_deleted,
+            if report.log_rows_deleted == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+    }
     for file in &report.summaries_removed {
         lines.push(format!("  deleted {file}"));
     }
@@ -121,6 +142,56 @@ fn report_lines(report: &ForgetReport) -> Vec<String> {
                 _ => lines.push(format!("  WARNING: {keeps}")),
             }
         }
+    }
+    for leftover in &report.leftovers_removed {
+        lines.push(format!(
+            "  deleted {leftover} (codex-memories' own leftover, which held its text)"
+        ));
+    }
+    for warning in &report.warnings {
+        lines.push(format!("  WARNING: {warning}"));
+    }
+    lines.extend(check_lines(&report.check));
+    lines
+}
+
+/// What the search covered and what it found.
+fn check_lines(check: &ForgetCheck) -> Vec<String> {
+    let mut lines =
+        vec!["checked, byte by byte (free pages, WAL files and git objects included):".to_string()];
+    for place in &check.checked {
+        let looked_for: Vec<&str> = place
+            .looked_for
+            .iter()
+            .map(|kind| kind.describe())
+            .collect();
+        lines.push(format!(
+            "  {} ({} file{}): {}",
+            place.path.display(),
+            place.files,
+            if place.files == 1 { "" } else { "s" },
+            if looked_for.is_empty() {
+                "nothing to look for".to_string()
+            } else {
+                looked_for.join(", ")
+            }
+        ));
+    }
+    if check.is_clean() {
+        lines.push("nothing of the thread remains in any of them".to_string());
+    } else {
+        lines.push("STILL PRESENT:".to_string());
+        for remnant in &check.remains {
+            lines.push(format!(
+                "  {}: {}",
+                remnant.path.display(),
+                remnant.kind.describe()
+            ));
+        }
+        lines.push(
+            "what remains is named above; after a consolidation (`codex-memories consolidate --force`) or once the process holding a database has stopped, run this `forget` again to remove and check it"
+                .to_string(),
+        );
     }
     lines
 }

@@ -4,14 +4,13 @@
 //! with a readable error.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use codex_memories::config::load_config;
 use codex_memories::layout::resolve_memory_root;
-use codex_memories::redact::redact;
-use codex_state::{Homes, StateRuntime, TextFilter};
+use codex_memories::redact::redacting_filter;
+use codex_state::{Homes, StateRuntime};
 
 /// Where the rollouts and our databases live.
 #[derive(Debug, Clone, Default, Args)]
@@ -71,6 +70,6 @@ impl HomeArgs {
             .await
             .with_context(|| format!("cannot open the thread index at {}", path.display()))?;
         // Titles and previews come from user messages: redact them before they are stored.
-        Ok(runtime.with_text_filter(TextFilter(Arc::new(|text: &str| redact(text).text))))
+        Ok(runtime.with_text_filter(redacting_filter()))
     }
 }

@@ -39,6 +39,12 @@ pub struct Redacted {
     pub findings: Vec<Finding>,
 }
 
+/// [`redact`] as the databases' text filter: what the thread index stores of a session and every
+/// log row's body pass through it before they are written.
+pub fn redacting_filter() -> codex_state::TextFilter {
+    codex_state::TextFilter(std::sync::Arc::new(|text: &str| redact(text).text))
+}
+
 /// Replaces every secret in `text` by [`REDACTED`] and reports where they were.
 pub fn redact(text: &str) -> Redacted {
     let findings = scan::find(text, false);

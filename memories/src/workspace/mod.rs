@@ -22,7 +22,7 @@ pub use diff::{ChangeKind, FileChange, WorkspaceDiff};
 pub use error::WorkspaceError;
 pub use scan::FileMode;
 pub use staging::{CommitReport, StageReport, StagedWorkspace};
-pub(crate) use swap::swap_in_progress;
+pub(crate) use swap::{RETIRED_INFIX, STAGING_INFIX, swap_in_progress};
 
 /// The diff file phase 2 writes for the consolidator, at the top of the memory folder.
 pub use crate::layout::DIFF_FILE_NAME;
@@ -39,7 +39,8 @@ pub const SIGNATURE_EMAIL: &str = "codex-memories@localhost";
 /// Prefix of the folder an unusable `.git` is moved to, followed by the Unix time in seconds.
 pub const CORRUPT_PREFIX: &str = ".git.corrupt-";
 /// Prefix of the folders a baseline reset builds in and retires through.
-const STAGING_PREFIX: &str = ".git.tmp-";
+/// (Public so `forget` can recognise one a crash left.)
+pub const STAGING_PREFIX: &str = ".git.tmp-";
 
 /// A memory folder with a usable baseline commit.
 #[derive(Debug, Clone)]
