@@ -314,10 +314,14 @@ fn reasons(
             facts.eligible_now
         ));
     }
+    // One line for sessions waiting after a failure (the eligibility view counts them inside
+    // the window; the job view knows the next retry time).
+    let next_retry = memory.next_retry_at.map_or_else(|| "now".to_string(), when);
     if facts.waiting_retry > 0 {
         reasons.push(format!(
-            "{} session(s) failed and wait for a retry (backoff, or no retries left at this version); \
-             `codex-memories extract --retry-failed` retries them now",
+            "{} session(s) failed and wait for a retry (next at {next_retry}, or when the session \
+             changes once its retries are used up); `codex-memories extract --retry-failed` retries \
+             them now",
             facts.waiting_retry
         ));
     }
@@ -336,10 +340,9 @@ fn reasons(
             facts.too_old, config.max_rollout_age_days, config.max_rollout_age_days
         ));
     }
-    if memory.stage1.error > 0 {
-        let next = memory.next_retry_at.map_or_else(|| "now".to_string(), when);
+    if memory.stage1.error > 0 && facts.waiting_retry == 0 {
         reasons.push(format!(
-            "{} extraction(s) failed and wait for a retry (next at {next})",
+            "{} extraction(s) failed and wait for a retry (next at {next_retry})",
             memory.stage1.error
         ));
     }
