@@ -357,6 +357,56 @@ fn planted_secrets_never_reach_the_model_the_databases_the_files_or_git() {
     } else {
         println!("notice: git is not installed; git objects were not scanned");
     }
+
+    // Forgetting a canary session with the offline consolidator, which keeps what the agent
+    // wrote into MEMORY.md (the echo of session 3 among it): forget's own check must name every
+    // file still holding the session and fail, and no canary may be anywhere — the thread
+    // index's tombstone included.
+    let forgotten = faults_support::thread_id(3);
+    let output = faults_support::run(
+        home.path(),
+        &[
+            "forget",
+            &forgotten,
+            "--provider",
+            "offline",
+            "--consolidator",
+            "offline",
+            "--json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let named: Vec<String> = report["check"]["remains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|remnant| remnant["path"].as_str().unwrap().to_string())
+        .collect();
+    let mut leaked = Vec::new();
+    let mut holding = Vec::new();
+    for path in files_under(&home.path().join("codex-memories"))
+        .into_iter()
+        .chain(files_under(&memory_root))
+    {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if memchr_find(&bytes, b"canary-session-3") {
+            holding.push(path.display().to_string());
+        }
+        let found = leaks(&canaries, &bytes);
+        if !found.is_empty() {
+            leaked.push((path, found));
+        }
+    }
+    assert!(
+        holding.iter().any(|f| f.ends_with("MEMORY.md")),
+        "{holding:?}"
+    );
+    let unnamed: Vec<&String> = holding.iter().filter(|f| !named.contains(f)).collect();
+    assert_eq!(unnamed, Vec::<&String>::new(), "{report:#}");
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(leaked, Vec::new(), "secrets in files after forget");
 }
 
 /// Shortest fragment of a canary that counts as a leak, in characters.

@@ -82,7 +82,10 @@ pub async fn run(args: ForgetArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     context.close().await;
     let mut stdout = std::io::stdout().lock();
     write_report(&mut stdout, args.json, &report, report_lines)?;
+    // A WAL another process kept in use may still hold the text (or get it back from that
+    // process's snapshot): not done until it could be emptied.
     let failed = !report.check.is_clean()
+        || !report.warnings.is_empty()
         || report
             .consolidation
             .as_ref()
@@ -132,8 +135,14 @@ fn report_lines(report: &ForgetReport) -> Vec<String> {
         Some(phase2) => {
             lines.extend(phase2_lines(phase2).into_iter().map(|l| format!("  {l}")));
             match phase2.outcome {
-                Phase2Outcome::Consolidated { .. } => lines.push(
+                Phase2Outcome::Consolidated { .. } if report.check.is_clean() => lines.push(
                     "  MEMORY.md was rebuilt without it and memories/.git was replaced by a fresh baseline: no file or git object holds its text"
+                        .to_string(),
+                ),
+                // A consolidator that keeps text it did not write (the offline one keeps what an
+                // agent or a person wrote) can leave the thread's text in place.
+                Phase2Outcome::Consolidated { .. } => lines.push(
+                    "  MEMORY.md was consolidated again and memories/.git replaced by a fresh baseline, but text of it is still in the folder (see below): the consolidator kept it; edit those files by hand or consolidate with `--consolidator agent`, then run this `forget` again"
                         .to_string(),
                 ),
                 Phase2Outcome::NoChanges => lines.push(
