@@ -340,10 +340,7 @@ fn for_each_zlib_stream(bytes: &[u8], buffer: &mut Vec<u8>, mut found: impl FnMu
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && haystack
-            .windows(needle.len())
-            .any(|window| window == needle)
+    !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
 }
 
 #[cfg(test)]
