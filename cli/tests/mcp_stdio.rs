@@ -9,6 +9,10 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
+mod controls_common;
+
+use codex_memories::scope::project_slug;
+use controls_common::run_json;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
@@ -188,7 +192,7 @@ fn json_rpc(line: &str) -> Value {
 }
 
 #[test]
-fn tools_list_offers_the_five_tools_with_input_schemas() {
+fn tools_list_offers_the_six_tools_with_input_schemas() {
     let home = codex_home();
     let mut client = Client::start(home.path());
     let response = client.request("tools/list", json!({}));
@@ -200,7 +204,14 @@ fn tools_list_offers_the_five_tools_with_input_schemas() {
     names.sort_unstable();
     assert_eq!(
         names,
-        vec!["add_ad_hoc_note", "add_note", "list", "read", "search"]
+        vec![
+            "add_ad_hoc_note",
+            "add_note",
+            "context",
+            "list",
+            "read",
+            "search"
+        ]
     );
     let required = |name: &str| {
         let tool = tools.iter().find(|t| t["name"] == name).expect("tool");
@@ -212,6 +223,7 @@ fn tools_list_offers_the_five_tools_with_input_schemas() {
     assert_eq!(required("read"), json!(["path"]));
     assert_eq!(required("list"), Value::Null);
     assert_eq!(required("search"), Value::Null);
+    assert_eq!(required("context"), json!(["cwd"]));
     client.finish();
 }
 
@@ -323,12 +335,18 @@ fn search_takes_one_query_or_several_with_any_and_all() {
     assert_eq!(lines(&all), vec!["memory_summary.md:2"]);
     let (_, exact) = client.call("search", json!({"query": "UV", "case_sensitive": true}));
     assert_eq!(lines(&exact), Vec::<String>::new());
-    let (_, first) = client.call("search", json!({"query": "u", "max_results": 2}));
+    let (_, first) = client.call(
+        "search",
+        json!({"query": "u", "max_results": 2, "exact": true}),
+    );
     let (_, second) = client.call(
         "search",
         json!({"query": "u", "max_results": 2, "cursor": first["next_cursor"]}),
     );
-    let (_, whole) = client.call("search", json!({"query": "u", "max_results": 4}));
+    let (_, whole) = client.call(
+        "search",
+        json!({"query": "u", "max_results": 4, "exact": true}),
+    );
     let mut paged = lines(&first);
     paged.extend(lines(&second));
     assert_eq!(paged, lines(&whole));
@@ -363,8 +381,10 @@ fn traversal_git_and_symlink_paths_come_back_as_tool_errors() {
     }
     let (is_error, message) = client.call("list", json!({"path": "../"}));
     assert!(is_error, "{message}");
-    let (_, found) = client.call("search", json!({"query": "secret outside"}));
+    let (_, found) = client.call("search", json!({"query": "secret outside", "exact": true}));
     assert_eq!(found["matches"], json!([]));
+    let (_, ranked) = client.call("search", json!({"query": "secret outside", "all": true}));
+    assert_eq!(ranked["hits"], json!([]));
     // The server is still up after all those refusals.
     let pong = client.request("ping", json!({}));
     assert_eq!(pong["result"], json!({}));
@@ -586,4 +606,167 @@ fn a_note_added_over_mcp_is_picked_up_by_the_next_consolidation() {
         memory.contains("Deploys happen on Tuesdays only."),
         "{memory}"
     );
+}
+
+const LEDGER: &str = "github.com/acme/ledger";
+const BILLING: &str = "github.com/acme/billing";
+
+/// A Codex home whose memory folder has global memory and two projects' (ledger, billing) with
+/// conflicting test commands, and a checkout of ledger (its origin in another URL form).
+fn scoped_home() -> (tempfile::TempDir, std::path::PathBuf) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let root = home.path().join("memories");
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "memory_summary.md",
+        "v1\nThe user wants short commit messages.\n",
+    );
+    write(
+        "MEMORY.md",
+        "# Memory\n\n### Commits\n\nThe user wants tests run before every commit.\n",
+    );
+    for (key, command) in [(LEDGER, "just test"), (BILLING, "make check")] {
+        let folder = format!("projects/{}", project_slug(key));
+        write(
+            &format!("{folder}/MEMORY.md"),
+            &format!(
+                "# {key}\n\n### Running the test suite\n\nTests run with `{command}`; never \
+                 call the test tools directly.\n"
+            ),
+        );
+        write(
+            &format!("{folder}/summary.md"),
+            &format!("# {key}\n\nRun the tests with `{command}`.\n"),
+        );
+    }
+    let checkout = home.path().join("work/ledger");
+    std::fs::create_dir_all(checkout.join(".git")).expect("mkdir");
+    std::fs::write(checkout.join(".git/HEAD"), "ref: refs/heads/main\n").expect("write");
+    std::fs::write(
+        checkout.join(".git/config"),
+        "[remote \"origin\"]\n\turl = git@github.com:acme/ledger.git\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(checkout.join("src")).expect("mkdir");
+    (home, checkout.join("src"))
+}
+
+#[test]
+fn ranked_search_gives_the_projects_entries_as_the_cli_does_and_never_another_projects() {
+    let (home, cwd) = scoped_home();
+    let cwd_text = cwd.display().to_string();
+    let mut client = Client::start(home.path());
+    let (is_error, report) = client.call(
+        "search",
+        json!({"query": "how do I run the tests", "cwd": cwd_text}),
+    );
+    assert!(!is_error, "{report}");
+    let projects: Vec<&str> = report["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["project"].as_str().expect("project"))
+        .collect();
+    assert_eq!(report["hits"][0]["project"], LEDGER, "{report}");
+    assert_eq!(
+        report["hits"][0]["path"],
+        format!("projects/{}/MEMORY.md", project_slug(LEDGER))
+    );
+    assert!(!projects.contains(&BILLING), "{projects:?}");
+    let cli = run_json(
+        home.path(),
+        &[
+            "search",
+            "how do I run the tests",
+            "--cwd",
+            &cwd_text,
+            "--json",
+        ],
+    );
+    assert_eq!(report, cli);
+
+    let (_, everywhere) = client.call("search", json!({"query": "make check", "all": true}));
+    assert_eq!(everywhere["hits"][0]["project"], BILLING, "{everywhere}");
+    let (_, by_key) = client.call(
+        "search",
+        json!({"query": "make check", "project": LEDGER, "max_results": 3}),
+    );
+    assert!(
+        by_key["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .all(|hit| hit["project"] != BILLING),
+        "{by_key}"
+    );
+    let (is_error, message) = client.call(
+        "search",
+        json!({"query": "tests", "cwd": "relative/folder"}),
+    );
+    assert!(is_error);
+    assert!(
+        message.as_str().expect("text").contains("absolute"),
+        "{message}"
+    );
+    client.finish();
+}
+
+#[test]
+fn context_gives_what_prompt_cwd_prints_and_never_another_projects_memory() {
+    let (home, cwd) = scoped_home();
+    let cwd_text = cwd.display().to_string();
+    let mut client = Client::start(home.path());
+    let (is_error, context) = client.call(
+        "context",
+        json!({"cwd": cwd_text, "query": "run the tests before I commit"}),
+    );
+    assert!(!is_error, "{context}");
+    let instructions = context["instructions"].as_str().expect("instructions");
+    assert!(
+        instructions.contains("short commit messages"),
+        "{instructions}"
+    );
+    assert!(instructions.contains("just test"), "{instructions}");
+    assert!(!instructions.contains("make check"), "{instructions}");
+    assert_eq!(context["project"], LEDGER);
+    assert_eq!(context["project_summary"], true);
+    assert!(
+        context["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .all(|entry| entry["project"] != BILLING),
+        "{context}"
+    );
+    let cli = run_json(
+        home.path(),
+        &[
+            "prompt",
+            "--cwd",
+            &cwd_text,
+            "--query",
+            "run the tests before I commit",
+            "--json",
+        ],
+    );
+    assert_eq!(context, cli);
+
+    let (_, small) = client.call(
+        "context",
+        json!({"cwd": cwd_text, "query": "tests", "budget": 20}),
+    );
+    assert_eq!(small["budget_tokens"], 20);
+    let (is_error, message) = client.call("context", json!({"query": "tests"}));
+    assert!(is_error, "{message}");
+    let (is_error, message) = client.call("context", json!({"cwd": "src"}));
+    assert!(is_error);
+    assert!(
+        message.as_str().expect("text").contains("absolute"),
+        "{message}"
+    );
+    client.finish();
 }

@@ -1,9 +1,11 @@
 //! `codex-memories mcp`: serves the memory folder to any MCP client over stdio (rmcp). Tools:
-//! `list`, `read`, `search` (read-only; `search` also takes Codex's `match_mode` and
-//! `normalized`) and `add_note` / `add_ad_hoc_note` (Codex's shape), each writing one redacted
-//! ad hoc note. The
-//! work is done by `codex_memories::memory_tools`; this module only maps MCP arguments to it and
-//! its results to tool results. Invariant: stdout carries JSON-RPC only — nothing here prints to
+//! `context` (what `prompt --cwd --query` prints as JSON), `list`, `read`, `search` (ranked like
+//! `codex-memories search`, or line by line with `exact`, which also takes Codex's `match_mode`
+//! and `normalized`; all read-only) and `add_note` / `add_ad_hoc_note` (Codex's shape), each
+//! writing one redacted ad hoc note. The work is done by `codex_memories::memory_tools` and the
+//! `prompt` and `search` commands; this module only maps MCP arguments to them and their results
+//! to tool results. `context` and ranked `search` open the memories DB per call (its search
+//! index is the one thing they write). Invariant: stdout carries JSON-RPC only — nothing here prints to
 //! it, and diagnostics go to stderr. A failed call is a tool error (`isError`), never a crash.
 
 use std::path::PathBuf;
@@ -13,7 +15,11 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::commands::HomeArgs;
+use crate::commands::prompt::{SessionRequest, build_context};
+use crate::commands::search::{ScopeChoice, ranked};
 use codex_memories::memory_tools::{self, MatchMode, MemoryToolError, SearchQuery};
+use codex_memories::search_index::DEFAULT_SEARCH_LIMIT;
+use codex_memories::session_context::DEFAULT_CONTEXT_BUDGET_TOKENS;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
@@ -30,7 +36,7 @@ pub async fn run(_args: McpArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let root = home.memory_root()?;
     eprintln!("codex-memories mcp: serving {} over stdio", root.display());
     tracing::info!(root = %root.display(), "mcp server started");
-    let service = MemoryServer::new(root)
+    let service = MemoryServer::new(root, home.clone())
         .serve(rmcp::transport::stdio())
         .await
         .context("the MCP handshake failed")?;
@@ -120,26 +126,65 @@ impl From<MatchModeParam> for MatchMode {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SearchParams {
-    /// One text to look for (plain text, not a pattern).
+    /// What to look for: words ranked together, or with `exact` one plain text (not a pattern).
     query: Option<String>,
     /// Several texts to look for; combined with `query` when both are given.
     queries: Option<Vec<String>>,
-    /// `any` (default): a line matching any query; `all` (or `all_on_same_line`): a line
+    /// Line-by-line substring search instead of ranked entries (default false). Implied by
+    /// `match_mode`, `case_sensitive`, `normalized`, `context_lines`, `path` and `cursor`.
+    exact: Option<bool>,
+    /// Ranked: search what a session in this folder (absolute) sees — global memories and its
+    /// project's (default: the server's working folder).
+    cwd: Option<String>,
+    /// Ranked: global memories and this project's: its key (`github.com/acme/ledger`), a remote
+    /// URL, a folder, or its folder name under projects/.
+    project: Option<String>,
+    /// Ranked: every project's memories (default false).
+    all: Option<bool>,
+    /// Exact: `any` (default): a line matching any query; `all` (or `all_on_same_line`): a line
     /// containing every query; `{"type": "all_within_lines", "line_count": N}`: the smallest
     /// runs of at most N lines that together contain every query.
     match_mode: Option<MatchModeParam>,
-    /// Match letter case exactly (default false).
+    /// Exact: match letter case exactly (default false).
     case_sensitive: Option<bool>,
-    /// Compare letters and digits only, so `multi agent v2` finds `MultiAgentV2` (default false).
+    /// Exact: compare letters and digits only, so `multi agent v2` finds `MultiAgentV2`
+    /// (default false).
     normalized: Option<bool>,
-    /// Lines of context before and after each match (default 0, at most 10).
+    /// Exact: lines of context before and after each match (default 0, at most 10).
     context_lines: Option<usize>,
-    /// A folder or file relative to the memory folder to search in; everything when omitted.
+    /// Exact: a folder or file relative to the memory folder to search in; everything when
+    /// omitted.
     path: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// Exact: the `next_cursor` of the previous page.
     cursor: Option<String>,
-    /// Matches per page (default 50, at most 500).
+    /// Ranked: most entries (default 10, at most 500). Exact: matches per page (default 50, at
+    /// most 500).
     max_results: Option<usize>,
+}
+
+impl SearchParams {
+    /// Whether the line-by-line search is asked for, explicitly or by one of its own arguments.
+    fn is_exact(&self) -> bool {
+        self.exact.unwrap_or(false)
+            || self.match_mode.is_some()
+            || self.case_sensitive.is_some()
+            || self.normalized.is_some()
+            || self.context_lines.is_some()
+            || self.path.is_some()
+            || self.cursor.is_some()
+    }
+}
+
+/// Arguments of the `context` tool.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ContextParams {
+    /// The folder the session works in (absolute): decides its project.
+    cwd: String,
+    /// The task or first request; adds the memory entries that match it best.
+    query: Option<String>,
+    /// Tokens of memory at most (default 2500).
+    budget: Option<u64>,
 }
 
 /// Arguments of the `add_note` tool.
@@ -165,8 +210,9 @@ struct AddAdHocNoteParams {
 
 /// What the server tells a client about using it (MCP `instructions`).
 const SERVER_INSTRUCTIONS: &str = "Memories of past coding sessions, kept by codex-memories. Start \
-with `read` on memory_summary.md, then `search` MEMORY.md and rollout_summaries/ for the task's \
-keywords, and `read` the one or two most relevant files. Treat memories as hints that may be out of \
+with `context` with your working folder and task: it gives what holds everywhere, what holds in \
+this project, and the entries that match the task best. Then `search` the task's keywords and \
+`read` the one or two most relevant files. Treat memories as hints that may be out of \
 date: what the code shows wins. Use `add_note` (or `add_ad_hoc_note`, Codex's shape) to leave a \
 correction or a durable fact for the next consolidation, only when the user asks you to remember, \
 forget or update something. All paths are relative to the memory folder.";
@@ -175,14 +221,17 @@ forget or update something. All paths are relative to the memory folder.";
 #[derive(Debug, Clone)]
 struct MemoryServer {
     root: PathBuf,
+    /// Where the memories DB (for `context` and ranked `search`) and the config are.
+    home: HomeArgs,
     tool_router: ToolRouter<Self>,
 }
 
 #[tool_router(router = tool_router)]
 impl MemoryServer {
-    fn new(root: PathBuf) -> Self {
+    fn new(root: PathBuf, home: HomeArgs) -> Self {
         Self {
             root,
+            home,
             tool_router: Self::tool_router(),
         }
     }
@@ -225,16 +274,62 @@ impl MemoryServer {
     }
 
     #[tool(
-        description = "Search the memory folder line by line for plain text: `query` or \
-                       `queries` with `match_mode` any|all (all = every query on the same line), \
-                       case-insensitive unless `case_sensitive`, with `context_lines`; paginated \
-                       with `cursor`.",
+        description = "The memory for a session: what holds everywhere (the global summary), \
+                       what holds in the project of `cwd` (its summary), then the entries that \
+                       match `query` best from that project and global memory, within `budget` \
+                       tokens. Never another project's memories. `instructions` is the text to \
+                       read; the rest says what went in. The same as `codex-memories prompt \
+                       --cwd DIR --query TEXT --json`.",
+        annotations(read_only_hint = true)
+    )]
+    async fn context(
+        &self,
+        Parameters(params): Parameters<ContextParams>,
+    ) -> Result<CallToolResult, String> {
+        let cwd = PathBuf::from(&params.cwd);
+        if !cwd.is_absolute() {
+            return Err(format!(
+                "`cwd` must be an absolute folder, got {:?}",
+                params.cwd
+            ));
+        }
+        let session = SessionRequest {
+            cwd: Some(cwd),
+            query: params.query,
+        };
+        let budget = params.budget.unwrap_or(DEFAULT_CONTEXT_BUDGET_TOKENS);
+        let context = build_context(&self.home, Some(session), budget)
+            .await
+            .map_err(|error| format!("{error:#}"))?;
+        let json = match context {
+            Some(context) => serde_json::to_value(context)
+                .map_err(|error| format!("cannot encode the result: {error}"))?,
+            None => serde_json::json!({
+                "instructions": null,
+                "note": "use_memories = false in config.toml; nothing to inject",
+            }),
+        };
+        Ok(CallToolResult::structured(json))
+    }
+
+    #[tool(
+        description = "Search the memories. By default ranked (BM25 over every memory entry): \
+                       the best `max_results` entries for the words of `query`, each with path, \
+                       line, project, kind, title and a snippet, from global memory and the \
+                       project of `cwd` (or `project`, or `all` projects). With `exact` (or any \
+                       of match_mode, case_sensitive, normalized, context_lines, path, cursor): \
+                       the lines containing `query` or `queries` (`match_mode` any|all, \
+                       case-insensitive unless `case_sensitive`, `context_lines`, `path`), \
+                       paginated with `cursor`.",
         annotations(read_only_hint = true)
     )]
     async fn search(
         &self,
         Parameters(params): Parameters<SearchParams>,
     ) -> Result<CallToolResult, String> {
+        if !params.is_exact() {
+            return self.ranked_search(params).await;
+        }
         let root = self.root.clone();
         let query = SearchQuery {
             queries: params
@@ -292,6 +387,44 @@ impl MemoryServer {
     ) -> Result<CallToolResult, String> {
         let root = self.root.clone();
         blocking(move || memory_tools::add_ad_hoc_note(&root, &params.filename, &params.note)).await
+    }
+}
+
+impl MemoryServer {
+    /// The ranked `search`: what `codex-memories search --json` prints.
+    async fn ranked_search(&self, params: SearchParams) -> Result<CallToolResult, String> {
+        let text = params
+            .query
+            .into_iter()
+            .chain(params.queries.into_iter().flatten())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.trim().is_empty() {
+            return Err("give `query` (or `queries`): the words to look for".to_string());
+        }
+        let cwd = params.cwd.map(PathBuf::from);
+        if let Some(cwd) = &cwd
+            && !cwd.is_absolute()
+        {
+            return Err(format!(
+                "`cwd` must be an absolute folder, got {:?}",
+                cwd.display().to_string()
+            ));
+        }
+        let choice = ScopeChoice {
+            cwd,
+            project: params.project,
+            all: params.all.unwrap_or(false),
+        };
+        let limit = params.max_results.map_or(DEFAULT_SEARCH_LIMIT, |k| {
+            u32::try_from(k).unwrap_or(u32::MAX)
+        });
+        let report = ranked(&self.home, &text, &choice, limit)
+            .await
+            .map_err(|error| format!("{error:#}"))?;
+        let json = serde_json::to_value(report)
+            .map_err(|error| format!("cannot encode the result: {error}"))?;
+        Ok(CallToolResult::structured(json))
     }
 }
 

@@ -46,28 +46,17 @@ pub struct PromptArgs {
 
 /// Runs `prompt`.
 pub async fn run(args: PromptArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
-    let homes = home.resolve()?;
-    let (config, warnings) = load_config(&homes.codex_home)?;
-    for warning in warnings {
-        eprintln!("warning: config {}: {}", warning.key, warning.message);
-    }
-    if !config.use_memories {
+    let memory_root = home.memory_root()?;
+    let session = (args.cwd.is_some() || args.query.is_some()).then(|| SessionRequest {
+        cwd: args.cwd.clone(),
+        query: args.query.clone(),
+    });
+    let Some(context) = build_context(home, session, args.budget).await? else {
         eprintln!("note: use_memories = false in config.toml; nothing to inject");
         if args.json {
             write_json(&mut std::io::stdout().lock(), &serde_json::Value::Null)?;
         }
         return Ok(ExitCode::SUCCESS);
-    }
-    let memory_root = home.memory_root()?;
-    let context = if args.cwd.is_some() || args.query.is_some() {
-        session(&args, home).await?
-    } else {
-        global_context(&memory_root, args.budget).with_context(|| {
-            format!(
-                "cannot build the instructions from {}",
-                memory_root.display()
-            )
-        })?
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -88,9 +77,55 @@ pub async fn run(args: PromptArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The instructions for a session in `--cwd` (or the current directory) with `--query`.
-async fn session(args: &PromptArgs, home: &HomeArgs) -> anyhow::Result<SessionContext> {
-    let cwd = match &args.cwd {
+/// A session's folder and first request, as `prompt --cwd --query` and the MCP `context` tool
+/// take them.
+#[derive(Debug, Clone, Default)]
+pub struct SessionRequest {
+    /// The folder the session runs in (relative to the current directory, which is also the
+    /// default).
+    pub cwd: Option<PathBuf>,
+    /// Its first request.
+    pub query: Option<String>,
+}
+
+/// What `prompt` prints as JSON: the instructions for a session described by `session` (the
+/// global summary alone when `None`) within `budget_tokens`; `None` when `use_memories =
+/// false`. The MCP `context` tool answers with the same value.
+pub async fn build_context(
+    home: &HomeArgs,
+    session: Option<SessionRequest>,
+    budget_tokens: u64,
+) -> anyhow::Result<Option<SessionContext>> {
+    let homes = home.resolve()?;
+    let (config, warnings) = load_config(&homes.codex_home)?;
+    for warning in warnings {
+        eprintln!("warning: config {}: {}", warning.key, warning.message);
+    }
+    if !config.use_memories {
+        return Ok(None);
+    }
+    let context = match session {
+        Some(session) => session_for(&session, home, budget_tokens).await?,
+        None => {
+            let memory_root = home.memory_root()?;
+            global_context(&memory_root, budget_tokens).with_context(|| {
+                format!(
+                    "cannot build the instructions from {}",
+                    memory_root.display()
+                )
+            })?
+        }
+    };
+    Ok(Some(context))
+}
+
+/// The instructions for a session in `cwd` (or the current directory) with `query`.
+async fn session_for(
+    session: &SessionRequest,
+    home: &HomeArgs,
+    budget_tokens: u64,
+) -> anyhow::Result<SessionContext> {
+    let cwd = match &session.cwd {
         Some(dir) => std::path::absolute(dir)
             .with_context(|| format!("cannot resolve --cwd {}", dir.display()))?,
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -102,8 +137,8 @@ async fn session(args: &PromptArgs, home: &HomeArgs) -> anyhow::Result<SessionCo
         &memory_root,
         &ContextRequest {
             cwd: Some(cwd),
-            query: args.query.clone(),
-            budget_tokens: args.budget,
+            query: session.query.clone(),
+            budget_tokens,
         },
     )
     .await;

@@ -51,13 +51,27 @@ pub struct SearchArgs {
     pub json: bool,
 }
 
-/// The ranked report printed with `--json`.
+/// The ranked report printed with `--json` (and returned by the MCP `search` tool).
 #[derive(Debug, Serialize)]
-struct RankedReport<'a> {
-    query: &'a str,
+pub struct RankedReport {
+    /// The query, words joined by spaces.
+    pub query: String,
     /// What was searched, in words.
-    scope: &'a str,
-    hits: &'a [RankedHit],
+    pub scope: String,
+    /// The hits, best first.
+    pub hits: Vec<RankedHit>,
+}
+
+/// Where a ranked search looks, as `--cwd`, `--project` and `--all` (or the MCP `search` tool's
+/// `cwd`, `project` and `all`) say it.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeChoice {
+    /// What a session in this folder sees (the current directory when nothing is chosen).
+    pub cwd: Option<PathBuf>,
+    /// One project's key, remote URL, folder or folder name under `projects/`.
+    pub project: Option<String>,
+    /// Every project.
+    pub all: bool,
 }
 
 /// Runs `search`.
@@ -69,31 +83,17 @@ pub async fn run(args: SearchArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     if args.exact {
         return exact(&home.memory_root()?, &text, args.limit, args.json);
     }
-    let context = Context::open(home).await?;
-    let memory_root = context.memory_root.clone();
-    let scope = search_scope(&args, &memory_root)?;
-    let query = RankedQuery {
-        text: text.clone(),
-        scope: scope.clone(),
-        kinds: None,
-        limit: args.limit,
+    let choice = ScopeChoice {
+        cwd: args.cwd.clone(),
+        project: args.project.clone(),
+        all: args.all,
     };
-    let hits = ranked_search(&context.store, &memory_root, &query).await;
-    context.close().await;
-    let hits = hits.with_context(|| format!("cannot search {}", memory_root.display()))?;
-    let scope_name = scope_name(&scope);
+    let report = ranked(home, &text, &choice, args.limit).await?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        write_json(
-            &mut stdout,
-            &RankedReport {
-                query: &text,
-                scope: &scope_name,
-                hits: &hits,
-            },
-        )?;
+        write_json(&mut stdout, &report)?;
     } else {
-        for (rank, hit) in hits.iter().enumerate() {
+        for (rank, hit) in report.hits.iter().enumerate() {
             writeln!(
                 stdout,
                 "{}. {}:{}  [{} · {}]",
@@ -109,28 +109,61 @@ pub async fn run(args: SearchArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
             writeln!(stdout, "   {}", one_line(&hit.snippet))?;
         }
     }
-    if hits.is_empty() {
-        let wider = if scope == SearchScope::All {
+    if report.hits.is_empty() {
+        let wider = if args.all {
             ""
         } else {
             "; --all searches every project"
         };
-        eprintln!("no memory matches {text:?} in {scope_name}{wider}");
+        eprintln!("no memory matches {text:?} in {}{wider}", report.scope);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The scope the flags ask for.
-fn search_scope(args: &SearchArgs, memory_root: &Path) -> anyhow::Result<SearchScope> {
-    if args.all {
+/// The best `limit` entries for `text` within the scope `choice` names, the index brought in
+/// step with the folder first.
+pub async fn ranked(
+    home: &HomeArgs,
+    text: &str,
+    choice: &ScopeChoice,
+    limit: u32,
+) -> anyhow::Result<RankedReport> {
+    let context = Context::open(home).await?;
+    let memory_root = context.memory_root.clone();
+    let scope = match search_scope(choice, &memory_root) {
+        Ok(scope) => scope,
+        Err(error) => {
+            context.close().await;
+            return Err(error);
+        }
+    };
+    let query = RankedQuery {
+        text: text.to_string(),
+        scope: scope.clone(),
+        kinds: None,
+        limit: limit.clamp(1, MAX_SEARCH_LIMIT),
+    };
+    let hits = ranked_search(&context.store, &memory_root, &query).await;
+    context.close().await;
+    let hits = hits.with_context(|| format!("cannot search {}", memory_root.display()))?;
+    Ok(RankedReport {
+        query: text.to_string(),
+        scope: scope_name(&scope),
+        hits,
+    })
+}
+
+/// The scope `choice` asks for.
+fn search_scope(choice: &ScopeChoice, memory_root: &Path) -> anyhow::Result<SearchScope> {
+    if choice.all {
         return Ok(SearchScope::All);
     }
-    if let Some(project) = &args.project {
+    if let Some(project) = &choice.project {
         return Ok(project_scope(project, memory_root));
     }
-    let cwd = match &args.cwd {
+    let cwd = match &choice.cwd {
         Some(dir) => std::path::absolute(dir)
-            .with_context(|| format!("cannot resolve --cwd {}", dir.display()))?,
+            .with_context(|| format!("cannot resolve the folder {}", dir.display()))?,
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     Ok(SearchScope::of_session(&folder_scope(&cwd)))
