@@ -33,6 +33,27 @@ const PREFERENCE_MARKERS: &[&str] = &[
     "must",
     "stop ",
 ];
+/// Words of a user message that take the previous message back.
+const WITHDRAWAL_MARKERS: &[&str] = &[
+    "never mind",
+    "nevermind",
+    "scratch that",
+    "forget that",
+    "forget what i said",
+    "ignore that",
+    "ignore what i said",
+    "cancel that",
+];
+/// Words that make a user line a hypothetical, not a decision.
+const HYPOTHETICAL_MARKERS: &[&str] = &[
+    "what if",
+    "hypothetically",
+    "thinking aloud",
+    "thinking out loud",
+    "just an idea",
+    "just wondering",
+    "imagine if",
+];
 /// Words of a command that make it a build/test/lint check worth remembering.
 const CHECK_WORDS: &[&str] = &[
     "test", "build", "check", "clippy", "lint", "pytest", "tsc", "fmt", "run",
@@ -109,11 +130,17 @@ fn summarise(transcript: &StageOneTranscript) -> serde_json::Value {
         })
         .filter(|text| !text.is_empty())
         .collect();
-    let preferences: Vec<&str> = requests
-        .iter()
-        .skip(1)
-        .chain(requests.first())
-        .flat_map(|text| text.lines())
+    // A message that takes the previous one back ("never mind", "scratch that") withdraws the
+    // preferences stated there.
+    let withdrawn: Vec<usize> = (1..requests.len())
+        .filter(|index| withdraws(requests[*index]))
+        .map(|index| index - 1)
+        .collect();
+    let stated = |index: &usize| !withdrawn.contains(index);
+    let preferences: Vec<&str> = (1..requests.len())
+        .chain((!requests.is_empty()).then_some(0))
+        .filter(stated)
+        .flat_map(|index| requests[index].lines())
         .filter(|line| is_preference(line))
         .collect();
     let mut commands: Vec<Command<'_>> = Vec::new();
@@ -258,11 +285,22 @@ fn summarise(transcript: &StageOneTranscript) -> serde_json::Value {
 
 fn is_preference(line: &str) -> bool {
     let lower = line.to_lowercase();
-    // "never mind" withdraws a request; it states no preference.
-    !lower.contains("never mind")
+    // A withdrawal or a hypothetical states no preference.
+    !WITHDRAWAL_MARKERS
+        .iter()
+        .chain(HYPOTHETICAL_MARKERS)
+        .any(|marker| lower.contains(marker))
         && PREFERENCE_MARKERS
             .iter()
             .any(|marker| lower.contains(marker))
+}
+
+/// Whether a user message takes the previous one back.
+fn withdraws(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    WITHDRAWAL_MARKERS
+        .iter()
+        .any(|marker| lower.contains(marker))
 }
 
 fn is_check(command: &str) -> bool {
@@ -455,6 +493,39 @@ mod tests {
             "never mind, leave the width as it is. thanks"
         ));
         assert!(is_preference("don't use pip here"));
+    }
+
+    #[tokio::test]
+    async fn a_hypothetical_or_a_withdrawn_request_states_no_preference() {
+        let ParsedAnswer::Memory(output) = answer(vec![
+            message("user", "Speed up the CI job."),
+            shell("cargo test"),
+            output(Some(0), "test result: ok"),
+            message(
+                "user",
+                "What if we moved to Buck2 one day? Just thinking aloud, don't change anything.",
+            ),
+            message("user", "Please use micromamba for the installs."),
+            message(
+                "user",
+                "Never mind, scratch that: keep the installs as they are.",
+            ),
+            message("user", "Always run the formatter before you commit."),
+            message("assistant", "Done."),
+        ])
+        .await
+        else {
+            panic!("expected a memory");
+        };
+        let preferences: Vec<&str> = output
+            .raw_memory
+            .lines()
+            .filter(|line| line.starts_with("- user preference:"))
+            .collect();
+        assert_eq!(
+            preferences,
+            vec!["- user preference: \"Always run the formatter before you commit.\""]
+        );
     }
 
     #[tokio::test]
