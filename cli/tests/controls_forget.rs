@@ -374,3 +374,63 @@ fn search_finds_a_consolidated_thread_and_nothing_of_it_after_forget() {
         "{python}"
     );
 }
+
+#[test]
+fn forget_fails_naming_the_logs_db_while_another_process_keeps_its_wal_in_use() {
+    use sqlx::Connection as _;
+    let home = example_home();
+    offline_run(home.path());
+    let logs_db = home.path().join("codex-memories/logs_1.sqlite");
+    plant_log_rows(
+        home.path(),
+        &[(Some(RUST_THREAD), "stage-1 extraction failed")],
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Another process reading the logs DB (a `logs --follow`): its snapshot pins the WAL.
+    let (mut reader, _) = runtime.block_on(async {
+        let mut reader =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", logs_db.display()))
+                .await
+                .unwrap();
+        sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM logs")
+            .fetch_all(&mut reader)
+            .await
+            .unwrap();
+        (reader, rows)
+    });
+    let output = run(
+        home.path(),
+        &[
+            "forget",
+            RUST_THREAD,
+            "--provider",
+            "offline",
+            "--consolidator",
+            "offline",
+        ],
+    );
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "WARNING: cannot empty the write-ahead log of {}",
+            logs_db.display()
+        )),
+        "{out}"
+    );
+    runtime.block_on(async {
+        sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+        reader.close().await.unwrap();
+    });
+    // With the reader gone, forgetting again empties it and finds nothing left.
+    let again = run_json(
+        home.path(),
+        &["forget", RUST_THREAD, "--no-consolidate", "--json"],
+    );
+    assert_eq!(again["warnings"], serde_json::json!([]));
+    assert_eq!(again["check"]["remains"], serde_json::json!([]));
+}
