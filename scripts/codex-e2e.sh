@@ -79,7 +79,9 @@ sys.exit(0 if "codex-memories:begin" in text and sys.argv[2] in text and "search
 PY
 
 : >"$requests"
-codex_exec "use memory search for: weatherbot" || true
+# A global preference of the example memory: the search is scoped to the session's project and
+# the global memories, and this session runs outside every example project.
+codex_exec "use memory search for: clippy" || true
 python3 - "$requests" <<'PY' && pass "a scripted search call returns our search result" || fail "the search call did not return our result"
 import json, sys
 outputs = []
@@ -87,7 +89,7 @@ for line in open(sys.argv[1]):
     for item in json.loads(line)["body"].get("input", []):
         if item.get("type") == "function_call_output":
             outputs.append(item.get("output") if isinstance(item.get("output"), str) else json.dumps(item.get("output")))
-hit = [o for o in outputs if '"matches"' in o and "weatherbot" in o]
+hit = [o for o in outputs if ('"hits"' in o or '"matches"' in o) and "clippy" in o]
 print(f"   tool outputs seen: {len(outputs)}; with our matches: {len(hit)}")
 sys.exit(0 if hit else 1)
 PY

@@ -173,11 +173,7 @@ fn try_rule(set: &RuleSet, index: usize, bytes: &[u8], trigger: Range<usize>) ->
         } => {
             let regex = set.regexes[index].as_ref()?;
             // A marker counts as a word: a trigger glued to it was glued to the secret before.
-            if word_start
-                && trigger.start > 0
-                && (bytes[trigger.start - 1].is_ascii_alphanumeric()
-                    || bytes[..trigger.start].ends_with(REDACTED.as_bytes()))
-            {
+            if word_start && glued_to_a_word(bytes, trigger.start) {
                 return None;
             }
             let start = trigger.start.saturating_sub(before);
@@ -271,4 +267,21 @@ fn char_aligned(text: &str, mut span: Range<usize>) -> Range<usize> {
         span.end += 1;
     }
     span
+}
+
+/// Whether the text before `start` runs into the token (so the trigger is inside a longer word).
+/// A marker counts as a word: a trigger glued to it was glued to the secret before. An escape
+/// sequence (`\n`, `\r`, `\t` in JSON or shell text) ends a word, though its letter is one.
+fn glued_to_a_word(bytes: &[u8], start: usize) -> bool {
+    let before = &bytes[..start];
+    let Some(&last) = before.last() else {
+        return false;
+    };
+    if before.ends_with(REDACTED.as_bytes()) {
+        return true;
+    }
+    let escaped = matches!(last, b'n' | b'r' | b't')
+        && before.len() >= 2
+        && before[before.len() - 2] == b'\\';
+    last.is_ascii_alphanumeric() && !escaped
 }

@@ -287,6 +287,23 @@ AGE-SECRET-KEY-1ASASQAJ2YUKNMSANVC7X0CKJJPE3QRLJWKWVSGXZNUZHG9J56TVGH32S7J
 }
 
 #[test]
+fn a_token_after_an_escaped_newline_in_json_text_is_redacted() {
+    // JSON-escaped text (a tool output quoted in a log line or an error body): the `n` of `\n`
+    // is a letter, but the escape ends the word before the token.
+    assert_redacts(
+        Family::Age,
+        r#"{"output":"key file:\nAGE-SECRET-KEY-1ASASQAJ2YUKNMSANVC7X0CKJJPE3QRLJWKWVSGXZNUZHG9J56TVGH32S7J\n"}"#,
+        r#"{"output":"key file:\n[REDACTED_SECRET]\n"}"#,
+    );
+    assert_redacts(
+        Family::GitHub,
+        r#"{"error":"bad credentials\t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"}"#,
+        r#"{"error":"bad credentials\t[REDACTED_SECRET]"}"#,
+    );
+    assert_keeps(r#"the prefixAGE-SECRET-KEY-1 glued to a word is not a key"#);
+}
+
+#[test]
 fn password_hash_secrets_are_redacted_and_near_misses_kept() {
     assert_redacts(
         Family::PasswordHash,
