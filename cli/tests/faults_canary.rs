@@ -515,7 +515,7 @@ fn canaries_across_every_cut_boundary_never_reach_the_model() {
 }
 
 #[test]
-fn failure_reasons_quoting_secrets_are_redacted_in_the_jobs_table_and_the_logs() {
+fn failure_reasons_quoting_secrets_are_redacted_in_the_jobs_table_the_logs_and_the_report() {
     let canaries = canaries();
     let home = tempfile::tempdir().unwrap();
     write_session(
@@ -570,4 +570,15 @@ fn failure_reasons_quoting_secrets_are_redacted_in_the_jobs_table_and_the_logs()
         }
     }
     assert_eq!(leaked, Vec::new(), "secrets in the databases");
+    // What the run printed (its JSON report, its warnings) quotes the reason redacted too.
+    assert_eq!(
+        leaks(&canaries, &output.stdout),
+        Vec::<&str>::new(),
+        "secrets in the run's report"
+    );
+    assert_eq!(
+        leaks(&canaries, &output.stderr),
+        Vec::<&str>::new(),
+        "secrets in the run's warnings"
+    );
 }

@@ -501,12 +501,15 @@ impl ExtractJob {
                 budget.settle(estimate, None);
                 drop(slot);
                 if let Some(hint) = error.run_level_hint() {
-                    let stop = RunStop {
-                        reason: format!("model request failed: {error}"),
-                        hint,
-                    };
-                    if run_stop.set(stop).is_ok() {
-                        tracing::error!(thread_id = %claim.thread_id, "the run stops: {error}");
+                    let reason = redact(&format!("model request failed: {error}")).text;
+                    if run_stop
+                        .set(RunStop {
+                            reason: reason.clone(),
+                            hint,
+                        })
+                        .is_ok()
+                    {
+                        tracing::error!(thread_id = %claim.thread_id, "the run stops: {reason}");
                     }
                     store.release_stage1(claim).await?;
                     return Ok((ThreadOutcome::Released, None));
@@ -568,6 +571,9 @@ async fn fail(
     retry_delay: i64,
     usage: Option<Usage>,
 ) -> Result<(ThreadOutcome, Option<Usage>), StateError> {
+    // A server's error body may quote the request: the reason is redacted before it is logged,
+    // stored or reported.
+    let reason = redact(&reason).text;
     tracing::warn!(thread_id = %claim.thread_id, %reason, "stage-1 extraction failed");
     if store.stage1_failed(claim, &reason, retry_delay).await? {
         Ok((ThreadOutcome::Failed { reason }, usage))
