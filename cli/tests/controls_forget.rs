@@ -111,7 +111,7 @@ fn plant_log_rows(home: &Path, rows: &[(Option<&str>, &str)]) {
         // Everything in the main file before the test reads it (closing the pool finishes on
         // the driver's thread, after this returns).
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(store.pool())
+            .execute(codex_state::test_support::log_store_pool(&store))
             .await
             .unwrap();
         store.close().await;

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::sqlite_codes::{SqliteFailure, classify};
+use crate::DatabaseError;
 
 /// An error from the state databases or the indexer.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StateError {
     /// No home directory to put the default Codex home in.
     #[error("cannot find a home directory: set CODEX_HOME or pass --codex-home")]
@@ -67,8 +68,8 @@ pub enum StateError {
     Open {
         /// The database file.
         path: PathBuf,
-        /// The driver's error.
-        source: sqlx::Error,
+        /// What SQLite reported.
+        source: DatabaseError,
     },
 
     /// A migration failed.
@@ -76,8 +77,8 @@ pub enum StateError {
     Migrate {
         /// The database file.
         path: PathBuf,
-        /// The migrator's error.
-        source: sqlx::migrate::MigrateError,
+        /// What the migration reported.
+        source: DatabaseError,
     },
 
     /// A query failed.
@@ -87,8 +88,8 @@ pub enum StateError {
         operation: &'static str,
         /// The database file.
         path: PathBuf,
-        /// The driver's error.
-        source: sqlx::Error,
+        /// What SQLite reported.
+        source: DatabaseError,
     },
 
     /// A stored value could not be read back (e.g. a thread id that is not a UUID).
@@ -139,14 +140,12 @@ pub enum StateError {
 }
 
 impl StateError {
-    /// The SQLite driver error this error carries, if any.
-    fn sqlite_source(&self) -> Option<&sqlx::Error> {
+    /// What SQLite reported, when this error came from a statement, an open or a migration.
+    pub fn database_error(&self) -> Option<&DatabaseError> {
         match self {
-            StateError::Open { source, .. } | StateError::Query { source, .. } => Some(source),
-            StateError::Migrate {
-                source: sqlx::migrate::MigrateError::Execute(source),
-                ..
-            } => Some(source),
+            StateError::Open { source, .. }
+            | StateError::Query { source, .. }
+            | StateError::Migrate { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -154,7 +153,6 @@ impl StateError {
     /// Whether SQLite failed only because another connection held a lock (`SQLITE_BUSY`,
     /// `SQLITE_LOCKED` or any of their extended codes), so running the operation again may work.
     pub fn is_busy(&self) -> bool {
-        self.sqlite_source()
-            .is_some_and(|source| classify(source) == SqliteFailure::Busy)
+        self.database_error().is_some_and(DatabaseError::is_busy)
     }
 }

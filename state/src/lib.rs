@@ -1,16 +1,38 @@
 //! SQLite state for codex-memories: the thread index built from rollout files, the memories job
 //! store (leased stage-1 and phase-2 jobs, stage-1 outputs) and the logs database. It knows
-//! nothing of models or prompts.
+//! nothing of models or prompts, and its database driver is no part of its API: errors are
+//! [`StateError`] (ask [`StateError::is_busy`] instead of matching driver codes).
 //!
-//! Start with [`StateRuntime`]: it resolves nothing itself — pass it [`Homes`] (see
-//! [`Homes::resolve`]) — and opens `state_1.sqlite` under the sqlite home through
-//! [`open_sqlite`], which every database of ours shares. [`MemoryStore`] opens
-//! `memories_1.sqlite` beside it (jobs, stage-1 outputs). Time comes from a [`Clock`].
-//! [`StateRuntime::index_sessions`] brings the thread index up to date with the rollout files
-//! (`indexer/`, with per-file metadata rules in `metadata/`); `threads.rs` reads it back. The
-//! logs database and its `tracing` layer live in [`logs`] (start with [`logs::start_log_writer`]).
+//! Where to start:
+//! - [`Homes`] says where things are: the Codex home (whose `sessions/` are read, never written)
+//!   and the sqlite home (ours). [`Homes::resolve`] applies `CODEX_HOME` / `CODEX_MEMORIES_SQLITE_HOME`
+//!   and the defaults; [`Homes::new`] takes both folders as given.
+//! - [`StateRuntime`] opens `state_1.sqlite` under the sqlite home (creating and migrating it) and
+//!   [`StateRuntime::index_sessions`] brings the thread index up to date with the rollout files.
+//! - [`MemoryStore`] opens `memories_1.sqlite` beside it: the job queue. A claim
+//!   ([`MemoryStore::claim_stage1`], [`MemoryStore::claim_stage1_startup`],
+//!   [`MemoryStore::claim_phase2`]) leases a job to one worker, in this process or another; its
+//!   finisher ([`MemoryStore::stage1_succeeded`], …) writes only while the lease is still its own.
+//! - Time comes from a [`Clock`]: [`SystemClock`] in production, [`ManualClock`] in tests.
+//! - The logs database and its `tracing` layer live in [`logs`] (start with
+//!   [`logs::start_log_writer`]).
+//!
+//! Every call is async and expects a Tokio runtime; the types are `Send + Sync`, so one
+//! [`MemoryStore`] in an `Arc` serves many tasks. Public enums and report structs that will grow
+//! are `#[non_exhaustive]`: keep a wildcard arm. The `test-support` feature adds
+//! a `test_support` module that writes `threads` rows directly, for tests only.
+//!
+//! A leased job queue worked by two tasks — the code of `examples/job_queue.rs`, which
+//! `cargo test --doc` runs:
+//!
+//! ```
+#![doc = include_str!("../examples/job_queue.rs")]
+//! ```
+
+#![warn(missing_docs)]
 
 mod clock;
+mod database_error;
 mod error;
 mod forgotten;
 mod indexer;
@@ -21,11 +43,13 @@ mod paths;
 mod runtime;
 mod sqlite;
 mod sqlite_codes;
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 mod threads;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codex_protocol::ThreadId;
+pub use database_error::DatabaseError;
 pub use error::StateError;
 pub use indexer::{
     BATCH_ROWS, FailedFile, HeldBackRemoval, IndexOptions, IndexProgress, IndexReport,
@@ -52,8 +76,5 @@ pub use paths::{
     SQLITE_HOME_ENV, STATE_DB_FILE_NAME, resolve_codex_home, resolve_sqlite_home,
 };
 pub use runtime::{StateRuntime, TextFilter};
-pub use sqlite::{
-    Attachment, BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, ReadOnlyOpen, open_sqlite,
-    open_sqlite_attached, open_sqlite_in_memory, open_sqlite_read_only, open_sqlite_with_page_size,
-};
+pub use sqlite::{BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, ReadOnlyOpen};
 pub use threads::{MemoryMode, ThreadRow};

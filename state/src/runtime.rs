@@ -88,7 +88,7 @@ impl StateRuntime {
     }
 
     /// The state database's connection pool.
-    pub fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 

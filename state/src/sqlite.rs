@@ -100,8 +100,8 @@ async fn connect_and_migrate(
     Ok(pool)
 }
 
-/// What opening a database read-only found ([`open_sqlite_read_only`] and the read-only opens
-/// built on it never create, migrate or otherwise change a file).
+/// What opening a database read-only found ([`crate::StateRuntime::open_read_only`] and
+/// [`crate::MemoryStore::open_read_only`] never create, migrate or otherwise change a file).
 #[derive(Debug)]
 pub enum ReadOnlyOpen<T> {
     /// There is no database at the path yet.
@@ -214,14 +214,14 @@ pub async fn open_sqlite_in_memory(
         .await
         .map_err(|source| StateError::Open {
             path: memory.clone(),
-            source,
+            source: crate::DatabaseError::driver(source),
         })?;
     migrator
         .run(&pool)
         .await
         .map_err(|source| StateError::Migrate {
             path: memory,
-            source,
+            source: crate::DatabaseError::migrate(source),
         })?;
     Ok(pool)
 }
@@ -419,7 +419,7 @@ async fn migrate(
             Err(source) => {
                 return Err(StateError::Migrate {
                     path: path.to_path_buf(),
-                    source,
+                    source: crate::DatabaseError::migrate(source),
                 });
             }
         }
@@ -474,7 +474,7 @@ fn open_error(path: &Path, source: sqlx::Error, clock: &dyn Clock) -> StateError
         SqliteFailure::Corrupt => corrupt(path, source.to_string(), clock),
         _ => StateError::Open {
             path: path.to_path_buf(),
-            source,
+            source: crate::DatabaseError::driver(source),
         },
     }
 }
@@ -527,7 +527,7 @@ pub async fn scrub_database(
     let query_error = |operation, source| StateError::Query {
         operation,
         path: path.to_path_buf(),
-        source,
+        source: crate::DatabaseError::driver(source),
     };
     // The schema name is one of our constants (`main`), never user input. VACUUM and the
     // checkpoint name it: unqualified, a checkpoint would also try attached (read-only) files.

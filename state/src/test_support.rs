@@ -1,6 +1,8 @@
 //! Helpers for tests of this crate and of crates above it: build a thread row and insert it into
 //! the state DB's `threads` table directly, standing in for the indexer. Not for production
-//! paths: the indexer is the only real writer of `threads`.
+//! paths: the indexer is the only real writer of `threads`. Tests and benchmarks that must
+//! inspect a database with their own SQL get its pool here; the driver's types are public only
+//! with the `test-support` feature.
 
 use std::path::PathBuf;
 
@@ -58,3 +60,16 @@ pub async fn delete_thread(runtime: &StateRuntime, id: ThreadId) -> Result<(), S
         .map_err(|source| runtime.query_error("delete thread", source))?;
     Ok(())
 }
+
+/// The memories DB's connection pool (the state DB attached as `state`, read-only), for tests
+/// that check rows with their own SQL.
+pub fn memory_store_pool(store: &crate::MemoryStore) -> &sqlx::SqlitePool {
+    store.pool()
+}
+
+/// The logs DB's connection pool, for benchmarks that checkpoint or insert with their own SQL.
+pub fn log_store_pool(store: &crate::logs::LogStore) -> &sqlx::SqlitePool {
+    store.pool()
+}
+
+pub use crate::logs::store::insert_rows;

@@ -16,6 +16,7 @@ use codex_protocol::Agent;
 /// Whether a thread may feed memories (`memory_mode` column).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MemoryMode {
     /// The default: the thread may be used.
     #[default]
@@ -105,7 +106,9 @@ pub(crate) const THREAD_COLUMNS: &str = "id, rollout_path, created_at, updated_a
     git_sha, git_branch, git_origin_url, cli_version, memory_mode, file_size, file_mtime_ns, \
     file_inode, file_ctime_ns, agent";
 
-/// `?` placeholders for every column of [`THREAD_COLUMNS`].
+/// `?` placeholders for every column of [`THREAD_COLUMNS`] (only `test_support` inserts a whole
+/// row by hand).
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) const THREAD_PLACEHOLDERS: &str =
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
@@ -183,7 +186,7 @@ impl StateRuntime {
         StateError::Query {
             operation,
             path: self.state_db_path(),
-            source,
+            source: crate::DatabaseError::driver(source),
         }
     }
 

@@ -60,7 +60,7 @@ async fn live_running(store: &MemoryStore) -> u32 {
          WHERE kind = 'memory_stage1' AND status = 'running' AND lease_until > ?",
     )
     .bind(T0)
-    .fetch_one(store.pool())
+    .fetch_one(codex_state::test_support::memory_store_pool(store))
     .await
     .unwrap();
     u32::try_from(count).unwrap()

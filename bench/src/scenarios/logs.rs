@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use codex_state::SystemClock;
 use codex_state::logs::{
-    LogEntry, LogLevel, LogRetention, LogStore, LogWriter, LogWriterConfig, insert_rows,
-    start_log_writer,
+    LogEntry, LogLevel, LogRetention, LogStore, LogWriter, LogWriterConfig, start_log_writer,
 };
+use codex_state::test_support::{insert_rows, log_store_pool};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::report::{Better, Row};
@@ -235,7 +235,7 @@ impl FinalCheckpoint {
             loop {
                 let (busy, log, checkpointed): (i64, i64, i64) =
                     sqlx::query_as("PRAGMA wal_checkpoint(FULL)")
-                        .fetch_one(self.store.pool())
+                        .fetch_one(log_store_pool(&self.store))
                         .await?;
                 if busy == 0 && log == checkpointed {
                     break;
@@ -351,7 +351,7 @@ fn bulk_insert_rate(events: usize) -> anyhow::Result<f64> {
     runtime.block_on(async {
         let store =
             LogStore::open(&dir.path().join("logs_1.sqlite"), Arc::new(SystemClock)).await?;
-        let mut conn = store.pool().acquire().await?;
+        let mut conn = log_store_pool(&store).acquire().await?;
         // A cache that holds the whole transaction and statement journals in memory (as the
         // writer's connection has), so the floor is not slowed by spilling.
         sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))

@@ -160,6 +160,15 @@ pub async fn run_phase2(
                 memory_root,
             ));
         }
+        // An outcome added to codex-state after this code: not claimed, so nothing ran.
+        other => {
+            return Ok(Phase2Report::new(
+                Phase2Outcome::Failed {
+                    reason: format!("unknown_claim_outcome: {other:?}"),
+                },
+                memory_root,
+            ));
+        }
     };
     let span = tracing::info_span!("phase2", phase = "consolidate");
     let mut report = Phase2Report::new(Phase2Outcome::NoChanges, memory_root);

@@ -45,6 +45,7 @@ pub struct FailedFile {
 /// file not in the index — those that failed now and unchanged ones that failed before — plus
 /// entries the walk could not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct IndexReport {
     /// Rollout files found.
     pub files_seen: u64,

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::StateError;
+use crate::{DatabaseError, StateError};
 
 /// An error from the logs database or its writer.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LogsError {
     /// Opening or migrating the database failed.
     #[error(transparent)]
@@ -19,8 +20,8 @@ pub enum LogsError {
         operation: &'static str,
         /// The database file.
         path: PathBuf,
-        /// The driver's error.
-        source: sqlx::Error,
+        /// What SQLite reported.
+        source: DatabaseError,
     },
 
     /// The writer could not commit the rows a flush waited for.

@@ -13,7 +13,7 @@ mod forget;
 mod layer;
 mod query;
 mod retention;
-mod store;
+pub(crate) mod store;
 mod writer;
 mod writer_thread;
 
@@ -30,7 +30,7 @@ pub use error::LogsError;
 pub use layer::{LogLayer, MAX_LOG_BODY_BYTES};
 pub use query::{LogOrder, LogQuery, LogRow, sort_by_time};
 pub use retention::LogRetention;
-pub use store::{INSERT_CHUNK_ROWS, LogStore, insert_rows};
+pub use store::{INSERT_CHUNK_ROWS, LogStore};
 pub use writer::{LogGuard, LogStats, LogWriter, LogWriterConfig, process_uuid, start_log_writer};
 
 /// `<sqlite_home>/logs_1.sqlite`, refusing a sqlite home at the Codex home root, where Codex keeps

@@ -404,7 +404,7 @@ pub(crate) fn query_error(operation: &'static str, path: &Path, source: sqlx::Er
     LogsError::Query {
         operation,
         path: path.to_path_buf(),
-        source,
+        source: crate::DatabaseError::driver(source),
     }
 }
 

@@ -62,7 +62,7 @@ impl LogStore {
     }
 
     /// The connection pool.
-    pub fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 

@@ -37,6 +37,7 @@ impl ModeSetBy {
 
 /// What deleting one thread's memory did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DeleteOutcome {
     /// Whether an output row was deleted.
     pub deleted: bool,

@@ -101,6 +101,7 @@ pub struct FileUpdate {
 
 /// What one index update changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct IndexUpdateReport {
     /// Whether the index described another root (or none) and was emptied first.
     pub reset: bool,

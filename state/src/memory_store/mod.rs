@@ -213,7 +213,7 @@ impl MemoryStore {
     }
 
     /// The connection pool (the state DB is attached as `state`, read-only).
-    pub fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
@@ -238,7 +238,7 @@ impl MemoryStore {
         StateError::Query {
             operation,
             path: self.path.clone(),
-            source,
+            source: crate::DatabaseError::driver(source),
         }
     }
 

@@ -58,6 +58,7 @@ pub struct Phase2Claim {
 /// What a phase-2 claim did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Phase2ClaimOutcome {
     /// Claimed; run phase 2.
     Claimed(Phase2Claim),

@@ -11,6 +11,7 @@ use crate::{StateError, ThreadId};
 /// Which pipeline step a job row belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum JobKind {
     /// Stage 1 of one thread; the job key is the thread id.
     Stage1,
@@ -31,6 +32,7 @@ impl JobKind {
 /// A job's status column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum JobStatus {
     /// Waiting to be claimed (phase 2 after an enqueue).
     Pending,

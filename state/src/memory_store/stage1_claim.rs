@@ -65,6 +65,7 @@ pub struct Stage1Claim {
 /// What a single-thread claim did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Stage1ClaimOutcome {
     /// Claimed; the worker now owns the thread version.
     Claimed(Stage1Claim),

@@ -111,6 +111,7 @@ impl StartupSkips {
 
 /// What a startup scan claimed and skipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct StartupClaimReport {
     /// The claims, newest thread first.
     pub claimed: Vec<Stage1Claim>,

@@ -118,6 +118,7 @@ fn inode_and_ctime_ns(_metadata: &std::fs::Metadata) -> (u64, i64) {
 
 /// Why a rollout could not be indexed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExtractError {
     /// The file could not be opened.
     #[error("cannot open: {0}")]
