@@ -42,6 +42,20 @@ pub struct PipelineOptions {
     pub cancel: CancellationToken,
 }
 
+impl Default for PipelineOptions {
+    /// Index first, generate memories, default phase-1 and phase-2 settings, a fresh token.
+    fn default() -> Self {
+        Self {
+            index: true,
+            index_options: IndexOptions::default(),
+            generate: true,
+            extract: ExtractOptions::default(),
+            phase2: Phase2Options::default(),
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
 /// Progress of a whole run.
 #[derive(Debug, Clone)]
 pub enum PipelineProgress {

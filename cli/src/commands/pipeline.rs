@@ -160,10 +160,10 @@ impl ProviderArgs {
 
 /// The opened state of one command run.
 pub struct Context {
-    /// The state DB (thread index).
-    pub state: StateRuntime,
-    /// The memories DB.
-    pub store: MemoryStore,
+    /// The state DB (thread index), shared with background work such as `run`'s startup task.
+    pub state: Arc<StateRuntime>,
+    /// The memories DB, shared like `state`.
+    pub store: Arc<MemoryStore>,
     /// The settings after defaults (Codex's `[memories]`, then `codex-memories.toml`).
     pub config: MemoriesConfig,
     /// `<codex_home>/memories`.
@@ -182,8 +182,8 @@ impl Context {
             .with_context(|| format!("cannot open the memories database at {}", path.display()))?;
         let memory_root = home.memory_root()?;
         Ok(Self {
-            state,
-            store,
+            state: Arc::new(state),
+            store: Arc::new(store),
             config,
             memory_root,
         })

@@ -4,11 +4,13 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 use codex_memories::phase1::run::ExtractProgress;
 use codex_memories::phase2::run::Phase2Outcome;
-use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport, run_pipeline};
+use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport};
+use codex_memories::startup::{StartupError, StartupOptions, start_memories};
 
 use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;
@@ -52,7 +54,13 @@ pub async fn run_report(
     let budget = context.budget(&args.provider);
     let (client, resolved, prepared) = context.extract_client(&args.provider, &budget).await?;
     let consolidator = context.consolidator(&args.provider, args.consolidator, &budget)?;
-    let options = PipelineOptions {
+    let mut options = StartupOptions::new(
+        Arc::clone(&client),
+        Arc::from(consolidator),
+        context.memory_root.clone(),
+    );
+    options.budget = budget;
+    options.pipeline = PipelineOptions {
         index: true,
         index_options: args.index.options(),
         generate: context.config.generate_memories,
@@ -64,44 +72,48 @@ pub async fn run_report(
     let note = DestinationNote::new(
         &resolved,
         client.as_ref(),
-        u64::from(options.extract.scan.max_claims),
+        u64::from(options.pipeline.extract.scan.max_claims),
     );
     let bar = progress_bar(PROGRESS_TEMPLATE);
-    let report = run_pipeline(
-        &context.state,
-        &context.store,
-        client,
-        consolidator.as_ref(),
-        budget,
-        &context.memory_root,
-        &options,
-        &|progress| match progress {
-            PipelineProgress::Index(index) => {
-                bar.set_prefix("indexing");
-                bar.set_length(index.files_total);
-                bar.set_position(index.files_done);
+    let shown = bar.clone();
+    options.progress = Some(Arc::new(move |progress| match progress {
+        PipelineProgress::Index(index) => {
+            shown.set_prefix("indexing");
+            shown.set_length(index.files_total);
+            shown.set_position(index.files_done);
+        }
+        PipelineProgress::Extract(ExtractProgress::Claimed { total }) => {
+            note.say_once();
+            if shown.prefix() != EXTRACTING {
+                shown.set_prefix(EXTRACTING);
+                shown.set_position(0);
             }
-            PipelineProgress::Extract(ExtractProgress::Claimed { total }) => {
-                note.say_once();
-                if bar.prefix() != EXTRACTING {
-                    bar.set_prefix(EXTRACTING);
-                    bar.set_position(0);
-                }
-                bar.set_length(total as u64);
-            }
-            PipelineProgress::Extract(ExtractProgress::Finished { thread_id, .. }) => {
-                bar.inc(1);
-                bar.set_message(thread_id.to_string());
-            }
-            PipelineProgress::Consolidating => {
-                bar.set_prefix("consolidating");
-                bar.set_message("");
-            }
-        },
+            shown.set_length(total as u64);
+        }
+        PipelineProgress::Extract(ExtractProgress::Finished { thread_id, .. }) => {
+            shown.inc(1);
+            shown.set_message(thread_id.to_string());
+        }
+        PipelineProgress::Consolidating => {
+            shown.set_prefix("consolidating");
+            shown.set_message("");
+        }
+    }));
+    // The same entry point a host calls at session start; `run` waits for its outcome.
+    let report = start_memories(
+        Arc::clone(&context.state),
+        Arc::clone(&context.store),
+        options,
     )
+    .await
+    .outcome()
     .await;
     finish_progress_bar(&bar);
-    let report = report?;
+    let report = report.map_err(|error| match error {
+        // The database error itself, so its kind (corrupt, newer, …) is reported as such.
+        StartupError::State(state) => anyhow::Error::from(state),
+        other => anyhow::Error::from(other),
+    })?;
     context.remember_provider(&resolved, &prepared).await;
     if let Some(index) = &report.index {
         print_warnings(index);

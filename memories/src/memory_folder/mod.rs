@@ -4,7 +4,7 @@
 //! link, so a link or a folder swapped in between a check and a use cannot lead outside the
 //! folder or into `.git`. Writes replace files atomically (a temporary sibling, then a rename in
 //! the same directory) and respect one set of size caps ([`limits`]). Notes are written under
-//! the folder lock ([`lock`]) that phase 2 takes while it swaps a consolidated folder in.
+//! the folder lock (`lock.rs`) that phase 2 takes while it swaps a consolidated folder in.
 
 mod error;
 pub mod limits;

@@ -14,7 +14,7 @@ const MAX_KEPT_LINE_BYTES: usize = 400;
 
 /// `text` if it fits in `max_bytes`, else head + kept middle lines + marker + tail. The result
 /// may exceed `max_bytes` by the marker and by the evidence lines (bounded by
-/// [`KEPT_MIDDLE_SHARE_PERCENT`] of the budget).
+/// `KEPT_MIDDLE_SHARE_PERCENT` of the budget).
 pub fn cut_middle(text: &str, max_bytes: usize, is_evidence: impl Fn(&str) -> bool) -> String {
     if text.len() <= max_bytes {
         return text.to_string();

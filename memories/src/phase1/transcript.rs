@@ -3,7 +3,7 @@
 //! a tool output its exit code and text); the caller redacts every entry; [`Entry::cut`] then
 //! cuts long texts to head + tail with error lines kept, and [`render_blocks`] frames each entry
 //! as one block (`user:`, `assistant:`, `tool call <name>:`, `tool output (exit N, T s):`,
-//! `web search:`) whose header line carries the transcript's nonce (see [`frame`]). Nothing is
+//! `web search:`) whose header line carries the transcript's nonce (see [`super::frame`]). Nothing is
 //! cut before it is redacted, so no cut can split a secret into fragments the redactor misses.
 
 use codex_protocol::{ContentItem, FunctionCallOutputBody, ResponseItem};
