@@ -21,11 +21,12 @@ use crate::consolidator::Consolidator;
 use crate::forget_check::{
     ForgetCheck, ForgetNeedles, ForgetPlaces, NeedleKind, check_forgotten, holds_any,
 };
+use crate::forget_scrub::scrub_kept_lines;
 use crate::fsutil::write_atomic;
 use crate::layout::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
 use crate::phase2::run::{Phase2Options, Phase2Report, run_phase2};
 use crate::search_index::{SearchIndexError, sync_index};
-use crate::workspace::{CORRUPT_PREFIX, DIFF_FILE_NAME, STAGING_PREFIX};
+use crate::workspace::{CORRUPT_PREFIX, DIFF_FILE_NAME, MemoryWorkspace, STAGING_PREFIX};
 
 /// The header line of a raw-memories block, before the thread id.
 const RAW_BLOCK_PREFIX: &str = "\n## Thread `";
@@ -103,6 +104,10 @@ pub struct ForgetReport {
     pub log_rows_deleted: u64,
     /// The consolidation run afterwards (`None` when not asked for).
     pub consolidation: Option<Phase2Report>,
+    /// Files of the memory folder from which lines still holding the thread were deleted after
+    /// the consolidation (text the consolidator kept because it did not write it), relative to
+    /// the memory root; the baseline was made again over them.
+    pub lines_scrubbed: Vec<String>,
     /// Bookkeeping left in the memory folder that held the thread's text and was deleted: a
     /// moved-aside `.git.corrupt-*` repository, a half-built `.git.tmp-*`, a leftover diff file.
     pub leftovers_removed: Vec<String>,
@@ -147,6 +152,13 @@ pub async fn forget_thread(
         }
         None => None,
     };
+    // Lines the consolidator kept (text it did not write) go now, and the baseline is made
+    // again over them. Only after a consolidation: without its fresh baseline the next
+    // consolidation's diff would carry the deleted lines to a model.
+    let lines_scrubbed = match &consolidation {
+        Some(_) => scrub_and_rebaseline(memory_root, &needles)?,
+        None => Vec::new(),
+    };
     let leftovers_removed = remove_leftovers(memory_root, &needles)?;
     let logs_db = logs_db_path(state.homes())?;
     let mut warnings = Vec::new();
@@ -180,10 +192,32 @@ pub async fn forget_thread(
         index_row_blanked,
         log_rows_deleted,
         consolidation,
+        lines_scrubbed,
         leftovers_removed,
         warnings,
         check,
     })
+}
+
+/// Deletes the lines still holding the thread (see [`crate::forget_scrub`]) and, when any went,
+/// replaces `.git` with a fresh baseline of the scrubbed files.
+fn scrub_and_rebaseline(
+    memory_root: &Path,
+    needles: &ForgetNeedles,
+) -> Result<Vec<String>, ControlError> {
+    let scrubbed = scrub_kept_lines(memory_root, needles)
+        .map_err(|(path, source)| ControlError::Io { path, source })?;
+    if !scrubbed.is_empty()
+        && let Some(workspace) = MemoryWorkspace::open_existing(memory_root)
+    {
+        workspace
+            .reset_baseline()
+            .map_err(|error| ControlError::Io {
+                path: memory_root.join(".git"),
+                source: io::Error::other(error.to_string()),
+            })?;
+    }
+    Ok(scrubbed)
 }
 
 /// Deletes the workspace's bookkeeping at the top of the memory folder — a `.git` moved aside as

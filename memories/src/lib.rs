@@ -41,6 +41,7 @@ pub mod config;
 pub mod consolidator;
 pub mod control;
 pub mod forget_check;
+mod forget_scrub;
 mod fsutil;
 pub mod install;
 pub mod layout;

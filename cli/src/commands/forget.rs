@@ -152,6 +152,11 @@ fn report_lines(report: &ForgetReport) -> Vec<String> {
             }
         }
     }
+    for file in &report.lines_scrubbed {
+        lines.push(format!(
+            "  deleted the lines of {file} that still held it (kept by the consolidator), and made the baseline again"
+        ));
+    }
     for leftover in &report.leftovers_removed {
         lines.push(format!(
             "  deleted {leftover} (codex-memories' own leftover, which held its text)"
