@@ -2,7 +2,7 @@
 //! the progress bar, and the log lines `tracing` prints. While a bar is drawn, every line goes
 //! through it (`ProgressBar::suspend`), so a warning never lands on top of the bar.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -102,4 +102,17 @@ impl Drop for EventWriter {
             write_stderr(&self.0);
         }
     }
+}
+
+/// Asks a yes/no question on stderr and reads the answer from stdin; `false` unless the answer is
+/// yes, and without asking when stdin or stderr is not a terminal.
+pub fn confirm(question: &str) -> std::io::Result<bool> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }

@@ -3,7 +3,7 @@
 //! disabled, so the next run does not extract them all again (`enable --cleared` undoes that).
 //! Asks first on a terminal; without one it needs `--yes`. A symlinked memory folder is refused.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -14,6 +14,7 @@ use crate::commands::folder_guard::ensure_folder_writable;
 use crate::commands::json_output::write_json;
 use crate::commands::pipeline::Context;
 use crate::error_output::UsageError;
+use crate::terminal::confirm;
 
 /// Arguments of `clear`.
 #[derive(Debug, Args)]
@@ -39,14 +40,11 @@ pub async fn run(args: ClearArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
             ))
             .into());
         }
-        eprint!(
-            "Delete every stored memory and everything in {} (including .git)? [y/N] ",
+        let question = format!(
+            "Delete every stored memory and everything in {} (including .git)?",
             memory_root.display()
         );
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        if !confirm(&question)? {
             eprintln!("nothing deleted");
             return Ok(ExitCode::FAILURE);
         }

@@ -4,7 +4,7 @@
 //! `--yes` applies without asking, a terminal is asked, anything else is a dry run. The planning,
 //! backups and exact restore live in `codex_memories::install`; this module only talks.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::commands::HomeArgs;
 use crate::commands::json_output::write_json;
+use crate::terminal::confirm;
 
 /// The agents `install` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,7 +187,7 @@ fn execute(
         stdout.flush()?;
     }
     let go =
-        yes || (!dry_run && !json && ask(&format!("Apply these changes to {agent}'s files?"))?);
+        yes || (!dry_run && !json && confirm(&format!("Apply these changes to {agent}'s files?"))?);
     if !go {
         return not_applied(
             &mut stdout,
@@ -222,18 +223,6 @@ fn execute(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Asks a yes/no question on a terminal; `false` without one.
-fn ask(question: &str) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return Ok(false);
-    }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
 /// After a phase-2 run that consolidated: rewrites the summary block wherever the user installed
