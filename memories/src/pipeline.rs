@@ -58,6 +58,7 @@ impl Default for PipelineOptions {
 
 /// Progress of a whole run.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PipelineProgress {
     /// Indexing.
     Index(IndexProgress),

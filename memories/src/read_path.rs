@@ -115,6 +115,7 @@ pub(crate) fn cut_with_note(text: &str, max_bytes: usize, note: &str) -> String 
 
 /// Why the instructions could not be built (the summary exists but is unreadable).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadPathError {
     /// The summary file could not be read.
     #[error("cannot read {}: {source}", path.display())]

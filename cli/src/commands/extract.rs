@@ -121,6 +121,8 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
                 bar.inc(1);
                 bar.set_message(thread_id.to_string());
             }
+            // A progress step added to the library later: nothing to show for it yet.
+            _ => {}
         },
     )
     .await;

@@ -193,6 +193,7 @@ pub fn phase2_lines(report: &Phase2Report) -> Vec<String> {
             "consolidate: stopped — another process took over the job; nothing was committed"
                 .to_string()
         }
+        other => format!("consolidate: {other:?}"),
     };
     lines.push(head);
     if let Phase2Outcome::Consolidated { report: done, .. } = &report.outcome {

@@ -98,6 +98,8 @@ pub async fn run_report(
             shown.set_prefix("consolidating");
             shown.set_message("");
         }
+        // A progress step added to the library later: nothing to show for it yet.
+        _ => {}
     }));
     // The same entry point a host calls at session start; `run` waits for its outcome.
     let report = start_memories(

@@ -72,6 +72,7 @@ impl Default for ExtractOptions {
 /// How one thread's extraction ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ThreadOutcome {
     /// A memory was stored.
     Succeeded,
@@ -95,6 +96,7 @@ pub enum ThreadOutcome {
 
 /// Progress of a run, for a progress bar.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum ExtractProgress {
     /// More threads were claimed (the run claims in batches as work frees up).
     Claimed {

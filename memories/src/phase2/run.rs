@@ -63,6 +63,7 @@ impl Default for Phase2Options {
 /// How a phase-2 run ended.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Phase2Outcome {
     /// Another process holds the job.
     SkippedRunning {

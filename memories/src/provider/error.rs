@@ -7,6 +7,7 @@ use super::structured::is_format_rejection;
 
 /// A failed model request.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProviderError {
     /// The provider is misconfigured (missing key, missing model for a non-OpenAI server, …).
     #[error("model provider configuration: {0}")]

@@ -151,6 +151,7 @@ pub fn outcome_name(outcome: &Phase2Outcome) -> &'static str {
         Phase2Outcome::Consolidated { .. } => "consolidated",
         Phase2Outcome::Failed { .. } => "failed",
         Phase2Outcome::LostOwnership => "lost_ownership",
+        _ => "unknown",
     }
 }
 
