@@ -5,6 +5,7 @@
 
 mod cpu;
 mod memory;
+mod recall_home;
 mod report;
 mod scenarios;
 mod synthetic;

@@ -8,6 +8,7 @@ mod index;
 mod input_size;
 mod logs;
 mod read;
+mod recall;
 mod redact;
 mod workspace;
 
@@ -71,6 +72,11 @@ pub const ALL: &[Scenario] = &[
         name: "input_size",
         about: "bytes and tokens sent per session beside a JSON dump of the same kept items",
         run: input_size::run,
+    },
+    Scenario {
+        name: "recall",
+        about: "the right memory at the right moment: injected recall, search recall@5/MRR, contamination, false memories over a 24-project home, offline",
+        run: recall::run,
     },
 ];
 
