@@ -157,6 +157,24 @@ async fn each_project_gets_its_own_files_and_the_global_files_hold_only_what_hol
 async fn a_preference_said_in_two_projects_moves_to_the_global_files() {
     let root = tempfile::tempdir().unwrap();
     let mut inputs = inputs();
+    inputs[0]
+        .raw_memory
+        .push_str("\n- user preference: \"use ripgrep, not grep\"");
+    inputs[2]
+        .raw_memory
+        .push_str("\n- user preference: \"use ripgrep, not grep\"");
+    OfflineConsolidator
+        .consolidate(&job(root.path(), inputs, vec![]))
+        .await
+        .unwrap();
+    assert!(read(root.path(), SUMMARY_FILE).contains("use ripgrep, not grep"));
+    assert!(!read(root.path(), &project_file(A, "summary.md")).contains("ripgrep"));
+}
+
+#[tokio::test]
+async fn a_preference_narrowed_to_its_project_stays_there_when_two_projects_say_it() {
+    let root = tempfile::tempdir().unwrap();
+    let mut inputs = inputs();
     inputs[2]
         .raw_memory
         .push_str("\n- user preference: \"use uv here, not pip\"");
@@ -164,8 +182,9 @@ async fn a_preference_said_in_two_projects_moves_to_the_global_files() {
         .consolidate(&job(root.path(), inputs, vec![]))
         .await
         .unwrap();
-    assert!(read(root.path(), SUMMARY_FILE).contains("use uv here, not pip"));
-    assert!(!read(root.path(), &project_file(A, "summary.md")).contains("use uv"));
+    assert!(!read(root.path(), SUMMARY_FILE).contains("use uv"));
+    assert!(read(root.path(), &project_file(A, "summary.md")).contains("use uv here, not pip"));
+    assert!(read(root.path(), &project_file(B, "summary.md")).contains("use uv here, not pip"));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Where a stated user preference belongs: a preference said in one project stays in that
 //! project, unless the user said it holds everywhere ("always", "in every repo", …, with no
-//! "here" or "this repo" narrowing it) or the same preference was said in several projects. A
+//! "here" or "this repo" narrowing it) or the same preference, not narrowed, was said in several
+//! projects. A
 //! session without a project folder speaks globally. Used by the offline consolidator; the
 //! agent's prompt states the same rule in words.
 
@@ -57,8 +58,12 @@ fn has_phrase(words: &[String], phrase: &str) -> bool {
 /// Whether the words of a preference say it holds everywhere and nothing narrows it.
 pub fn says_everywhere(preference: &str) -> bool {
     let words = words(preference);
-    EVERYWHERE_PHRASES.iter().any(|p| has_phrase(&words, p))
-        && !HERE_PHRASES.iter().any(|p| has_phrase(&words, p))
+    EVERYWHERE_PHRASES.iter().any(|p| has_phrase(&words, p)) && !is_narrowed(&words)
+}
+
+/// Whether `words` narrow a preference to the project it was said in ("here", "this repo").
+fn is_narrowed(words: &[String]) -> bool {
+    HERE_PHRASES.iter().any(|p| has_phrase(words, p))
 }
 
 /// A preference's identity across sessions: its words, in order.
@@ -97,14 +102,16 @@ impl PreferenceScopes {
         }
     }
 
-    /// Whether `preference` holds everywhere.
+    /// Whether `preference` holds everywhere. A preference narrowed to its project ("in this
+    /// repo we use uv") stays there however many projects say the same: each says it of itself.
     pub fn is_global(&self, preference: &str) -> bool {
         let key = preference_key(preference);
         self.global_keys.contains(&key)
-            || self
-                .projects_by_key
-                .get(&key)
-                .is_some_and(|projects| projects.len() >= RECURRING_PROJECTS)
+            || (!is_narrowed(&words(preference))
+                && self
+                    .projects_by_key
+                    .get(&key)
+                    .is_some_and(|projects| projects.len() >= RECURRING_PROJECTS))
     }
 }
 
@@ -141,5 +148,18 @@ mod tests {
         assert!(scopes.is_global("Use ripgrep, not grep."));
         scopes.record(&Scope::Global, "Short answers please");
         assert!(scopes.is_global("short answers please"));
+    }
+
+    #[test]
+    fn a_preference_narrowed_to_its_project_never_spreads_by_recurring() {
+        let mut scopes = PreferenceScopes::default();
+        let said = "Don't use pip: in this repo we manage dependencies with uv, never plain pip.";
+        let tests = "Here the tests run with `just test`; don't call the test tools directly.";
+        for project_key in ["github.com/a/one", "github.com/a/two", "github.com/a/three"] {
+            scopes.record(&project(project_key), said);
+            scopes.record(&project(project_key), tests);
+        }
+        assert!(!scopes.is_global(said));
+        assert!(!scopes.is_global(tests));
     }
 }
