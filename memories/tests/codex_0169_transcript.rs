@@ -38,7 +38,7 @@ const SESSION: &str = concat!(
 
 /// The entries phase 1 renders for the session at `path`.
 fn entries(path: &Path) -> Vec<Entry> {
-    let kept = read_kept_items(path).unwrap();
+    let kept = read_kept_items(path, codex_protocol::Agent::Codex).unwrap();
     entries_of(&kept.items, &kept.cwd)
 }
 

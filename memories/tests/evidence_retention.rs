@@ -86,7 +86,7 @@ fn expected_evidence(items: &[ResponseItem]) -> Vec<String> {
 #[test]
 fn every_user_message_command_exit_code_and_error_line_is_sent() {
     for path in example_sessions() {
-        let kept = read_kept_items(&path).unwrap();
+        let kept = read_kept_items(&path, codex_protocol::Agent::Codex).unwrap();
         let (transcript, _) = sent_transcript(&path);
         let missing: Vec<String> = expected_evidence(&kept.items)
             .into_iter()

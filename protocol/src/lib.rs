@@ -22,16 +22,21 @@
 #![warn(missing_docs)]
 
 mod agent;
+mod agent_sniff;
+pub mod claude;
 mod compacted;
 mod completed_item;
 mod content_item;
 mod event_msg;
 mod file_name;
+pub mod gemini;
+mod jsonl;
 mod line_reader;
 mod reader;
 mod response_item;
 mod retime;
 mod rollout_line;
+mod session_items;
 mod session_meta;
 mod thread_id;
 mod token_usage_record;
@@ -40,16 +45,22 @@ mod world_state;
 mod writer;
 
 pub use agent::{Agent, UnknownAgent};
+pub use agent_sniff::sniff_agent;
 pub use compacted::Compacted;
 pub use completed_item::{CommandLine, CompletedContent, CompletedItem};
 pub use content_item::ContentItem;
 pub use event_msg::{EventMsg, ThreadSettings, TokenUsage, TokenUsageInfo};
 pub use file_name::{FileNameError, RolloutFileName};
+pub use jsonl::{JsonlLine, JsonlReader, LinePosition};
 pub use line_reader::{LineReader, MAX_LINE_BYTES, RawLine, SniffedLine};
 pub use reader::{BadLine, BadLineReason, MAX_KEPT_BAD_LINES, RolloutError, RolloutReader};
 pub use response_item::{FunctionCallOutputBody, ResponseItem};
 pub use retime::{latest_timestamp, rebase_timestamps, shift_timestamps};
 pub use rollout_line::{LegacyHeader, LineMetadata, RolloutFormat, RolloutItem, RolloutLine};
+pub use session_items::{
+    EDIT_TOOL_NAME, FileEdit, SessionItems, TOOL_ERROR_PREFIX, ToolOutcome, edit_call, message,
+    stated_exit_code, tool_call, tool_output,
+};
 pub use session_meta::{GitInfo, SessionMeta, SessionSource};
 pub use thread_id::{ThreadId, ThreadIdError};
 pub use token_usage_record::TokenUsageRecord;

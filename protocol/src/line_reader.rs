@@ -67,6 +67,12 @@ impl<R: BufRead> LineReader<R> {
         self.max_line_bytes = max_line_bytes;
     }
 
+    /// The bytes of the last line [`next_line`](Self::next_line) returned as complete or
+    /// unterminated; meaningless after any other outcome.
+    pub fn last_line(&self) -> &[u8] {
+        &self.buffer
+    }
+
     /// The number of the last line returned (1-based; 0 before the first).
     pub fn line_number(&self) -> u64 {
         self.line_number

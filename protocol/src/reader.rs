@@ -4,19 +4,15 @@
 //! file and the line reached.
 
 use std::fmt;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::line_reader::{LineReader, RawLine};
+use crate::jsonl::JsonlReader;
 use crate::rollout_line::LineShapeError;
 use crate::{RolloutFormat, RolloutLine};
 
 /// How many bad lines are kept with their reasons; the rest are only counted.
 pub const MAX_KEPT_BAD_LINES: usize = 1000;
-
-/// Read buffer for rollout files, in bytes.
-const READ_BUFFER_BYTES: usize = 256 * 1024;
 
 /// A line that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -110,25 +106,17 @@ pub enum RolloutError {
 
 /// Streams the lines of one rollout. See the module documentation.
 pub struct RolloutReader {
-    path: PathBuf,
-    lines: LineReader<Box<dyn BufRead + Send>>,
-    max_line_bytes: usize,
-    bad_lines: Vec<BadLine>,
-    bad_line_count: u64,
+    lines: JsonlReader,
     format: Option<RolloutFormat>,
-    finished: bool,
 }
 
 impl RolloutReader {
     /// Opens a rollout file; names ending in `.zst` are decompressed as they are read.
     pub fn open(path: &Path) -> Result<Self, RolloutError> {
-        let open_error = |source| RolloutError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = File::open(path).map_err(open_error)?;
-        let compressed = path.extension().is_some_and(|extension| extension == "zst");
-        Self::from_reader(path, file, compressed).map_err(open_error)
+        Ok(Self {
+            lines: JsonlReader::open(path)?,
+            format: None,
+        })
     }
 
     /// Reads a rollout from any byte source; `path` is only used in messages.
@@ -137,33 +125,21 @@ impl RolloutReader {
         reader: impl Read + Send + 'static,
         compressed: bool,
     ) -> io::Result<Self> {
-        let buffered: Box<dyn BufRead + Send> = if compressed {
-            let decoder = zstd::stream::read::Decoder::new(reader)?;
-            Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, decoder))
-        } else {
-            Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, reader))
-        };
         Ok(Self {
-            path: path.to_path_buf(),
-            lines: LineReader::new(buffered),
-            max_line_bytes: crate::MAX_LINE_BYTES,
-            bad_lines: Vec::new(),
-            bad_line_count: 0,
+            lines: JsonlReader::from_reader(path, reader, compressed)?,
             format: None,
-            finished: false,
         })
     }
 
     /// Caps line length at `max_line_bytes` instead of [`crate::MAX_LINE_BYTES`].
     pub fn with_max_line_bytes(mut self, max_line_bytes: usize) -> Self {
         self.lines.set_max_line_bytes(max_line_bytes);
-        self.max_line_bytes = max_line_bytes;
         self
     }
 
     /// The file being read.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.lines.path()
     }
 
     /// The layout of the first readable line, once one has been read.
@@ -173,66 +149,45 @@ impl RolloutReader {
 
     /// The number of lines read so far, good and bad.
     pub fn lines_read(&self) -> u64 {
-        self.lines.line_number()
+        self.lines.lines_read()
     }
 
     /// The bad lines seen so far (at most [`MAX_KEPT_BAD_LINES`] are kept).
     pub fn bad_lines(&self) -> &[BadLine] {
-        &self.bad_lines
+        self.lines.bad_lines()
     }
 
     /// How many bad lines were seen, including those not kept.
     pub fn bad_line_count(&self) -> u64 {
-        self.bad_line_count
+        self.lines.bad_line_count()
     }
 
     /// The next readable line and its number; bad lines are recorded and skipped.
     pub fn next_line(&mut self) -> Result<Option<(u64, RolloutLine)>, RolloutError> {
-        if self.finished {
-            return Ok(None);
-        }
         loop {
-            let next = match self.lines.next_line() {
-                Ok(next) => next,
-                Err(source) => {
-                    self.finished = true;
-                    return Err(RolloutError::Read {
-                        path: self.path.clone(),
-                        line_number: self.lines.line_number(),
-                        source,
-                    });
-                }
-            };
-            let Some((line_number, raw)) = next else {
-                self.finished = true;
+            let Some(line) = self.lines.next_text()? else {
                 return Ok(None);
             };
-            let parsed = match raw {
-                RawLine::TooLong { bytes } => Err(BadLineReason::TooLong {
-                    bytes,
-                    limit: self.max_line_bytes,
-                }),
-                RawLine::Complete(bytes) => parse_line_bytes(bytes, false),
-                RawLine::Unterminated(bytes) => parse_line_bytes(bytes, true),
-            };
-            match parsed {
-                Ok(None) => continue,
-                Ok(Some(line)) => {
-                    self.format.get_or_insert(line.format);
-                    return Ok(Some((line_number, line)));
+            let (number, terminated) = (line.number, line.terminated);
+            match RolloutLine::parse(line.text) {
+                Ok(parsed) => {
+                    self.format.get_or_insert(parsed.format);
+                    return Ok(Some((number, parsed)));
                 }
-                Err(reason) => self.record_bad_line(line_number, reason),
+                Err(LineShapeError::InvalidJson(_)) if !terminated => {
+                    let bytes = line.text.len();
+                    self.lines
+                        .record_bad_line(number, BadLineReason::TruncatedFinalLine { bytes });
+                }
+                Err(LineShapeError::InvalidJson(detail)) => {
+                    self.lines
+                        .record_bad_line(number, BadLineReason::InvalidJson { detail });
+                }
+                Err(LineShapeError::NotARolloutLine(detail)) => {
+                    self.lines
+                        .record_bad_line(number, BadLineReason::NotARolloutLine { detail });
+                }
             }
-        }
-    }
-
-    fn record_bad_line(&mut self, line_number: u64, reason: BadLineReason) {
-        self.bad_line_count += 1;
-        if self.bad_lines.len() < MAX_KEPT_BAD_LINES {
-            self.bad_lines.push(BadLine {
-                line_number,
-                reason,
-            });
         }
     }
 }
@@ -242,28 +197,5 @@ impl Iterator for RolloutReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_line().transpose()
-    }
-}
-
-/// Parses one line's bytes; `Ok(None)` for a blank line.
-fn parse_line_bytes(
-    bytes: &[u8],
-    is_final_unterminated: bool,
-) -> Result<Option<RolloutLine>, BadLineReason> {
-    let text = std::str::from_utf8(bytes).map_err(|error| BadLineReason::InvalidUtf8 {
-        at_byte: error.valid_up_to(),
-    })?;
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    match RolloutLine::parse(text) {
-        Ok(line) => Ok(Some(line)),
-        Err(LineShapeError::InvalidJson(_)) if is_final_unterminated => {
-            Err(BadLineReason::TruncatedFinalLine { bytes: bytes.len() })
-        }
-        Err(LineShapeError::InvalidJson(detail)) => Err(BadLineReason::InvalidJson { detail }),
-        Err(LineShapeError::NotARolloutLine(detail)) => {
-            Err(BadLineReason::NotARolloutLine { detail })
-        }
     }
 }

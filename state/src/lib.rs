@@ -1,5 +1,5 @@
-//! SQLite state for codex-memories: the thread index built from rollout files, the memories job
-//! store (leased stage-1 and phase-2 jobs, stage-1 outputs) and the logs database. It knows
+//! SQLite state for codex-memories: the thread index built from every agent's session files, the
+//! memories job store (leased stage-1 and phase-2 jobs, stage-1 outputs) and the logs database. It knows
 //! nothing of models or prompts, and its database driver is no part of its API: errors are
 //! [`StateError`] (ask [`StateError::is_busy`] instead of matching driver codes).
 //!
@@ -8,7 +8,9 @@
 //!   and the sqlite home (ours). [`Homes::resolve`] applies `CODEX_HOME` / `CODEX_MEMORIES_SQLITE_HOME`
 //!   and the defaults; [`Homes::new`] takes both folders as given.
 //! - [`StateRuntime`] opens `state_1.sqlite` under the sqlite home (creating and migrating it) and
-//!   [`StateRuntime::index_sessions`] brings the thread index up to date with the rollout files.
+//!   [`StateRuntime::index_sessions`] brings the thread index up to date with the session files
+//!   each [`SessionSource`] finds (`sources/`: Codex rollouts, Claude Code transcripts, Gemini CLI
+//!   chats, under the homes [`Homes::with_agent_homes`] adds).
 //! - [`MemoryStore`] opens `memories_1.sqlite` beside it: the job queue. A claim
 //!   ([`MemoryStore::claim_stage1`], [`MemoryStore::claim_stage1_startup`],
 //!   [`MemoryStore::claim_phase2`]) leases a job to one worker, in this process or another; its
@@ -41,6 +43,7 @@ mod memory_store;
 mod metadata;
 mod paths;
 mod runtime;
+mod sources;
 mod sqlite;
 mod sqlite_codes;
 #[cfg(any(test, feature = "test-support"))]
@@ -71,10 +74,16 @@ pub use memory_store::{
 };
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, StoredStat, extract_thread};
 pub use paths::{
-    ARCHIVED_SESSIONS_DIR_NAME, CODEX_HOME_ENV, DEFAULT_CODEX_HOME_DIR_NAME, Homes,
-    LOGS_DB_FILE_NAME, MEMORIES_DB_FILE_NAME, SESSIONS_DIR_NAME, SQLITE_HOME_DIR_NAME,
-    SQLITE_HOME_ENV, STATE_DB_FILE_NAME, resolve_codex_home, resolve_sqlite_home,
+    ARCHIVED_SESSIONS_DIR_NAME, CLAUDE_CONFIG_DIR_ENV, CLAUDE_PROJECTS_DIR_NAME, CODEX_HOME_ENV,
+    DEFAULT_CLAUDE_HOME_DIR_NAME, DEFAULT_CODEX_HOME_DIR_NAME, DEFAULT_GEMINI_HOME_DIR_NAME,
+    GEMINI_CLI_HOME_ENV, GEMINI_TMP_DIR_NAME, Homes, LOGS_DB_FILE_NAME, MEMORIES_DB_FILE_NAME,
+    SESSIONS_DIR_NAME, SQLITE_HOME_DIR_NAME, SQLITE_HOME_ENV, STATE_DB_FILE_NAME,
+    resolve_claude_home, resolve_codex_home, resolve_gemini_home, resolve_sqlite_home,
 };
 pub use runtime::{StateRuntime, TextFilter};
+pub use sources::{
+    AgentSelection, ClaudeSource, CodexSource, FoundSessions, GeminiSource, SessionRoot,
+    SessionSource, read_session_items, session_sources,
+};
 pub use sqlite::{BUSY_TIMEOUT, MAX_POOL_CONNECTIONS, ReadOnlyOpen};
 pub use threads::{MemoryMode, ThreadRow};

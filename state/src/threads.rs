@@ -162,6 +162,43 @@ impl StateRuntime {
         rows.iter().map(|row| self.thread_from_row(row)).collect()
     }
 
+    /// Up to `limit` indexed threads written by `agent`, most recently updated first.
+    pub async fn list_agent_threads(
+        &self,
+        agent: Agent,
+        limit: u32,
+    ) -> Result<Vec<ThreadRow>, StateError> {
+        let sql = format!(
+            "SELECT {THREAD_COLUMNS} FROM threads WHERE agent = ? \
+             ORDER BY updated_at DESC, id DESC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(agent.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await
+            .map_err(|source| self.query_error("list an agent's threads", source))?;
+        rows.iter().map(|row| self.thread_from_row(row)).collect()
+    }
+
+    /// How many threads each agent's sessions gave, in [`Agent::ALL`] order; agents without a
+    /// thread are left out, and so is a name this build does not know (a newer build's row).
+    pub async fn count_threads_by_agent(&self) -> Result<Vec<(Agent, u64)>, StateError> {
+        let counts: Vec<(String, i64)> =
+            sqlx::query_as("SELECT agent, COUNT(*) FROM threads GROUP BY agent")
+                .fetch_all(self.pool())
+                .await
+                .map_err(|source| self.query_error("count threads by agent", source))?;
+        let mut counts: Vec<(Agent, u64)> = counts
+            .into_iter()
+            .filter_map(|(name, count)| {
+                Some((name.parse().ok()?, u64::try_from(count).unwrap_or(0)))
+            })
+            .collect();
+        counts.sort();
+        Ok(counts)
+    }
+
     /// The indexed thread with this id, if any.
     pub async fn get_thread(&self, id: ThreadId) -> Result<Option<ThreadRow>, StateError> {
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads WHERE id = ?");

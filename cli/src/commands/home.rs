@@ -42,8 +42,9 @@ pub struct HomeArgs {
 impl HomeArgs {
     /// The resolved homes.
     pub fn resolve(&self) -> anyhow::Result<Homes> {
-        Homes::resolve(self.codex_home.as_deref(), self.sqlite_home.as_deref())
-            .context("cannot decide where the Codex home is")
+        let homes = Homes::resolve(self.codex_home.as_deref(), self.sqlite_home.as_deref())
+            .context("cannot decide where the Codex home is")?;
+        Ok(homes.with_agent_homes(self.claude_home.as_deref(), self.gemini_home.as_deref()))
     }
 
     /// The memory folder: `--memory-dir`, else `$CODEX_MEMORIES_DIR`, else `memory_dir` in

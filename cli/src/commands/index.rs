@@ -1,4 +1,4 @@
-//! `codex-memories index`: brings the thread index up to date with the rollout files and prints
+//! `codex-memories index`: brings the thread index up to date with every agent's session files and prints
 //! what changed. A progress bar is drawn on stderr only when it is a terminal. Files that could
 //! not be indexed are listed but do not fail the command: the index of the rest is still good.
 //! A session folder that cannot be read, or a removal held back, is a warning on stderr (exit 0):
@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use codex_state::{IndexOptions, IndexProgress, IndexReport, SessionCheck, mass_removal_limit};
+use codex_protocol::Agent;
+use codex_state::{
+    AgentSelection, IndexOptions, IndexProgress, IndexReport, SessionCheck, mass_removal_limit,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::commands::home::HomeArgs;
@@ -33,13 +36,25 @@ pub struct IndexFlags {
     /// an unmounted or emptied folder must not erase the memory.
     #[arg(long)]
     pub allow_mass_removal: bool,
+    /// Whose sessions to read, comma-separated: codex (rollouts under the Codex home), claude
+    /// (transcripts under --claude-home/projects), gemini (chats under --gemini-home/tmp)
+    /// [default: every agent whose home exists]. The threads of an agent left out are kept as
+    /// they are.
+    #[arg(long, value_name = "AGENTS", value_delimiter = ',')]
+    pub agents: Vec<Agent>,
 }
 
 impl IndexFlags {
     /// The library options these flags select.
     pub fn options(&self) -> IndexOptions {
+        let agents = if self.agents.is_empty() {
+            AgentSelection::Present
+        } else {
+            AgentSelection::Only(self.agents.iter().copied().collect())
+        };
         IndexOptions {
             allow_mass_removal: self.allow_mass_removal,
+            agents,
         }
     }
 }
@@ -148,7 +163,7 @@ fn write_text(
 ) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} rollout files in {:.1} s: {} parsed ({:.1} MB), {} unchanged, {} skipped",
+        "{} session files in {:.1} s: {} parsed ({:.1} MB), {} unchanged, {} skipped",
         report.files_seen,
         elapsed.as_secs_f64(),
         report.parsed,

@@ -19,6 +19,7 @@ fn input(id: &str, project: Option<&str>, updated: i64, memory: &str, slug: &str
         rollout_path: "/r.jsonl".to_string(),
         cwd: project.map_or(String::new(), |p| format!("/w/{p}")),
         git_branch: None,
+        agent: codex_protocol::Agent::Codex,
         scope: project
             .and_then(ProjectKey::parse)
             .map_or(Scope::Global, Scope::Project),

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use codex_protocol::RolloutError;
+use codex_protocol::{Agent, RolloutError};
 
 use crate::budget::estimate_request_tokens;
 use crate::phase1::budget::{fit_blocks, stage_one_output_tokens, transcript_budget_tokens};
@@ -52,14 +52,25 @@ pub enum InputError {
     Prompt(#[from] PromptError),
 }
 
-/// Builds the stage-one request for the rollout at `path`.
+/// Builds the stage-one request for the Codex rollout at `path`.
 pub fn build_stage_one_input(
     path: &Path,
     context_window: Option<u64>,
     model: Option<String>,
     redactor: Redactor<'_>,
 ) -> Result<StageOneInput, InputError> {
-    let kept = read_kept_items(path)?;
+    build_session_input(path, Agent::Codex, context_window, model, redactor)
+}
+
+/// Builds the stage-one request for the session at `path`, written by `agent`.
+pub fn build_session_input(
+    path: &Path,
+    agent: Agent,
+    context_window: Option<u64>,
+    model: Option<String>,
+    redactor: Redactor<'_>,
+) -> Result<StageOneInput, InputError> {
+    let kept = read_kept_items(path, agent)?;
     Ok(stage_one_input_from(
         &kept,
         &path.display().to_string(),

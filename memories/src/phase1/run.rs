@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::budget::{RunBudget, estimate_request_tokens};
-use crate::phase1::input::build_stage_one_input;
+use crate::phase1::input::build_session_input;
 use crate::phase1::output::{ParsedAnswer, parse_answer};
 use crate::phase1::quality::{self, Verdict};
 use crate::provider::{ModelClient, ProviderError, Usage};
@@ -453,9 +453,10 @@ impl ExtractJob {
             model.as_deref().unwrap_or(client.default_model()),
         );
         let path = claim.rollout_path.clone();
+        let agent = claim.agent;
         let context_window = client.context_window();
         let built = tokio::task::spawn_blocking(move || {
-            build_stage_one_input(&path, context_window, model, &|text: &str| {
+            build_session_input(&path, agent, context_window, model, &|text: &str| {
                 redact(text).text
             })
         })

@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use codex_protocol::{ContentItem, ResponseItem, RolloutError, RolloutItem, RolloutReader};
+use codex_protocol::{Agent, ContentItem, ResponseItem, RolloutError};
+use codex_state::read_session_items;
 
 /// Block markers cut out of user messages: (opening marker, closing marker).
 const DROPPED_USER_BLOCKS: &[(&str, &str)] = &[
@@ -26,23 +27,16 @@ pub struct KeptRollout {
     pub bad_line_count: u64,
 }
 
-/// Reads `path` and keeps what phase 1 needs.
-pub fn read_kept_items(path: &Path) -> Result<KeptRollout, RolloutError> {
-    let mut reader = RolloutReader::open(path)?;
-    let mut kept = KeptRollout::default();
-    while let Some((_, line)) = reader.next_line()? {
-        match line.item {
-            RolloutItem::SessionMeta(meta) if kept.cwd.is_empty() => kept.cwd = meta.cwd,
-            RolloutItem::ResponseItem(item) => {
-                if let Some(item) = keep_item(item) {
-                    kept.items.push(item);
-                }
-            }
-            _ => {}
-        }
-    }
-    kept.bad_line_count = reader.bad_line_count();
-    Ok(kept)
+/// Reads the session at `path`, written by `agent`, and keeps what phase 1 needs. Every agent's
+/// session comes through its session source as the same typed items (Claude Code and Gemini CLI
+/// sessions converted), so the transcript renders in one form whoever wrote it.
+pub fn read_kept_items(path: &Path, agent: Agent) -> Result<KeptRollout, RolloutError> {
+    let session = read_session_items(agent, path)?;
+    Ok(KeptRollout {
+        items: session.items.into_iter().filter_map(keep_item).collect(),
+        cwd: session.cwd,
+        bad_line_count: session.bad_line_count,
+    })
 }
 
 /// The item as phase 1 keeps it, or `None` when it is dropped.

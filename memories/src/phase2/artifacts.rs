@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use codex_protocol::ThreadId;
+use codex_protocol::{Agent, ThreadId};
 
 use crate::fsutil::write_if_changed;
 use crate::phase2::stem::summary_stem;
@@ -42,6 +42,8 @@ pub struct ArtifactInput {
     pub git_branch: Option<String>,
     /// The project the session belongs to (see [`crate::scope`]), or global.
     pub scope: Scope,
+    /// The agent whose session it came from (written as `agent:` beside the thread id).
+    pub agent: Agent,
 }
 
 impl ArtifactInput {
@@ -164,8 +166,9 @@ fn rfc3339(unix_seconds: i64) -> String {
 /// The text of one rollout summary file.
 pub fn render_summary(input: &ArtifactInput) -> String {
     let mut text = format!(
-        "thread_id: {}\nupdated_at: {}\nrollout_path: {}\ncwd: {}\n{PROJECT_HEADER} {}\n",
+        "thread_id: {}\nagent: {}\nupdated_at: {}\nrollout_path: {}\ncwd: {}\n{PROJECT_HEADER} {}\n",
         input.thread_id,
+        input.agent,
         rfc3339(input.source_updated_at),
         input.rollout_path,
         input.cwd,
@@ -195,8 +198,9 @@ fn render_raw_memories(inputs: &[&ArtifactInput]) -> String {
     let mut text = String::from("# Raw Memories\n");
     for input in inputs {
         text.push_str(&format!(
-            "\n## Thread `{}`\nupdated_at: {}\ncwd: {}\n{PROJECT_HEADER} {}\n{}rollout_path: {}\nrollout_summary_file: {}\n\n{}\n",
+            "\n## Thread `{}`\nagent: {}\nupdated_at: {}\ncwd: {}\n{PROJECT_HEADER} {}\n{}rollout_path: {}\nrollout_summary_file: {}\n\n{}\n",
             input.thread_id,
+            input.agent,
             rfc3339(input.source_updated_at),
             input.cwd,
             input.scope.header_value(),
@@ -225,6 +229,7 @@ mod tests {
             cwd: "/repo".to_string(),
             git_branch: Some("main".to_string()),
             scope: Scope::from_header_value("github.com/acme/ledger"),
+            agent: Agent::Claude,
         }
     }
 
@@ -253,7 +258,7 @@ mod tests {
         assert_eq!(
             summary,
             format!(
-                "thread_id: {A}\nupdated_at: 2026-05-05T16:53:20Z\nrollout_path: /h/sessions/r.jsonl\ncwd: /repo\nproject: github.com/acme/ledger\nproject_folder: projects/acme-ledger-g0puclqk\ngit_branch: main\n\nsummary of first\n"
+                "thread_id: {A}\nagent: claude\nupdated_at: 2026-05-05T16:53:20Z\nrollout_path: /h/sessions/r.jsonl\ncwd: /repo\nproject: github.com/acme/ledger\nproject_folder: projects/acme-ledger-g0puclqk\ngit_branch: main\n\nsummary of first\n"
             )
         );
     }

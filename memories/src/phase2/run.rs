@@ -496,6 +496,7 @@ fn artifact_input(input: Phase2Input) -> ArtifactInput {
         scope: session_scope(&input.cwd, input.git_origin_url.as_deref()),
         cwd: input.cwd,
         git_branch: input.git_branch,
+        agent: input.agent,
     }
 }
 

@@ -11,21 +11,21 @@ mod walk;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::metadata::extract_thread;
+use crate::sources::{AgentSelection, SessionSource, session_sources};
 use crate::threads::ThreadRow;
-use crate::{FileStat, StateError, StateRuntime, TextFilter};
+use crate::{ExtractError, FileStat, StateError, StateRuntime, TextFilter};
 pub use removal::{
     HeldBackRemoval, MASS_REMOVAL_MAX_PERCENT, MASS_REMOVAL_MAX_THREADS, SessionCheck,
     UnreadableRoot, mass_removal_limit,
 };
 pub(crate) use store::inode_column;
 use store::{Parsed, path_key};
-use walk::SessionRoot;
 
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 500;
@@ -77,6 +77,9 @@ pub struct IndexOptions {
     /// Remove the rows of every thread whose file is gone, even more than
     /// [`mass_removal_limit`] of them, and those of a session folder that no longer exists.
     pub allow_mass_removal: bool,
+    /// Whose sessions to read (default: every agent whose home exists). Threads of an agent left
+    /// out by name are not touched.
+    pub agents: AgentSelection,
 }
 
 /// Progress of the parsing phase, reported after each file.
@@ -110,8 +113,11 @@ impl StateRuntime {
         options: &IndexOptions,
         progress: &(dyn Fn(IndexProgress) + Send + Sync),
     ) -> Result<IndexReport, StateError> {
-        let roots = session_roots(self.homes());
-        let walk = tokio::task::spawn_blocking(move || walk::walk_rollouts(&roots))
+        let (walked, left_out): (Vec<_>, Vec<_>) = session_sources(self.homes())
+            .into_iter()
+            .partition(|source| !options.agents.excludes_by_name(source.agent()));
+        let sources = walked.clone();
+        let walk = tokio::task::spawn_blocking(move || walk::walk_sessions(&sources))
             .await
             .map_err(|error| StateError::Worker(error.to_string()))?;
         let stored = self.load_stored_files().await?;
@@ -122,10 +128,17 @@ impl StateRuntime {
             ..IndexReport::default()
         };
         // Rows under a folder that could not be listed are kept: their files may still exist.
+        // So are those of an agent left out by name: this run did not look at its sessions.
         let mut kept_dirs: Vec<PathBuf> = walk
             .failed
             .iter()
             .map(|failed| failed.path.clone())
+            .chain(
+                left_out
+                    .iter()
+                    .flat_map(|source| source.roots())
+                    .map(|root| root.path),
+            )
             .collect();
         report.unreadable_roots =
             removal::unreadable_roots(&walk.roots, &stored, options.allow_mass_removal);
@@ -148,7 +161,7 @@ impl StateRuntime {
                 _ => to_parse.push(file),
             }
         }
-        self.parse_and_store(to_parse, &live_paths, &mut report, progress)
+        self.parse_and_store(walked, to_parse, &live_paths, &mut report, progress)
             .await?;
 
         let missing: Vec<String> = stored
@@ -176,6 +189,7 @@ impl StateRuntime {
 
     async fn parse_and_store(
         &self,
+        sources: Vec<Arc<dyn SessionSource>>,
         mut files: Vec<FileStat>,
         live_paths: &HashSet<String>,
         report: &mut IndexReport,
@@ -200,7 +214,12 @@ impl StateRuntime {
                 if sender.is_closed() {
                     return;
                 }
-                let parsed = extract_thread(&file)
+                let source = sources.iter().find(|source| source.agent() == file.agent);
+                let parsed = source
+                    .map_or_else(
+                        || Err(ExtractError::NoSource(file.agent)),
+                        |source| source.index_session(&file),
+                    )
                     .map(|row| filter_user_text(row, filter.as_ref()))
                     .map_err(|error| FailedFile {
                         path: file.path.clone(),
@@ -252,19 +271,8 @@ mod tests;
 #[cfg(test)]
 mod removal_tests;
 
-/// The folders the indexer reads, in walk order.
-pub(crate) fn session_roots(homes: &crate::Homes) -> Vec<SessionRoot> {
-    vec![
-        SessionRoot {
-            path: homes.sessions_dir(),
-            archived: false,
-        },
-        SessionRoot {
-            path: homes.archived_sessions_dir(),
-            archived: true,
-        },
-    ]
-}
+#[cfg(test)]
+mod agents_tests;
 
 /// Passes the stored user text of `row` through the runtime's filter (secret redaction).
 fn filter_user_text(mut row: ThreadRow, filter: Option<&TextFilter>) -> ThreadRow {

@@ -12,8 +12,10 @@ use serde::Serialize;
 
 use crate::indexer::IndexReport;
 use crate::indexer::store::StoredFile;
-use crate::indexer::walk::{RootAccess, SessionRoot, probe_root};
+use crate::indexer::walk::{RootAccess, probe_root};
+use crate::sources::{SessionRoot, session_sources};
 use crate::{StateError, StateRuntime};
+use codex_protocol::Agent;
 
 /// One run removes at most this share of the indexed threads, in percent…
 pub const MASS_REMOVAL_MAX_PERCENT: u64 = 25;
@@ -23,6 +25,8 @@ pub const MASS_REMOVAL_MAX_THREADS: u64 = 50;
 /// A session folder that could not be read; the threads indexed from it are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnreadableRoot {
+    /// The agent whose sessions it holds.
+    pub agent: Agent,
     /// The folder.
     pub path: PathBuf,
     /// Why it cannot be read, with the OS error.
@@ -96,12 +100,14 @@ pub(crate) fn unreadable_roots(
                 RootAccess::Absent(reason) => {
                     let kept_threads = kept_threads();
                     (kept_threads > 0 && !allow_absent_removal).then(|| UnreadableRoot {
+                        agent: root.agent,
                         path: root.path.clone(),
                         reason: reason.clone(),
                         kept_threads,
                     })
                 }
                 RootAccess::Unreadable(reason) => Some(UnreadableRoot {
+                    agent: root.agent,
                     path: root.path.clone(),
                     reason: reason.clone(),
                     kept_threads: kept_threads(),
@@ -142,7 +148,10 @@ impl StateRuntime {
             .fetch_all(self.pool())
             .await
             .map_err(|source| self.query_error("list indexed files", source))?;
-        let roots = super::session_roots(self.homes());
+        let roots: Vec<SessionRoot> = session_sources(self.homes())
+            .iter()
+            .flat_map(|source| source.roots())
+            .collect();
         tokio::task::spawn_blocking(move || check(&roots, paths))
             .await
             .map_err(|error| StateError::Worker(error.to_string()))

@@ -61,6 +61,7 @@ async fn index(runtime: &StateRuntime) -> IndexReport {
 async fn index_allowing_mass_removal(runtime: &StateRuntime) -> IndexReport {
     let options = IndexOptions {
         allow_mass_removal: true,
+        ..IndexOptions::default()
     };
     runtime
         .index_sessions_with(&options, &|_| {})

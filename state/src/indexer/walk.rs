@@ -1,29 +1,14 @@
-//! Finding rollout files: walks `sessions/` and `archived_sessions/` without following symlinks,
-//! keeps `.jsonl` and `.jsonl.zst` files, drops a `.zst` whose plain twin exists and, when two
-//! files carry the same thread id in their names, keeps one (live before archived, then the
-//! smaller path). Only `stat` is called here; no file is opened. Each root is probed first, so
-//! a folder that is gone, unreadable or a dangling link is told apart from an empty one.
+//! Finding session files: every selected source's folders are probed first, so a folder that is
+//! gone, unreadable or a dangling link is told apart from an empty one; each source then walks
+//! the folders that could be listed (see `sources/`). Only `stat` is called here; no file is
+//! opened.
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-
-use codex_protocol::{RolloutFileName, ThreadId};
-use walkdir::WalkDir;
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::FileStat;
 use crate::indexer::FailedFile;
-
-const PLAIN_SUFFIX: &str = ".jsonl";
-const COMPRESSED_SUFFIX: &str = ".jsonl.zst";
-
-/// One folder that holds rollout files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SessionRoot {
-    /// The folder.
-    pub path: PathBuf,
-    /// Whether its files are archived sessions.
-    pub archived: bool,
-}
+use crate::sources::{SessionRoot, SessionSource};
 
 /// Whether a root could be listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,108 +68,22 @@ pub(crate) fn probe_root(path: &Path) -> RootAccess {
     }
 }
 
-/// Walks every root; only roots that probe as [`RootAccess::Listed`] are walked.
-pub(crate) fn walk_rollouts(roots: &[SessionRoot]) -> Walk {
+/// Walks every source: its roots are probed, and those that could be listed walked.
+pub(crate) fn walk_sessions(sources: &[Arc<dyn SessionSource>]) -> Walk {
     let mut walk = Walk::default();
-    for root in roots {
-        let access = probe_root(&root.path);
-        let listed = access == RootAccess::Listed;
-        walk.roots.push((root.clone(), access));
-        if !listed {
-            continue;
-        }
-        let archived = root.archived;
-        let root = root.path.as_path();
-        for entry in WalkDir::new(root).follow_links(false) {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    let path = error.path().unwrap_or(root).to_path_buf();
-                    walk.failed.push(FailedFile {
-                        path,
-                        reason: format!("cannot list: {error}"),
-                    });
-                    continue;
-                }
-            };
-            if !entry.file_type().is_file() || !is_rollout_name(entry.file_name()) {
-                continue;
+    for source in sources {
+        let mut listed = Vec::new();
+        for root in source.roots() {
+            let access = probe_root(&root.path);
+            if access == RootAccess::Listed {
+                listed.push(root.clone());
             }
-            match entry.metadata() {
-                Ok(metadata) => walk.files.push(FileStat::from_metadata(
-                    entry.into_path(),
-                    &metadata,
-                    archived,
-                )),
-                Err(error) => walk.failed.push(FailedFile {
-                    path: entry.into_path(),
-                    reason: format!("cannot stat: {error}"),
-                }),
-            }
+            walk.roots.push((root, access));
         }
+        let found = source.find_sessions(&listed);
+        walk.files.extend(found.files);
+        walk.skipped += found.skipped;
+        walk.failed.extend(found.failed);
     }
-    let before = walk.files.len();
-    walk.files = drop_zst_twins(std::mem::take(&mut walk.files));
-    walk.files = keep_one_file_per_thread(std::mem::take(&mut walk.files));
-    walk.skipped = (before - walk.files.len()) as u64;
     walk
-}
-
-fn is_rollout_name(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.ends_with(PLAIN_SUFFIX) || name.ends_with(COMPRESSED_SUFFIX)
-}
-
-/// `x.jsonl.zst` is passed over when `x.jsonl` sits beside it.
-fn drop_zst_twins(files: Vec<FileStat>) -> Vec<FileStat> {
-    let plain: HashSet<PathBuf> = files
-        .iter()
-        .filter(|file| !is_compressed(&file.path))
-        .map(|file| file.path.clone())
-        .collect();
-    files
-        .into_iter()
-        .filter(|file| !is_compressed(&file.path) || !plain.contains(&file.path.with_extension("")))
-        .collect()
-}
-
-fn is_compressed(path: &Path) -> bool {
-    path.to_string_lossy().ends_with(COMPRESSED_SUFFIX)
-}
-
-/// One file per thread id from the names; unnamed files all stay (their id is only known once
-/// read). A live copy wins over an archived one, then the smaller path, so every walk of the
-/// same tree keeps the same file.
-fn keep_one_file_per_thread(files: Vec<FileStat>) -> Vec<FileStat> {
-    let mut chosen: HashMap<ThreadId, usize> = HashMap::new();
-    let mut keep = vec![true; files.len()];
-    for (index, file) in files.iter().enumerate() {
-        let Some(id) = name_thread_id(&file.path) else {
-            continue;
-        };
-        let Some(&previous) = chosen.get(&id) else {
-            chosen.insert(id, index);
-            continue;
-        };
-        let current_wins =
-            (file.archived, &file.path) < (files[previous].archived, &files[previous].path);
-        if current_wins {
-            keep[previous] = false;
-            chosen.insert(id, index);
-        } else {
-            keep[index] = false;
-        }
-    }
-    files
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(file, keep)| keep.then_some(file))
-        .collect()
-}
-
-fn name_thread_id(path: &Path) -> Option<ThreadId> {
-    let name = path.file_name()?.to_str()?;
-    name.parse::<RolloutFileName>()
-        .ok()
-        .map(|name| name.thread_id)
 }

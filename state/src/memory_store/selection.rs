@@ -12,6 +12,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::{MemoryStore, SELECTION_PAGE_SIZE, days_before};
 use crate::{StateError, ThreadId};
+use codex_protocol::Agent;
 
 /// One selected input of phase 2: the output and the thread facts its artifacts name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,6 +35,8 @@ pub struct Phase2Input {
     pub git_branch: Option<String>,
     /// The `origin` URL the session recorded when it started, if any (its project's key).
     pub git_origin_url: Option<String>,
+    /// The agent that wrote the session.
+    pub agent: Agent,
     /// How many answers cited it.
     pub usage_count: i64,
     /// When it was last cited.
@@ -87,7 +90,7 @@ impl MemoryStore {
                 "SELECT o.thread_id, o.source_updated_at, o.raw_memory, o.rollout_summary, \
                         o.rollout_slug, o.usage_count, o.last_usage, o.selected_for_phase2, \
                         o.selected_for_phase2_source_updated_at, \
-                        t.rollout_path, t.cwd, t.git_branch, t.git_origin_url \
+                        t.rollout_path, t.cwd, t.git_branch, t.git_origin_url, t.agent \
                  FROM stage1_outputs AS o \
                  JOIN state.threads AS t ON t.id = o.thread_id \
                  LEFT JOIN thread_memory_modes AS m ON m.thread_id = o.thread_id \
@@ -136,6 +139,7 @@ impl MemoryStore {
             cwd: row.try_get("cwd").map_err(get)?,
             git_branch: row.try_get("git_branch").map_err(get)?,
             git_origin_url: row.try_get("git_origin_url").map_err(get)?,
+            agent: super::stage1_claim::parse_agent(row.try_get("agent").map_err(get)?),
             usage_count: row.try_get("usage_count").map_err(get)?,
             last_usage: row.try_get("last_usage").map_err(get)?,
             selected_for_phase2: row.try_get("selected_for_phase2").map_err(get)?,

@@ -101,6 +101,7 @@ async fn selection_ranks_by_usage_then_recent_use_keeps_fresh_unused_and_drops_s
             cwd: "/work/project".to_string(),
             git_branch: None,
             git_origin_url: None,
+            agent: codex_protocol::Agent::Codex,
             usage_count: 2,
             last_usage: Some(T0 + 21 * DAY),
             selected_for_phase2: false,

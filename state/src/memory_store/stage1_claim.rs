@@ -18,6 +18,7 @@ use super::{
     bounded_lease, key, lease_horizon, lease_is_live, live_lease_sql,
 };
 use crate::{MemoryMode, StateError, ThreadId};
+use codex_protocol::Agent;
 
 /// Milliseconds per second (thread timestamps are milliseconds).
 pub(super) const MILLIS_PER_SECOND: i64 = 1000;
@@ -60,6 +61,8 @@ pub struct Stage1Claim {
     pub cwd: String,
     /// The thread's git branch, when recorded.
     pub git_branch: Option<String>,
+    /// The agent that wrote the session (which format to read it in).
+    pub agent: Agent,
 }
 
 /// What a single-thread claim did.
@@ -100,7 +103,7 @@ pub enum Stage1ClaimOutcome {
 
 /// The columns a claim decision needs: the thread, its effective mode, its output's version and
 /// its job row (all NULL when missing).
-pub(super) const CANDIDATE_COLUMNS: &str = "t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, \
+pub(super) const CANDIDATE_COLUMNS: &str = "t.id, t.updated_at, t.rollout_path, t.cwd, t.git_branch, t.agent, \
         COALESCE(m.memory_mode, t.memory_mode) AS effective_mode, \
         o.source_updated_at AS output_version, \
         j.status AS job_status, j.worker_id, j.ownership_token, j.lease_until, j.retry_at, \
@@ -132,6 +135,7 @@ pub(super) struct Candidate {
     pub(super) rollout_path: String,
     pub(super) cwd: String,
     pub(super) git_branch: Option<String>,
+    pub(super) agent: Agent,
     pub(super) mode: MemoryMode,
     pub(super) output_version: Option<i64>,
     pub(super) job: Option<JobState>,
@@ -468,6 +472,7 @@ impl MemoryStore {
             rollout_path: row.try_get("rollout_path").map_err(get)?,
             cwd: row.try_get("cwd").map_err(get)?,
             git_branch: row.try_get("git_branch").map_err(get)?,
+            agent: parse_agent(row.try_get("agent").map_err(get)?),
             mode,
             output_version: row.try_get("output_version").map_err(get)?,
             job,
@@ -487,6 +492,12 @@ impl Candidate {
             rollout_path: PathBuf::from(&self.rollout_path),
             cwd: self.cwd.clone(),
             git_branch: self.git_branch.clone(),
+            agent: self.agent,
         }
     }
+}
+
+/// The stored agent name; an unknown one (a newer build's) reads as Codex's format.
+pub(super) fn parse_agent(name: String) -> Agent {
+    name.parse().unwrap_or_default()
 }

@@ -8,8 +8,11 @@
 //! so a copy, a `touch` or a restore keeps it. Only the lines the index needs are parsed —
 //! everything else is classified from its first bytes and skipped.
 
+mod claude;
+mod gemini;
 mod line_time;
 mod probe;
+mod tail_time;
 mod title;
 
 use std::borrow::Cow;
@@ -27,6 +30,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::threads::{MemoryMode, ThreadRow};
+pub(crate) use claude::extract_claude_session;
+pub(crate) use gemini::extract_gemini_chat;
 use line_time::LineTime;
 use probe::{LineClass, Wants};
 pub(crate) use title::UserMessageText;
@@ -51,11 +56,18 @@ pub struct FileStat {
     pub ctime_ns: i64,
     /// Whether it lives under `archived_sessions/`.
     pub archived: bool,
+    /// The agent that wrote it.
+    pub agent: Agent,
 }
 
 impl FileStat {
     /// The stat of `path` as the walker records it (`archived` from where it lives).
-    pub fn from_metadata(path: PathBuf, metadata: &std::fs::Metadata, archived: bool) -> Self {
+    pub fn from_metadata(
+        path: PathBuf,
+        metadata: &std::fs::Metadata,
+        agent: Agent,
+        archived: bool,
+    ) -> Self {
         let (inode, ctime_ns) = inode_and_ctime_ns(metadata);
         Self {
             path,
@@ -64,7 +76,18 @@ impl FileStat {
             inode,
             ctime_ns,
             archived,
+            agent,
         }
+    }
+
+    /// This stat grown by the stat of another file of the same session (a subagent's
+    /// transcript): sizes add up, the latest mtime and ctime win, so any change to either file
+    /// makes the session read again.
+    pub fn include(&mut self, other: &std::fs::Metadata) {
+        let (_, ctime_ns) = inode_and_ctime_ns(other);
+        self.size += other.len();
+        self.mtime_ns = self.mtime_ns.max(mtime_ns(other));
+        self.ctime_ns = self.ctime_ns.max(ctime_ns);
     }
 
     /// Whether `self` and `other` describe the same unchanged file: same size, mtime, inode and
@@ -131,6 +154,9 @@ pub enum ExtractError {
         /// The cause.
         detail: String,
     },
+    /// No source reads this agent's sessions (an embedding host left it out).
+    #[error("no session source reads {0} sessions")]
+    NoSource(Agent),
     /// Neither the file name nor any header line gives the thread id.
     #[error(
         "no thread id: the file name does not parse ({name_error}) and no session_meta line was found"
@@ -211,6 +237,19 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
         file_ctime_ns: file.ctime_ns,
         agent: Agent::Codex,
     })
+}
+
+/// The string value right after the first `key` in `bytes` (a key with its opening quote, e.g.
+/// `"model":"`), when it ends within the line and has no escapes.
+pub(crate) fn quoted_after<'a>(bytes: &'a [u8], key: &[u8]) -> Option<Cow<'a, str>> {
+    let start = memchr::memmem::find(bytes, key)? + key.len();
+    let end = start + memchr::memchr2(b'"', b'\\', &bytes[start..])?;
+    (bytes[end] == b'"').then(|| String::from_utf8_lossy(&bytes[start..end]))
+}
+
+/// The session id a file's name is (`<uuid>.jsonl`), if it is one.
+pub(crate) fn session_id_from_name(path: &Path) -> Option<ThreadId> {
+    path.file_stem()?.to_str()?.parse().ok()
 }
 
 /// Whether reading should go on after a line.

@@ -64,6 +64,7 @@ fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> FileStat {
         inode: 7,
         ctime_ns: MTIME_NS + 1,
         archived: false,
+        agent: Agent::Codex,
     }
 }
 
@@ -506,6 +507,7 @@ fn an_unreadable_file_is_an_open_error() {
         inode: 0,
         ctime_ns: 0,
         archived: false,
+        agent: Agent::Codex,
     };
     assert!(matches!(extract_thread(&file), Err(ExtractError::Open(_))));
 }

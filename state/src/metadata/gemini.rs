@@ -1,0 +1,246 @@
+//! Thread metadata from one Gemini CLI chat, reading only what the index needs. The header
+//! gives the session and its start; each line's first bytes say what else it is: `$set` patches
+//! are parsed only while the session's folder is unknown (the first patch carries the session
+//! context that names it), user messages only until the first real prompt is found, and gemini
+//! messages give their model and token counts without their content being parsed (a message
+//! written twice is counted once). The version is the time of the last line that has one.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+
+use chrono::DateTime;
+use codex_protocol::gemini::{
+    GeminiRecord, GeminiTokens, SESSION_CONTEXT_TAG, recorded_project_root, workspace_folder,
+};
+use codex_protocol::{Agent, LineReader, RawLine, SniffedLine, ThreadId};
+use memchr::memmem;
+
+use crate::metadata::tail_time::last_line_time_ms;
+use crate::metadata::{
+    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, UserMessageText, quoted_after,
+};
+use crate::threads::{MemoryMode, ThreadRow};
+
+/// Read buffer per file, in bytes.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+/// How far into a line its kind is looked for, in bytes.
+const PREFIX_SCAN_BYTES: usize = 256;
+
+/// What the first bytes of a chat line say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GeminiLineClass {
+    /// Not needed.
+    Skip,
+    /// A gemini message: model and tokens are picked out of it.
+    Gemini,
+    /// Parse it.
+    Parse,
+}
+
+/// What the scan still wants.
+#[derive(Debug, Clone, Copy)]
+struct Wants {
+    prompt: bool,
+    folder: bool,
+}
+
+fn classify(prefix: &[u8], wants: Wants) -> GeminiLineClass {
+    if prefix.starts_with(br#"{"$set":"#) {
+        let messages = memmem::find(prefix, br#""messages""#).is_some();
+        return if messages && (wants.folder || wants.prompt) {
+            GeminiLineClass::Parse
+        } else {
+            GeminiLineClass::Skip
+        };
+    }
+    if let Some(at) = memmem::find(prefix, br#","type":""#) {
+        let kind = prefix[at + 9..]
+            .split(|&byte| byte == b'"')
+            .next()
+            .unwrap_or_default();
+        return match kind {
+            b"gemini" => GeminiLineClass::Gemini,
+            b"user" if wants.prompt || wants.folder => GeminiLineClass::Parse,
+            b"user" | b"info" | b"error" | b"warning" => GeminiLineClass::Skip,
+            _ => GeminiLineClass::Parse,
+        };
+    }
+    GeminiLineClass::Parse
+}
+
+/// What the scan gathered.
+#[derive(Debug, Default)]
+struct Scan {
+    session_id: Option<String>,
+    started_at: Option<String>,
+    kind: Option<String>,
+    prompt: Option<UserMessageText>,
+    folder: Option<String>,
+    model: Option<String>,
+    /// Token totals by message id (the last write of a message wins).
+    tokens: HashMap<String, i64>,
+}
+
+impl Scan {
+    fn wants(&self) -> Wants {
+        Wants {
+            prompt: self.prompt.is_none(),
+            folder: self.folder.is_none(),
+        }
+    }
+
+    fn line(&mut self, bytes: &[u8]) {
+        match classify(&bytes[..bytes.len().min(PREFIX_SCAN_BYTES)], self.wants()) {
+            GeminiLineClass::Skip => {}
+            GeminiLineClass::Gemini => self.gemini(bytes),
+            GeminiLineClass::Parse => {
+                let Ok(record) = std::str::from_utf8(bytes).map(GeminiRecord::parse) else {
+                    return;
+                };
+                let Ok(record) = record else {
+                    return;
+                };
+                self.record(record);
+            }
+        }
+    }
+
+    fn record(&mut self, record: GeminiRecord) {
+        if self.session_id.is_none() && record.start_time.is_some() {
+            self.session_id = record.session_id.clone();
+            self.started_at = record.start_time.clone();
+            self.kind = record.kind.clone();
+        }
+        if let Some(set) = &record.set {
+            let messages = set.get("messages").and_then(|messages| messages.as_array());
+            for message in messages.into_iter().flatten() {
+                if let Ok(record) = serde_json::from_value::<GeminiRecord>(message.clone()) {
+                    self.record(record);
+                }
+            }
+            return;
+        }
+        if record.message_type.as_deref() == Some("gemini") {
+            if let Some(model) = record.model {
+                self.model = Some(model);
+            }
+            if let (Some(id), Some(tokens)) = (record.id, record.tokens) {
+                self.tokens.insert(id, tokens.total);
+            }
+            return;
+        }
+        let Some(message) = record.into_message() else {
+            return;
+        };
+        if message.message_type != "user" || message.content.is_only_function_responses() {
+            return;
+        }
+        let text = message.content.text();
+        if text.trim_start().starts_with(SESSION_CONTEXT_TAG) {
+            if self.folder.is_none() {
+                self.folder = workspace_folder(&text);
+            }
+        } else if self.prompt.is_none() {
+            self.prompt = UserMessageText::from_message(&text, false);
+        }
+    }
+
+    /// The model and tokens of a gemini message, without parsing its content.
+    fn gemini(&mut self, bytes: &[u8]) {
+        if let Some(model) = quoted_after(bytes, br#""model":""#) {
+            self.model = Some(model.into_owned());
+        }
+        let Some(at) = memmem::find(bytes, br#""tokens":"#) else {
+            return;
+        };
+        let mut values =
+            serde_json::Deserializer::from_slice(&bytes[at + 9..]).into_iter::<GeminiTokens>();
+        let (Some(Ok(tokens)), Some(id)) = (values.next(), quoted_after(bytes, br#"{"id":""#))
+        else {
+            return;
+        };
+        self.tokens.insert(id.into_owned(), tokens.total);
+    }
+}
+
+/// Derives the thread row of the Gemini CLI chat at `file`.
+pub(crate) fn extract_gemini_chat(file: &FileStat) -> Result<ThreadRow, ExtractError> {
+    let handle = File::open(&file.path).map_err(|error| ExtractError::Open(error.to_string()))?;
+    let reader = BufReader::with_capacity(READ_BUFFER_BYTES, handle);
+    let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
+    let mut scan = Scan::default();
+    loop {
+        let line_number = lines.line_number();
+        let wants = scan.wants();
+        let next = lines
+            .next_line_unless(PREFIX_SCAN_BYTES, |prefix| {
+                classify(prefix, wants) == GeminiLineClass::Skip
+            })
+            .map_err(|error| ExtractError::Read {
+                line_number,
+                detail: error.to_string(),
+            })?;
+        match next {
+            None => break,
+            Some((
+                _,
+                SniffedLine::Read(RawLine::Complete(bytes) | RawLine::Unterminated(bytes)),
+            )) => {
+                scan.line(bytes);
+            }
+            Some(_) => {}
+        }
+    }
+    let id = scan
+        .session_id
+        .as_deref()
+        .and_then(|id| id.parse::<ThreadId>().ok())
+        .ok_or_else(|| ExtractError::NoThreadId {
+            name_error: "the chat has no header with a session id".to_string(),
+        })?;
+    let created_at = scan
+        .started_at
+        .as_deref()
+        .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|time| time.timestamp_millis());
+    let updated_at = last_line_time_ms(&file.path)
+        .or(created_at)
+        .unwrap_or(file.mtime_ns.div_euclid(1_000_000));
+    let message = scan.prompt.unwrap_or_default();
+    let source = match scan.kind.as_deref() {
+        Some("main") | None => "cli".to_string(),
+        Some(kind) => kind.to_string(),
+    };
+    Ok(ThreadRow {
+        id,
+        rollout_path: file.path.clone(),
+        created_at: created_at.unwrap_or(updated_at),
+        updated_at,
+        source,
+        model_provider: Some("google".to_string()),
+        model: scan.model,
+        cwd: recorded_project_root(&file.path)
+            .or(scan.folder)
+            .unwrap_or_default(),
+        title: message.title,
+        first_user_message: message.first_user_message,
+        preview: message.preview,
+        tokens_used: scan.tokens.values().sum(),
+        archived: file.archived,
+        git_sha: None,
+        git_branch: None,
+        git_origin_url: None,
+        cli_version: String::new(),
+        memory_mode: MemoryMode::Enabled,
+        file_size: file.size,
+        file_mtime_ns: file.mtime_ns,
+        file_inode: file.inode,
+        file_ctime_ns: file.ctime_ns,
+        agent: Agent::Gemini,
+    })
+}
+
+#[cfg(test)]
+#[path = "gemini_tests.rs"]
+mod tests;
