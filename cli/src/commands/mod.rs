@@ -77,9 +77,9 @@ pub enum Command {
     /// MEMORY.md and memories/.git keep its text until the next consolidation. The session's
     /// rollout file is left alone.
     Forget(forget::ForgetArgs),
-    /// Bring the thread index up to date with the rollout files under the Codex home.
+    /// Bring the thread index up to date with the session files of Codex, Claude Code and Gemini CLI.
     Index(index::IndexArgs),
-    /// Read rollout files and report their thread id, format, item counts and bad lines.
+    /// Read session files (any agent's) and report their agent, thread id, format, item counts and bad lines.
     Inspect(inspect::InspectArgs),
     /// Plug the memory into an agent: register our MCP server and keep the summary in its
     /// instructions.

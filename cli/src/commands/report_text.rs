@@ -20,7 +20,7 @@ pub fn when(unix_seconds: i64) -> String {
 /// One line about the index step.
 pub fn index_line(report: &IndexReport) -> String {
     let mut line = format!(
-        "index: {} rollout files — {} parsed, {} unchanged; threads +{} ~{} -{}",
+        "index: {} session files — {} parsed, {} unchanged; threads +{} ~{} -{}",
         report.files_seen,
         report.parsed,
         report.unchanged,

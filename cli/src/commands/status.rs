@@ -6,6 +6,7 @@
 //! is reported), nothing is logged into the logs DB, and a memory folder without a repository is
 //! reported, not created.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ struct StatusReport {
     databases: Vec<DatabaseStatus>,
     /// Index size, newest activity, waiting sessions.
     eligibility: EligibilityFacts,
+    /// Indexed threads per agent that wrote them (`codex`, `claude`, `gemini`).
+    agents: BTreeMap<codex_protocol::Agent, u64>,
     /// Jobs and outputs.
     memory: MemoryStatus,
     /// Session folders that cannot be read, indexed files that are gone.
@@ -88,6 +91,7 @@ struct StatusReport {
 struct StoredState {
     databases: Vec<DatabaseStatus>,
     eligibility: EligibilityFacts,
+    agents: BTreeMap<codex_protocol::Agent, u64>,
     memory: MemoryStatus,
     sessions: SessionCheck,
 }
@@ -101,6 +105,7 @@ async fn read_databases(
     let mut stored = StoredState {
         databases: Vec::new(),
         eligibility: EligibilityFacts::default(),
+        agents: BTreeMap::new(),
         memory: MemoryStatus {
             now: clock.now_unix_seconds(),
             ..MemoryStatus::default()
@@ -129,6 +134,7 @@ async fn read_databases(
         state: "ready",
     });
     stored.sessions = state.check_sessions().await?;
+    stored.agents = state.count_threads_by_agent().await?.into_iter().collect();
     let memories_path = homes.memories_db_path();
     let store = match MemoryStore::open_read_only(&state).await? {
         ReadOnlyOpen::Ready(store) => store,
@@ -185,6 +191,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
     let StoredState {
         databases,
         eligibility,
+        agents,
         memory,
         sessions,
     } = read_databases(&homes, &config).await?;
@@ -215,6 +222,7 @@ pub async fn run(args: StatusArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> 
         config,
         databases,
         eligibility,
+        agents,
         memory,
         sessions,
         workspace,
@@ -402,8 +410,18 @@ fn reasons(
 fn report_lines(report: &StatusReport) -> Vec<String> {
     let facts = &report.eligibility;
     let memory = &report.memory;
+    let per_agent: Vec<String> = report
+        .agents
+        .iter()
+        .map(|(agent, count)| format!("{agent} {count}"))
+        .collect();
+    let per_agent = if per_agent.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", per_agent.join(", "))
+    };
     let mut lines = vec![format!(
-        "index: {} session(s); newest session activity {}",
+        "index: {} session(s){per_agent}; newest session activity {}",
         facts.threads,
         facts
             .newest_thread_updated_at
