@@ -141,7 +141,7 @@ fn text_output_reports_counts_and_lists_threads() {
     write_rollout(home.path(), false, 1, "fix the build");
     let index = run(home.path(), &["index"]);
     let text = String::from_utf8_lossy(&index.stdout);
-    assert!(text.contains("1 rollout files"), "{text}");
+    assert!(text.contains("1 session files"), "{text}");
     assert!(
         text.contains("threads: 1 added, 0 updated, 0 removed"),
         "{text}"
