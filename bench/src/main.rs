@@ -9,6 +9,7 @@ mod recall_home;
 mod report;
 mod scenarios;
 mod synthetic;
+mod synthetic_agents;
 
 use std::process::{Command, ExitCode};
 

@@ -66,7 +66,8 @@ const WORDS: &[&str] = &[
 /// One line in this many of generated output reports a failure, as in real build and test logs.
 const ERROR_LINE_ONE_IN: u64 = 40;
 
-fn words(rng: &mut Rng, bytes: usize) -> String {
+/// About `bytes` of build-log-like words, with a failure line now and then.
+pub fn words(rng: &mut Rng, bytes: usize) -> String {
     let mut text = String::with_capacity(bytes + 16);
     while text.len() < bytes {
         text.push_str(WORDS[rng.range(0, WORDS.len() as u64) as usize]);
@@ -224,6 +225,13 @@ pub struct CountingWriter<W> {
     pub bytes: u64,
 }
 
+impl<W> CountingWriter<W> {
+    /// Counts what goes through to `inner`.
+    pub fn new(inner: W) -> Self {
+        Self { inner, bytes: 0 }
+    }
+}
+
 impl<W: Write> Write for CountingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let written = self.inner.write(buf)?;
@@ -295,7 +303,8 @@ pub fn write_home(
     Ok(home)
 }
 
-fn uuid_for(rng: &mut Rng) -> uuid::Uuid {
+/// A version-7 UUID drawn from `rng`.
+pub fn uuid_for(rng: &mut Rng) -> uuid::Uuid {
     let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
     // Version 7, RFC 4122 variant.
     let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x7 << 76) | (0x2 << 62);
