@@ -76,20 +76,22 @@ sys.exit(1)
 PY
 }
 : >"$requests"
-run_claude "use memory search for: weatherbot" || true
+# A global preference of the example memory: search is scoped to the session's project and the
+# global memories, and these sessions run outside every example project.
+run_claude "use memory search for: clippy" || true
 check_first_request claude 'mcp__codex-memories__[a-z_]+' \
   && pass "Claude Code's first request carries our summary and lists our MCP tools" \
   || fail "Claude Code's request lacks our summary or tools"
-grep -q '"matches"' "$work/last.out" && grep -q weatherbot "$work/last.out" \
+grep -Eq '"(hits|matches)"' "$work/last.out" && grep -q clippy "$work/last.out" \
   && pass "Claude Code: a scripted search call returns our search result" \
   || fail "Claude Code: the search call did not return our result: $(tail -2 "$work/last.out")"
 
 : >"$requests"
-run_gemini "use memory search for: weatherbot" || true
+run_gemini "use memory search for: clippy" || true
 check_first_request gemini 'mcp_codex-memories_[a-z_]+' \
   && pass "Gemini CLI's first request carries our summary and lists our MCP tools" \
   || fail "Gemini CLI's request lacks our summary or tools"
-grep -q 'matches' "$work/last.out" && grep -q weatherbot "$work/last.out" \
+grep -Eq '(hits|matches)' "$work/last.out" && grep -q clippy "$work/last.out" \
   && pass "Gemini CLI: a scripted search call returns our search result" \
   || fail "Gemini CLI: the search call did not return our result: $(tail -2 "$work/last.out")"
 
