@@ -224,6 +224,10 @@ fn tools_list_offers_the_six_tools_with_input_schemas() {
     assert_eq!(required("list"), Value::Null);
     assert_eq!(required("search"), Value::Null);
     assert_eq!(required("context"), json!(["cwd"]));
+    // Formats a JSON Schema validator does not know (schemars' `uint`, `uint32`, …) make
+    // Gemini CLI warn on every call; counts are plain non-negative integers.
+    let schemas = serde_json::to_string(tools).unwrap();
+    assert!(!schemas.contains("\"format\":\"uint"), "{schemas}");
     client.finish();
 }
 

@@ -53,7 +53,15 @@ struct ListParams {
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Entries per page (default 200, at most 1000).
+    #[serde(default)]
+    #[schemars(schema_with = "count_schema")]
     max_results: Option<usize>,
+}
+
+/// The schema of an optional count: a non-negative integer, without schemars' `uint` format,
+/// which JSON Schema validators do not know (Gemini CLI warns about it on every call).
+fn count_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "integer", "minimum": 0})
 }
 
 /// Arguments of the `read` tool.
@@ -63,8 +71,12 @@ struct ReadParams {
     /// A file relative to the memory folder, e.g. `MEMORY.md`.
     path: String,
     /// First line to return, 1-based (default 1); pass the previous page's `next_line_offset`.
+    #[serde(default)]
+    #[schemars(schema_with = "count_schema")]
     line_offset: Option<usize>,
     /// Lines to return (default 200, at most 2000; a page also stops at 64 KiB).
+    #[serde(default)]
+    #[schemars(schema_with = "count_schema")]
     max_lines: Option<usize>,
 }
 
@@ -90,6 +102,7 @@ enum TaggedMatchMode {
     /// The smallest runs of at most `line_count` consecutive lines holding every query.
     AllWithinLines {
         /// The widest run, in lines (1 to 200).
+        #[schemars(schema_with = "count_schema")]
         line_count: usize,
     },
 }
@@ -151,6 +164,8 @@ struct SearchParams {
     /// (default false).
     normalized: Option<bool>,
     /// Exact: lines of context before and after each match (default 0, at most 10).
+    #[serde(default)]
+    #[schemars(schema_with = "count_schema")]
     context_lines: Option<usize>,
     /// Exact: a folder or file relative to the memory folder to search in; everything when
     /// omitted.
@@ -159,6 +174,8 @@ struct SearchParams {
     cursor: Option<String>,
     /// Ranked: most entries (default 10, at most 500). Exact: matches per page (default 50, at
     /// most 500).
+    #[serde(default)]
+    #[schemars(schema_with = "count_schema")]
     max_results: Option<usize>,
 }
 
@@ -184,6 +201,8 @@ struct ContextParams {
     /// The task or first request; adds the memory entries that match it best.
     query: Option<String>,
     /// Tokens of memory at most (default 2500).
+    #[serde(default)]
+    #[schemars(schema_with = "count_schema")]
     budget: Option<u64>,
 }
 
