@@ -8,7 +8,7 @@
 //! on every message line. Everything else is bookkeeping (`queue-operation`, `ai-title`,
 //! `file-history-snapshot`, `cost-state`, `api-request*`, …) and is skipped. Lines are read
 //! tolerantly: a line whose shape is unexpected is kept as an unknown kind, never an error.
-//! Start with [`read_claude_session`]; [`line`] holds the line types, `items` the conversion
+//! Start with [`read_claude_session`]; [`mod@line`] holds the line types, `items` the conversion
 //! into [`crate::SessionItems`].
 
 mod items;
