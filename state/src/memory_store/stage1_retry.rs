@@ -122,6 +122,7 @@ mod tests {
     }
 
     use super::{ReextractRequest, ReextractScope};
+    use crate::ThreadId;
     use crate::memory_store::test_helpers::output;
     use crate::memory_store::{Stage1Claim, Stage1OutputInput, Stage1Producer};
 
@@ -140,17 +141,23 @@ mod tests {
             .unwrap()
     }
 
-    #[tokio::test]
-    async fn an_offline_memory_flagged_for_reextraction_is_claimed_again_and_kept_until_replaced() {
-        let f = Fixture::new().await;
-        let thread = f.thread(T0 - 86_400).await;
-        let first = f.claimed(thread, "w1").await;
+    /// A thread extracted once by `provider`, whose memory reads `raw <text>`.
+    async fn extracted_by(f: &Fixture, updated_at: i64, text: &str, provider: &str) -> ThreadId {
+        let thread = f.thread(updated_at).await;
+        let claim = f.claimed(thread, "w1").await;
         assert!(
             f.store
-                .stage1_succeeded(&first, &output_by("offline", "offline"))
+                .stage1_succeeded(&claim, &output_by(text, provider))
                 .await
                 .unwrap()
         );
+        thread
+    }
+
+    #[tokio::test]
+    async fn an_offline_memory_flagged_for_reextraction_is_claimed_again_and_kept_until_replaced() {
+        let f = Fixture::new().await;
+        let thread = extracted_by(&f, T0 - 86_400, "offline", "offline").await;
         assert_eq!(f.claim(thread, "w2").await, Stage1ClaimOutcome::UpToDate);
 
         let request = f
@@ -190,14 +197,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_reextraction_keeps_the_stored_memory_and_waits_for_its_backoff() {
         let f = Fixture::new().await;
-        let thread = f.thread(T0 - 86_400).await;
-        let first = f.claimed(thread, "w1").await;
-        assert!(
-            f.store
-                .stage1_succeeded(&first, &output_by("offline", "offline"))
-                .await
-                .unwrap()
-        );
+        let thread = extracted_by(&f, T0 - 86_400, "offline", "offline").await;
         f.store
             .request_reextraction(ReextractScope::Offline)
             .await
@@ -223,15 +223,8 @@ mod tests {
     #[tokio::test]
     async fn the_offline_scope_leaves_model_and_unknown_memories_alone_and_all_takes_every_one() {
         let f = Fixture::new().await;
-        let by_model = f.thread(T0 - 86_400).await;
+        let by_model = extracted_by(&f, T0 - 86_400, "model", "openai").await;
         let unknown = f.thread(T0 - 86_000).await;
-        let claim = f.claimed(by_model, "w1").await;
-        assert!(
-            f.store
-                .stage1_succeeded(&claim, &output_by("model", "openai"))
-                .await
-                .unwrap()
-        );
         let claim = f.claimed(unknown, "w1").await;
         assert!(
             f.store
