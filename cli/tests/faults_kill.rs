@@ -196,7 +196,8 @@ fn assert_settled(home: &Path) {
         .unwrap();
     assert!(outputs <= SESSIONS);
     assert_integrity(home);
-    let (_, prepared) = MemoryWorkspace::prepare(&home.join("memories")).unwrap();
+    let (_, prepared) =
+        MemoryWorkspace::prepare(&home.join("memories"), chrono::Utc::now()).unwrap();
     assert_eq!(prepared.recovered, None);
     if let Some(log) = git_log(home) {
         assert_eq!(log.len(), 1, "baseline commits: {log:?}");

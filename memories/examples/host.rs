@@ -101,9 +101,11 @@ pub struct HostRun {
     pub next_instructions: Option<String>,
 }
 
-/// Writes one finished session (a day before `now`) into `codex_home/sessions`.
-pub fn write_session(codex_home: &Path) -> std::io::Result<PathBuf> {
-    let id = codex_memories::ThreadId::new();
+/// Writes one finished session (a day before the host's clock) into `codex_home/sessions`.
+pub fn write_session(codex_home: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    // The UUIDv7 id the agent made when the session started, 2026-11-20T10:00:00Z: phase 2
+    // names the session's rollout summary by this time.
+    let id: codex_memories::ThreadId = "01a1f866-0d00-7a3c-9d2e-5b8f0c4e1a77".parse()?;
     let day = codex_home.join("sessions/2026/11/20");
     std::fs::create_dir_all(&day)?;
     let path = day.join(format!("rollout-2026-11-20T10-00-00-{id}.jsonl"));

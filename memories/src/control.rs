@@ -156,7 +156,7 @@ pub async fn forget_thread(
     // again over them. Only after a consolidation: without its fresh baseline the next
     // consolidation's diff would carry the deleted lines to a model.
     let lines_scrubbed = match &consolidation {
-        Some(_) => scrub_and_rebaseline(memory_root, &needles)?,
+        Some(_) => scrub_and_rebaseline(memory_root, &needles, now)?,
         None => Vec::new(),
     };
     let leftovers_removed = remove_leftovers(memory_root, &needles)?;
@@ -200,10 +200,11 @@ pub async fn forget_thread(
 }
 
 /// Deletes the lines still holding the thread (see [`crate::forget_scrub`]) and, when any went,
-/// replaces `.git` with a fresh baseline of the scrubbed files.
+/// replaces `.git` with a fresh baseline of the scrubbed files, committed at `now`.
 fn scrub_and_rebaseline(
     memory_root: &Path,
     needles: &ForgetNeedles,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<String>, ControlError> {
     let scrubbed = scrub_kept_lines(memory_root, needles)
         .map_err(|(path, source)| ControlError::Io { path, source })?;
@@ -211,7 +212,7 @@ fn scrub_and_rebaseline(
         && let Some(workspace) = MemoryWorkspace::open_existing(memory_root)
     {
         workspace
-            .reset_baseline()
+            .reset_baseline(now)
             .map_err(|error| ControlError::Io {
                 path: memory_root.join(".git"),
                 source: io::Error::other(error.to_string()),

@@ -47,6 +47,17 @@ async fn a_host_session_start_extracts_consolidates_and_the_next_session_gets_th
         summary,
         "v1\n- Run cargo test -p ledger before committing; the rounding test compares cents.\n"
     );
+    // The rollout summary is named by the session's start (its id's time), and the memory
+    // folder's baseline commit carries the host's clock, never the wall clock.
+    let summaries: Vec<String> = std::fs::read_dir(home.path().join("memories/rollout_summaries"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    assert!(
+        summaries[0].starts_with("2026-11-20T10-00-00-"),
+        "{summaries:?}"
+    );
     let instructions = run.next_instructions.unwrap();
     assert!(
         instructions.contains("<memory_summary>\nv1\n- Run cargo test -p ledger before committing"),

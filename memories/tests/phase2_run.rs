@@ -12,7 +12,7 @@ use std::time::Duration;
 use codex_memories::consolidator::{
     ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, OfflineConsolidator,
 };
-use codex_memories::layout::{DIFF_FILE_NAME, MEMORY_FILE, SUMMARY_FILE};
+use codex_memories::layout::{DIFF_FILE_NAME, MEMORY_FILE, ROLLOUT_SUMMARIES_DIR, SUMMARY_FILE};
 use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, run_phase2};
 use codex_memories::workspace::MemoryWorkspace;
 use codex_state::{Clock, JobStatus, ManualClock, MemoryStore, Phase2ClaimOutcome, ThreadId};
@@ -108,7 +108,7 @@ async fn a_scripted_agent_writes_the_memory_through_its_tools() {
         summary
     );
     assert!(!root.join(DIFF_FILE_NAME).exists());
-    let (workspace, _) = MemoryWorkspace::prepare(&root).unwrap();
+    let (workspace, _) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
     assert!(workspace.diff().unwrap().is_empty());
     assert_eq!(&workspace.baseline().unwrap().unwrap().commit, baseline);
     assert_eq!(commit_count(&root), 1);
@@ -158,7 +158,7 @@ async fn the_agent_cannot_write_outside_the_memory_folder() {
     fixture.thread("alpha").await;
     let root = fixture.root();
     let outside = tempfile::tempdir().unwrap();
-    let (workspace, _) = MemoryWorkspace::prepare(&root).unwrap();
+    let (workspace, _) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
     std::os::unix::fs::symlink(outside.path(), root.join("escape")).unwrap();
     let git_config = std::fs::read(root.join(".git/config")).unwrap();
     let absolute = outside.path().join("x");
@@ -466,4 +466,43 @@ async fn a_consolidator_writing_to_the_store_does_not_deadlock_with_its_heartbea
     assert_eq!(outcome_name(&report.outcome), "consolidated");
     // Its enqueues came while it ran, so the job is left pending for the next run.
     assert_eq!(fixture.phase2_job().await.status, JobStatus::Pending);
+}
+
+/// A UUIDv7 thread id made at `unix_millis`, as the agent that started the session made it.
+fn v7_thread_id_at(unix_millis: i64) -> ThreadId {
+    format!(
+        "{:08x}-{:04x}-7000-8000-000000000001",
+        unix_millis >> 16,
+        unix_millis & 0xffff
+    )
+    .parse()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn phase2_commits_at_the_injected_clock_and_names_summaries_by_the_session_time() {
+    // The clock stands at T0 (2025-11-13T02:13:20Z); the session started a day before.
+    let fixture = Fixture::new().await;
+    let id = v7_thread_id_at((T0 - 86_400) * 1000);
+    fixture.extracted(id, T0 - 600, "ledger").await;
+
+    let report = fixture.run(&OfflineConsolidator).await;
+
+    assert_eq!(outcome_name(&report.outcome), "consolidated");
+    let root = fixture.root();
+    let summaries: Vec<String> = std::fs::read_dir(root.join(ROLLOUT_SUMMARIES_DIR))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    assert!(
+        summaries[0].starts_with("2025-11-12T02-13-20-") && summaries[0].ends_with("-ledger.md"),
+        "the summary is named by the session's start: {summaries:?}"
+    );
+    let workspace = MemoryWorkspace::open_existing(&root).unwrap();
+    assert_eq!(
+        workspace.baseline().unwrap().unwrap().time_unix_seconds,
+        T0,
+        "the baseline commit is made at the injected clock's time, not the wall clock's"
+    );
 }

@@ -213,7 +213,7 @@ async fn a_crash_between_the_two_renames_of_a_swap_is_repaired_by_prepare() {
     crash_between_renames(&root);
     assert!(!root.exists());
 
-    let (_, prepared) = MemoryWorkspace::prepare(&root).unwrap();
+    let (_, prepared) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
 
     assert_eq!(prepared.initialized, false);
     assert_eq!(snapshot(&root), before);
@@ -264,11 +264,11 @@ fn the_staged_diff_trusts_the_carried_stat_cache_and_still_sees_every_change() {
     ] {
         std::fs::write(root.join(path), text).unwrap();
     }
-    let (workspace, _) = MemoryWorkspace::prepare(&root).unwrap();
-    workspace.reset_baseline().unwrap();
+    let (workspace, _) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
     let before = snapshot(&root);
 
-    let (staged, stage) = StagedWorkspace::begin(&root).unwrap();
+    let (staged, stage) = StagedWorkspace::begin(&root, chrono::Utc::now()).unwrap();
     assert_eq!(stage.files_copied, 4);
     assert!(staged.diff().unwrap().is_empty());
     let copy = staged.root().to_path_buf();
@@ -318,7 +318,7 @@ fn a_folder_without_a_usable_repository_is_staged_with_its_own_baseline() {
     std::fs::write(root.join("MEMORY.md"), "# Memory\n").unwrap();
     let before = snapshot(&root);
 
-    let (staged, stage) = StagedWorkspace::begin(&root).unwrap();
+    let (staged, stage) = StagedWorkspace::begin(&root, chrono::Utc::now()).unwrap();
     assert!(stage.recovered.is_some(), "{stage:?}");
     assert!(staged.diff().unwrap().is_empty());
     assert_eq!(

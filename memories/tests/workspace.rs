@@ -39,7 +39,7 @@ fn prepared() -> (tempfile::TempDir, MemoryWorkspace) {
         "# Memory\n\none\ntwo\nthree\nfour\nfive\nsix\nseven\n",
     );
     write(&root, "skills/a/SKILL.md", "skill a\n");
-    let (workspace, _) = MemoryWorkspace::prepare(&root).unwrap();
+    let (workspace, _) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
     (dir, workspace)
 }
 
@@ -97,7 +97,7 @@ fn git_ok(root: &Path, args: &[&str]) -> String {
 fn prepare_creates_a_missing_folder_with_a_baseline_commit() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("memories");
-    let (workspace, report) = MemoryWorkspace::prepare(&root).unwrap();
+    let (workspace, report) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
     assert_eq!(
         report,
         PrepareReport {
@@ -117,7 +117,7 @@ fn prepare_commits_the_files_already_there_and_keeps_a_usable_repository() {
     let (_dir, workspace) = prepared();
     assert_eq!(workspace.diff().unwrap(), WorkspaceDiff::default());
     let before = workspace.baseline().unwrap();
-    let (again, report) = MemoryWorkspace::prepare(workspace.root()).unwrap();
+    let (again, report) = MemoryWorkspace::prepare(workspace.root(), chrono::Utc::now()).unwrap();
     assert_eq!(report, PrepareReport::default());
     assert_eq!(again.baseline().unwrap(), before);
 }
@@ -141,7 +141,7 @@ fn assert_recovers(breakage: impl FnOnce(&Path)) {
     let (_dir, workspace) = prepared();
     let root = workspace.root().to_path_buf();
     breakage(&root.join(".git"));
-    let (workspace, report) = MemoryWorkspace::prepare(&root).unwrap();
+    let (workspace, report) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
     assert!(report.initialized, "{report:?}");
     assert!(report.recovered.is_some(), "{report:?}");
     let moved = report.moved_aside.clone().expect("moved aside");
@@ -224,7 +224,7 @@ fn diff_reports_added_modified_deleted_and_exec_bit_changes() {
     let (_dir, workspace) = prepared();
     let root = workspace.root();
     write(root, "tools/run.sh", "#!/bin/sh\necho hi\n");
-    workspace.reset_baseline().unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
 
     write(
         root,
@@ -348,7 +348,7 @@ fn symlinks_are_recorded_as_links_and_never_followed() {
         link.unified
     );
     // The baseline records the link itself.
-    workspace.reset_baseline().unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
     assert!(workspace.diff().unwrap().is_empty());
 }
 
@@ -457,7 +457,7 @@ fn a_baseline_reset_keeps_one_commit_and_no_object_holding_deleted_text() {
     let sentence = "The deploy password is kept in the blue notebook";
     write(root, "notes/secret.md", &format!("{sentence}.\n"));
     write(root, "MEMORY.md", &format!("# Memory\n\n{sentence} too.\n"));
-    workspace.reset_baseline().unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
     let git = root.join(".git");
     assert!(
         loose_objects(&git)
@@ -467,7 +467,7 @@ fn a_baseline_reset_keeps_one_commit_and_no_object_holding_deleted_text() {
 
     std::fs::remove_file(root.join("notes/secret.md")).unwrap();
     write(root, "MEMORY.md", "# Memory\n\nnothing to see\n");
-    let info = workspace.reset_baseline().unwrap();
+    let info = workspace.reset_baseline(chrono::Utc::now()).unwrap();
 
     let objects = loose_objects(&git);
     assert!(!objects.is_empty());
@@ -513,7 +513,7 @@ fn git_status_shows_a_clean_tree_after_prepare_and_reset() {
     workspace
         .write_diff_file(&workspace.diff().unwrap())
         .unwrap();
-    workspace.reset_baseline().unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
     assert_eq!(status(), "");
     git_ok(root, &["-c", "safe.directory=*", "fsck", "--strict"]);
 }
@@ -547,7 +547,7 @@ fn a_missing_index_only_costs_speed() {
         vec![("skills/a/SKILL.md", ChangeKind::Modified)]
     );
     // A reset writes it again.
-    workspace.reset_baseline().unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
     assert!(root.join(".git/index").is_file());
     assert!(workspace.diff().unwrap().is_empty());
 }
@@ -590,7 +590,7 @@ fn an_executable_file_added_shows_its_mode() {
         diff.render_markdown(1 << 20)
             .contains("diff --git a/tools/go.sh b/tools/go.sh\nnew file mode 100755\n")
     );
-    workspace.reset_baseline().unwrap();
+    workspace.reset_baseline(chrono::Utc::now()).unwrap();
     assert!(workspace.diff().unwrap().is_empty());
 }
 
@@ -599,11 +599,11 @@ fn an_executable_file_added_shows_its_mode() {
 fn prepare_moves_aside_a_git_symlink_without_touching_its_target() {
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = dir.path().join("elsewhere");
-    let (_other, _) = MemoryWorkspace::prepare(&elsewhere).unwrap();
+    let (_other, _) = MemoryWorkspace::prepare(&elsewhere, chrono::Utc::now()).unwrap();
     let root = dir.path().join("memories");
     write(&root, "MEMORY.md", "m\n");
     std::os::unix::fs::symlink(elsewhere.join(".git"), root.join(".git")).unwrap();
-    let (workspace, report) = MemoryWorkspace::prepare(&root).unwrap();
+    let (workspace, report) = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap();
     assert_eq!(
         report.recovered.as_deref(),
         Some("`.git` is not a directory")
@@ -618,7 +618,7 @@ fn prepare_on_a_path_that_is_a_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("memories");
     std::fs::write(&root, "not a folder").unwrap();
-    let error = MemoryWorkspace::prepare(&root).unwrap_err();
+    let error = MemoryWorkspace::prepare(&root, chrono::Utc::now()).unwrap_err();
     assert!(
         error.to_string().contains(&root.display().to_string()),
         "{error}"

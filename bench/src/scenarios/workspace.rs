@@ -42,9 +42,9 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
     let root = dir.path().join("memories");
     let changed = write_folder(&root, files)?;
 
-    let (workspace, _) = MemoryWorkspace::prepare(&root)?;
+    let (workspace, _) = MemoryWorkspace::prepare(&root, chrono::Utc::now())?;
     let start = Instant::now();
-    workspace.reset_baseline()?;
+    workspace.reset_baseline(chrono::Utc::now())?;
     let reset_seconds = start.elapsed().as_secs_f64();
 
     let original = std::fs::read_to_string(&changed)?;
@@ -107,7 +107,7 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
     let mut staged_diff_seconds = f64::INFINITY;
     for _ in 0..STAGING_RUNS {
         let start = Instant::now();
-        let (staged, stage) = StagedWorkspace::begin(&root)?;
+        let (staged, stage) = StagedWorkspace::begin(&root, chrono::Utc::now())?;
         copy_seconds = copy_seconds.min(start.elapsed().as_secs_f64());
         ensure!(stage.files_copied == files, "copied {}", stage.files_copied);
         // Timed like the diff in place: best of several, the copy's writes settled first.

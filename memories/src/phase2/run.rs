@@ -250,7 +250,8 @@ async fn consolidate_owned(
     // whole, by the commit.
     let root = memory_root.to_path_buf();
     let staged =
-        match blocking(move || StagedWorkspace::begin(&root).map_err(|e| e.to_string())).await {
+        match blocking(move || StagedWorkspace::begin(&root, now).map_err(|e| e.to_string())).await
+        {
             Ok((staged, _)) => staged,
             Err(detail) => {
                 return failed(

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
 use gix::ObjectId;
 use gix::bstr::{BStr, BString, ByteSlice};
 
@@ -21,14 +21,18 @@ use super::{CORRUPT_PREFIX, DIFF_FILE_NAME, SIGNATURE_EMAIL, SIGNATURE_NAME, STA
 /// The message of every baseline commit.
 const BASELINE_COMMIT_MESSAGE: &str = "codex-memories baseline\n";
 
-/// Replaces `.git` of `root` with a fresh repository holding one commit of the current tree.
-pub(crate) fn write_fresh_baseline(root: &Path) -> Result<BaselineInfo, WorkspaceError> {
+/// Replaces `.git` of `root` with a fresh repository holding one commit of the current tree,
+/// made at `now` (the caller's clock, so a run under a manual clock commits at its time).
+pub(crate) fn write_fresh_baseline(
+    root: &Path,
+    now: DateTime<Utc>,
+) -> Result<BaselineInfo, WorkspaceError> {
     let staging = root.join(format!("{STAGING_PREFIX}{}", unique_suffix()));
     std::fs::create_dir(&staging).map_err(|source| WorkspaceError::Write {
         path: staging.clone(),
         source,
     })?;
-    let built = build_repository(root, &staging);
+    let built = build_repository(root, &staging, now);
     let result = built.and_then(|info| {
         swap_in(root, &staging.join(".git"))?;
         Ok(info)
@@ -40,7 +44,11 @@ pub(crate) fn write_fresh_baseline(root: &Path) -> Result<BaselineInfo, Workspac
 }
 
 /// Builds the new repository in `staging/.git` from the files of `root`.
-fn build_repository(root: &Path, staging: &Path) -> Result<BaselineInfo, WorkspaceError> {
+fn build_repository(
+    root: &Path,
+    staging: &Path,
+    now: DateTime<Utc>,
+) -> Result<BaselineInfo, WorkspaceError> {
     let repo = gix::ThreadSafeRepository::init_opts(
         staging,
         gix::create::Kind::WithWorktree,
@@ -69,7 +77,7 @@ fn build_repository(root: &Path, staging: &Path) -> Result<BaselineInfo, Workspa
     let signature = gix::actor::Signature {
         name: SIGNATURE_NAME.into(),
         email: SIGNATURE_EMAIL.into(),
-        time: gix::date::Time::now_utc(),
+        time: gix::date::Time::new(now.timestamp(), 0),
     };
     let mut time_buf = gix::date::parse::TimeBuf::default();
     let signature_ref = signature.to_ref(&mut time_buf);
@@ -224,13 +232,15 @@ fn swap_in(root: &Path, new_git_dir: &Path) -> Result<(), WorkspaceError> {
     Ok(())
 }
 
-/// Moves an unusable `.git` aside to `.git.corrupt-<unix seconds>`, or removes it when it cannot
-/// be moved. Returns where it went (`None` when it was removed).
-pub(crate) fn move_aside(root: &Path, reason: &str) -> Result<Option<PathBuf>, WorkspaceError> {
+/// Moves an unusable `.git` aside to `.git.corrupt-<unix seconds of now>`, or removes it when it
+/// cannot be moved. Returns where it went (`None` when it was removed).
+pub(crate) fn move_aside(
+    root: &Path,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<PathBuf>, WorkspaceError> {
     let current = git_dir(root);
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
+    let seconds = now.timestamp();
     let mut target = root.join(format!("{CORRUPT_PREFIX}{seconds}"));
     let mut attempt = 1;
     while std::fs::symlink_metadata(&target).is_ok() {

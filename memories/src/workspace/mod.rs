@@ -17,6 +17,8 @@ mod swap;
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
 pub use baseline::BaselineInfo;
 pub use diff::{ChangeKind, FileChange, WorkspaceDiff};
 pub use error::WorkspaceError;
@@ -63,9 +65,13 @@ impl MemoryWorkspace {
     /// Ensures `root` (created if missing) is a usable repository with a baseline commit. A
     /// missing, non-repository or broken `.git` (a file, garbage HEAD, missing objects, …) is
     /// moved aside to `.git.corrupt-<seconds>` (removed if it cannot be moved) and a baseline of
-    /// the current files is committed. First it repairs what an interrupted phase 2 left: a
-    /// folder moved aside by a half-done swap is moved back, leftover staging copies removed.
-    pub fn prepare(root: &Path) -> Result<(MemoryWorkspace, PrepareReport), WorkspaceError> {
+    /// the current files is committed at `now` (the caller's clock). First it repairs what an
+    /// interrupted phase 2 left: a folder moved aside by a half-done swap is moved back,
+    /// leftover staging copies removed.
+    pub fn prepare(
+        root: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<(MemoryWorkspace, PrepareReport), WorkspaceError> {
         swap::recover_interrupted(root);
         std::fs::create_dir_all(root).map_err(|source| WorkspaceError::CreateRoot {
             path: root.to_path_buf(),
@@ -80,12 +86,12 @@ impl MemoryWorkspace {
             Ok(_) => return Ok((workspace, report)),
             Err(reason) => {
                 if std::fs::symlink_metadata(baseline::git_dir(root)).is_ok() {
-                    report.moved_aside = fresh::move_aside(root, &reason)?;
+                    report.moved_aside = fresh::move_aside(root, &reason, now)?;
                     report.recovered = Some(reason);
                 }
             }
         }
-        fresh::write_fresh_baseline(root)?;
+        fresh::write_fresh_baseline(root, now)?;
         report.initialized = true;
         Ok((workspace, report))
     }
@@ -130,9 +136,10 @@ impl MemoryWorkspace {
 
     /// Replaces `.git` with a fresh repository holding one commit of the current files and an
     /// index matching them (so `git status` run by a person shows a clean tree). Objects of text
-    /// deleted since the previous baseline are gone with the old `.git`.
-    pub fn reset_baseline(&self) -> Result<BaselineInfo, WorkspaceError> {
-        fresh::write_fresh_baseline(&self.root)
+    /// deleted since the previous baseline are gone with the old `.git`. The commit is made at
+    /// `now` (the caller's clock).
+    pub fn reset_baseline(&self, now: DateTime<Utc>) -> Result<BaselineInfo, WorkspaceError> {
+        fresh::write_fresh_baseline(&self.root, now)
     }
 
     /// The baseline commit, or `None` when the folder has no usable repository.

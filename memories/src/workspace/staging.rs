@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use super::baseline::{BaselineInfo, git_dir, open, open_and_verify};
@@ -42,6 +43,9 @@ pub struct StagedWorkspace {
     dir: PathBuf,
     copied: Vec<CopiedFile>,
     base: StagingBase,
+    /// The caller's time when the run began: the time of every baseline commit it makes and of
+    /// the `.git.corrupt-<seconds>` name it keeps an unusable repository under.
+    now: DateTime<Utc>,
     /// Committed or discarded: the staging folder is no longer this value's to remove.
     finished: bool,
 }
@@ -70,8 +74,12 @@ pub struct CommitReport {
 
 impl StagedWorkspace {
     /// Repairs what an interrupted run left, then copies the live folder `root` (created when
-    /// missing) into a new staging folder beside it.
-    pub fn begin(root: &Path) -> Result<(StagedWorkspace, StageReport), WorkspaceError> {
+    /// missing) into a new staging folder beside it. `now` is the caller's clock: the time of the
+    /// baseline commits the run makes.
+    pub fn begin(
+        root: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<(StagedWorkspace, StageReport), WorkspaceError> {
         let mut report = StageReport {
             leftovers_removed: recover_interrupted(root).len(),
             ..StageReport::default()
@@ -101,6 +109,7 @@ impl StagedWorkspace {
             dir,
             copied: Vec::new(),
             base: StagingBase::Own { recovered: None },
+            now,
             finished: false,
         };
         if let Ok(metadata) = std::fs::metadata(&staged.live) {
@@ -113,7 +122,7 @@ impl StagedWorkspace {
                 stat_cache: Box::new(carried_stat_cache(&baseline.repo, &staged.copied)),
             },
             Err(reason) => {
-                write_fresh_baseline(&staged.dir)?;
+                write_fresh_baseline(&staged.dir, now)?;
                 let had_git = std::fs::symlink_metadata(git_dir(&staged.live)).is_ok();
                 report.recovered = had_git.then_some(reason.clone());
                 StagingBase::Own {
@@ -164,7 +173,7 @@ impl StagedWorkspace {
     /// folder as it is, when something other than a note changed there since the copy.
     pub fn commit(mut self) -> Result<CommitReport, WorkspaceError> {
         remove_if_present(&self.dir.join(DIFF_FILE_NAME))?;
-        let baseline = write_fresh_baseline(&self.dir)?;
+        let baseline = write_fresh_baseline(&self.dir, self.now)?;
         // Writers of the live folder (notes) hold this lock shared; while it is held here, none
         // is half done and none can start until the new folder is in place.
         let Some(locked) =
@@ -189,7 +198,7 @@ impl StagedWorkspace {
             recovered: Some(reason),
         } = &self.base
         {
-            keep_unusable_repository(&old, &self.live, reason);
+            keep_unusable_repository(&old, &self.live, reason, self.now);
         }
         if let Err(error) = std::fs::remove_dir_all(&old) {
             tracing::warn!(folder = %old.display(), %error, "cannot remove the replaced memory folder; the next consolidation will");
@@ -372,15 +381,14 @@ fn copy_note(live: &Path, file: &WorktreeFile, target: &Path) -> Result<(), Work
     copy_entry(&source, target, file.mode).map(drop)
 }
 
-/// Moves the old folder's unusable `.git` into the live folder as `.git.corrupt-<seconds>`.
-fn keep_unusable_repository(old: &Path, live: &Path, reason: &str) {
+/// Moves the old folder's unusable `.git` into the live folder as `.git.corrupt-<seconds>`
+/// (the seconds of `now`).
+fn keep_unusable_repository(old: &Path, live: &Path, reason: &str, now: DateTime<Utc>) {
     let git = git_dir(old);
     if std::fs::symlink_metadata(&git).is_err() {
         return;
     }
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
+    let seconds = now.timestamp();
     let target = live.join(format!("{CORRUPT_PREFIX}{seconds}"));
     if std::fs::symlink_metadata(&target).is_err() && std::fs::rename(&git, &target).is_ok() {
         tracing::warn!(%reason, kept = %target.display(), "the memory folder's unusable repository was replaced by a fresh baseline");

@@ -117,7 +117,7 @@ impl Fixture {
     }
 
     pub fn baseline(&self) -> String {
-        let (workspace, _) = MemoryWorkspace::prepare(&self.root()).unwrap();
+        let (workspace, _) = MemoryWorkspace::prepare(&self.root(), chrono::Utc::now()).unwrap();
         workspace.baseline().unwrap().expect("a baseline").commit
     }
 }
