@@ -9,6 +9,7 @@ mod logging;
 mod terminal;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -28,8 +29,30 @@ struct Cli {
     command: Command,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// How long the runtime may take to stop its remaining tasks once the command is done. Past it
+/// the process exits anyway: a task wedged inside a library (a sqlx pool's maintenance loop
+/// spinning was seen once, after `run` had printed its report) must not keep a finished command
+/// alive.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run_command());
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+    code
+}
+
+/// Parses the arguments, runs the command and maps its result to an exit code.
+async fn run_command() -> ExitCode {
     let json = error_output::wants_json(std::env::args_os());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

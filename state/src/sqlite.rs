@@ -281,9 +281,15 @@ async fn connect(
 /// Our pool settings, ATTACHing `attach` ((alias, read-only URI) pairs) on every connection.
 fn pool_options(attach: &[(&'static str, String)]) -> SqlitePoolOptions {
     // No ping before each acquire: the file is local, and the ping is one more round trip to
-    // the connection's thread inside every write transaction.
+    // the connection's thread inside every write transaction. No idle timeout and no maximum
+    // lifetime: a local file gains nothing from reaping its connections, and with neither set
+    // sqlx spawns no maintenance task, whose reaper loop can spin a core forever and hang the
+    // runtime's shutdown (sqlx 0.8.6's `num_idle` underflow, launchbadge/sqlx#3645; seen once as
+    // a `codex-memories run` that printed its report and never exited).
     let mut pool_options = SqlitePoolOptions::new()
         .max_connections(MAX_POOL_CONNECTIONS)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .test_before_acquire(false);
     if !attach.is_empty() {
         let attach: Arc<Vec<(&'static str, String)>> = Arc::new(attach.to_vec());
@@ -337,6 +343,8 @@ async fn refuse_newer_schema(
         .busy_timeout(BUSY_TIMEOUT);
     let probe = SqlitePoolOptions::new()
         .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .connect_with(options)
         .await
         .map_err(|source| open_error(path, source, clock))?;

@@ -397,3 +397,32 @@ async fn scrubbing_checks_the_checkpoint_and_fails_naming_the_file_while_a_reade
         assert!(!bytes.windows(12).any(|w| w == b"zebra quartz"), "{file}");
     }
 }
+
+/// sqlx spawns a maintenance task for a pool with an idle timeout or a maximum lifetime; in
+/// sqlx 0.8.6 its reaper loop can spin forever (launchbadge/sqlx#3645) and hang the runtime's
+/// shutdown at exit. Our pools set neither, so no such task runs.
+#[tokio::test]
+async fn our_pools_run_no_maintenance_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state_1.sqlite");
+    let pool = open_sqlite(&path, &STATE_MIGRATOR, &clock()).await.unwrap();
+    let ReadOnlyOpen::Ready(read_only) =
+        open_sqlite_read_only(&path, &STATE_MIGRATOR, &[], &clock())
+            .await
+            .unwrap()
+    else {
+        panic!("the database was just created");
+    };
+    for pool in [&pool, &read_only] {
+        assert_eq!(
+            (
+                pool.options().get_idle_timeout(),
+                pool.options().get_max_lifetime(),
+                pool.options().get_min_connections()
+            ),
+            (None, None, 0)
+        );
+    }
+    read_only.close().await;
+    pool.close().await;
+}

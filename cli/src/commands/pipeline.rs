@@ -25,6 +25,9 @@ use codex_state::{DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, St
 use crate::commands::HomeArgs;
 use crate::terminal::notice;
 
+/// How long [`Context::close`] waits for the databases to close before the command exits anyway.
+pub const POOL_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A built-in model provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProviderChoice {
@@ -331,10 +334,23 @@ impl Context {
         }
     }
 
-    /// Closes the pools (checkpointing WAL files).
+    /// Closes the pools (checkpointing WAL files), waiting at most [`POOL_CLOSE_TIMEOUT`]: a
+    /// pool closes only once every connection is back, and a command that is done must exit
+    /// even if one never comes back (what was written is already committed).
     pub async fn close(self) {
-        self.store.close().await;
-        self.state.close().await;
+        let closing = async {
+            self.store.close().await;
+            self.state.close().await;
+        };
+        if tokio::time::timeout(POOL_CLOSE_TIMEOUT, closing)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                timeout = ?POOL_CLOSE_TIMEOUT,
+                "the databases did not close in time; exiting without their final WAL checkpoint"
+            );
+        }
     }
 }
 

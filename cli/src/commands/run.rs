@@ -169,18 +169,29 @@ pub fn failed(report: &PipelineReport) -> bool {
 /// Runs `run`.
 pub async fn run(args: RunArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
     let context = Context::open(home).await?;
+    // Closed on every path, the failing ones too, before the command returns to `main`.
+    let result = run_opened(&args, home, &context).await;
+    context.close().await;
+    result
+}
+
+/// `run` on the opened databases.
+async fn run_opened(
+    args: &RunArgs,
+    home: &HomeArgs,
+    context: &Context,
+) -> anyhow::Result<ExitCode> {
     ensure_folder_writable(home, &context.memory_root, false)?;
     let interrupt = Interrupt::install()?;
-    let report = run_report(&args, &context, interrupt.token()).await?;
+    let report = run_report(args, context, interrupt.token()).await?;
     refresh_after_consolidation(home, &context.memory_root, report.phase2.as_ref());
     let mut stdout = std::io::stdout().lock();
     if args.json {
         write_json(&mut stdout, &report)?;
     } else {
-        write_report(&mut stdout, &report, &context)?;
+        write_report(&mut stdout, &report, context)?;
     }
     let failed = failed(&report);
-    context.close().await;
     if let Some(code) = interrupt.exit_code() {
         return Ok(code);
     }
