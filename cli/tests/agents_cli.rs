@@ -428,6 +428,46 @@ fn index_with_agents_reads_only_those_and_keeps_the_others_threads() {
 }
 
 #[test]
+fn extract_with_agents_claims_only_those_agents_threads_indexed_earlier() {
+    let homes = homes();
+    run_ok(&homes, &["index"]);
+    let extract = run_json(
+        &homes,
+        &[
+            "extract",
+            "--agents",
+            "gemini",
+            "--provider",
+            "offline",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        (
+            &extract["extract"]["claimed"],
+            &extract["extract"]["skipped"]["agent_left_out"]
+        ),
+        (&json!(1), &json!(1)),
+        "{extract}"
+    );
+    run_ok(
+        &homes,
+        &[
+            "run",
+            "--agents",
+            "gemini",
+            "--provider",
+            "offline",
+            "--consolidator",
+            "offline",
+        ],
+    );
+    let raw = std::fs::read_to_string(homes.codex().join("memories/raw_memories.md")).unwrap();
+    assert!(raw.contains(GEMINI_ID), "{raw}");
+    assert!(!raw.contains(CLAUDE_ID), "{raw}");
+}
+
+#[test]
 fn inspect_names_the_agent_of_each_file() {
     let homes = homes();
     let report = run_json(

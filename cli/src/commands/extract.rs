@@ -73,9 +73,10 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         context.close().await;
         return Ok(ExitCode::SUCCESS);
     }
+    let index_options = args.index.options();
     let index = context
         .state
-        .index_sessions_with(&args.index.options(), &|_| {})
+        .index_sessions_with(&index_options, &|_| {})
         .await?;
     print_warnings(&index);
     let budget = context.budget(&args.provider);
@@ -90,7 +91,7 @@ pub async fn run(args: ExtractArgs, home: &HomeArgs) -> anyhow::Result<ExitCode>
         let request = request_reextraction(&context.store, client.as_ref(), which.into()).await?;
         notice(&reextract_line(&request, which));
     }
-    let mut options = context.extract_options(&resolved, args.max_rollouts);
+    let mut options = context.extract_options(&resolved, args.max_rollouts, index_options.agents);
     let interrupt = Interrupt::install()?;
     options.cancel = interrupt.token();
     let eligible = context

@@ -20,7 +20,9 @@ use codex_memories::provider::{
     ResolvedProvider, StructuredOutput, build_client_gated, prepare_provider, remember_provider,
     resolve_provider,
 };
-use codex_state::{DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, StateRuntime};
+use codex_state::{
+    AgentSelection, DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, StateRuntime,
+};
 
 use crate::commands::HomeArgs;
 use crate::terminal::notice;
@@ -301,11 +303,13 @@ impl Context {
         }
     }
 
-    /// Phase-1 settings from the config, `--max-rollouts` and the resolved provider.
+    /// Phase-1 settings from the config, `--max-rollouts`, `--agents` (whose threads may be
+    /// claimed) and the resolved provider.
     pub fn extract_options(
         &self,
         resolved: &ResolvedProvider,
         max_rollouts: Option<u32>,
+        agents: AgentSelection,
     ) -> ExtractOptions {
         let max_claims = max_rollouts.unwrap_or(self.config.max_rollouts_per_startup);
         let scan = StartupScanParams {
@@ -315,6 +319,7 @@ impl Context {
             // One run holds a lease on every thread it claims (only `concurrency` of them are
             // extracted at once), so a cap below `max_claims` would cut the run short.
             running_cap: max_claims.max(DEFAULT_STAGE1_RUNNING_CAP),
+            agents,
             ..StartupScanParams::default()
         };
         ExtractOptions {

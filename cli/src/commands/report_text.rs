@@ -102,6 +102,10 @@ pub fn skip_lines(skips: &StartupSkips, config: &MemoriesConfig) -> Vec<String> 
         "session(s) with memory disabled or polluted".to_string(),
     );
     push(skips.archived, "archived session(s)".to_string());
+    push(
+        skips.agent_left_out,
+        "session(s) of an agent left out by --agents".to_string(),
+    );
     lines
 }
 

@@ -60,11 +60,14 @@ pub async fn run_report(
         context.memory_root.clone(),
     );
     options.budget = budget;
+    let index_options = args.index.options();
+    let extract =
+        context.extract_options(&resolved, args.max_rollouts, index_options.agents.clone());
     options.pipeline = PipelineOptions {
         index: true,
-        index_options: args.index.options(),
+        index_options,
         generate: context.config.generate_memories,
-        extract: context.extract_options(&resolved, args.max_rollouts),
+        extract,
         phase2: context.phase2_options(),
         cancel,
     };

@@ -174,7 +174,7 @@ pub async fn run_extraction(
     options: &ExtractOptions,
     progress: &(dyn Fn(ExtractProgress) + Send + Sync),
 ) -> Result<ExtractReport, StateError> {
-    let mut scan_params = options.scan;
+    let mut scan_params = options.scan.clone();
     if let Some(remaining) = budget.remaining_requests() {
         scan_params.max_claims = scan_params
             .max_claims

@@ -14,6 +14,7 @@ use super::{
     DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, STAGE1_LEASE_SECONDS, STARTUP_THREAD_SCAN_LIMIT, key,
 };
 use crate::memory_store::Stage1Claim;
+use crate::sources::AgentSelection;
 use crate::{StateError, ThreadId};
 
 /// Milliseconds per hour and per day (thread timestamps are milliseconds).
@@ -25,7 +26,7 @@ const DEFAULT_MIN_ROLLOUT_IDLE_HOURS: u32 = 6;
 const DEFAULT_MAX_ROLLOUTS_PER_STARTUP: u32 = 16;
 
 /// What the startup scan looks at and how much it may claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartupScanParams {
     /// The caller's own thread, never claimed.
     pub exclude_thread: Option<ThreadId>,
@@ -41,6 +42,10 @@ pub struct StartupScanParams {
     pub running_cap: u32,
     /// How long each claim owns its thread, in seconds.
     pub lease_seconds: i64,
+    /// Whose threads may be claimed: [`AgentSelection::Only`] claims only the threads of those
+    /// agents (`--agents`; the others are counted as left out); the default claims every
+    /// agent's threads.
+    pub agents: AgentSelection,
 }
 
 impl Default for StartupScanParams {
@@ -53,6 +58,7 @@ impl Default for StartupScanParams {
             scan_limit: STARTUP_THREAD_SCAN_LIMIT,
             running_cap: DEFAULT_STAGE1_RUNNING_CAP,
             lease_seconds: STAGE1_LEASE_SECONDS,
+            agents: AgentSelection::Present,
         }
     }
 }
@@ -78,6 +84,8 @@ pub struct StartupSkips {
     pub not_enabled: u64,
     /// Archived threads.
     pub archived: u64,
+    /// Threads of an agent the scan was told to leave out (`--agents`).
+    pub agent_left_out: u64,
 }
 
 impl StartupSkips {
@@ -106,6 +114,7 @@ impl StartupSkips {
         self.too_old += other.too_old;
         self.not_enabled += other.not_enabled;
         self.archived += other.archived;
+        self.agent_left_out += other.agent_left_out;
     }
 }
 
@@ -207,7 +216,7 @@ impl MemoryStore {
     ) -> Result<StartupScan, StateError> {
         let window = startup_window_millis(params, self.now());
         let mut scan = StartupScan {
-            params: *params,
+            params: params.clone(),
             window,
             cursor: None,
             claimed: 0,
@@ -270,6 +279,7 @@ impl MemoryStore {
              WHERE t.archived = 0 AND COALESCE(m.memory_mode, t.memory_mode) = 'enabled' \
                AND (?1 IS NULL OR t.id != ?1) AND t.updated_at >= ?2 AND t.updated_at <= ?3 \
                AND (?5 IS NULL OR t.updated_at < ?5 OR (t.updated_at = ?5 AND t.id < ?6)) \
+               AND (?7 IS NULL OR t.agent IN (SELECT value FROM json_each(?7))) \
              ORDER BY t.updated_at DESC, t.id DESC LIMIT ?4"
         );
         let mut running = self.count_live_stage1(&mut transaction, now).await?;
@@ -292,6 +302,7 @@ impl MemoryStore {
                 .bind(i64::from(page))
                 .bind(cursor_updated)
                 .bind(cursor_id)
+                .bind(chosen_agents_json(&params.agents))
                 .fetch_all(&mut *transaction)
                 .await
                 .map_err(|source| self.query_error(OPERATION, source))?;
@@ -346,29 +357,51 @@ impl MemoryStore {
         (oldest_ms, newest_ms): (i64, i64),
         skipped: &mut StartupSkips,
     ) -> Result<(), StateError> {
-        let (archived, not_enabled, too_old, too_fresh): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT \
-                 COALESCE(SUM(archived = 1), 0), \
-                 COALESCE(SUM(archived = 0 AND mode != 'enabled'), 0), \
-                 COALESCE(SUM(archived = 0 AND mode = 'enabled' AND updated_at < ?2), 0), \
-                 COALESCE(SUM(archived = 0 AND mode = 'enabled' AND updated_at > ?3), 0) \
-             FROM (SELECT t.archived, t.updated_at, \
-                          COALESCE(m.memory_mode, t.memory_mode) AS mode \
-                   FROM state.threads AS t \
-                   LEFT JOIN thread_memory_modes AS m ON m.thread_id = t.id \
-                   WHERE ?1 IS NULL OR t.id != ?1)",
-        )
-        .bind(params.exclude_thread.map(key))
-        .bind(oldest_ms)
-        .bind(newest_ms)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|source| self.query_error("count ineligible threads", source))?;
+        // Threads of an agent left out are counted under that reason alone, whatever else
+        // would have kept them from being claimed.
+        let (archived, not_enabled, too_old, too_fresh, left_out): (i64, i64, i64, i64, i64) =
+            sqlx::query_as(
+                "SELECT \
+                     COALESCE(SUM(chosen AND archived = 1), 0), \
+                     COALESCE(SUM(chosen AND archived = 0 AND mode != 'enabled'), 0), \
+                     COALESCE(SUM(chosen AND archived = 0 AND mode = 'enabled' \
+                                  AND updated_at < ?2), 0), \
+                     COALESCE(SUM(chosen AND archived = 0 AND mode = 'enabled' \
+                                  AND updated_at > ?3), 0), \
+                     COALESCE(SUM(NOT chosen), 0) \
+                 FROM (SELECT t.archived, t.updated_at, \
+                              COALESCE(m.memory_mode, t.memory_mode) AS mode, \
+                              (?4 IS NULL OR t.agent IN (SELECT value FROM json_each(?4))) \
+                                  AS chosen \
+                       FROM state.threads AS t \
+                       LEFT JOIN thread_memory_modes AS m ON m.thread_id = t.id \
+                       WHERE ?1 IS NULL OR t.id != ?1)",
+            )
+            .bind(params.exclude_thread.map(key))
+            .bind(oldest_ms)
+            .bind(newest_ms)
+            .bind(chosen_agents_json(&params.agents))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|source| self.query_error("count ineligible threads", source))?;
         skipped.archived = u64::try_from(archived).unwrap_or(0);
         skipped.not_enabled = u64::try_from(not_enabled).unwrap_or(0);
         skipped.too_old = u64::try_from(too_old).unwrap_or(0);
         skipped.too_fresh = u64::try_from(too_fresh).unwrap_or(0);
+        skipped.agent_left_out = u64::try_from(left_out).unwrap_or(0);
         Ok(())
+    }
+}
+
+/// The agents a scan is limited to, as the JSON array of names its SQL reads with `json_each`;
+/// `None` when every agent's threads may be claimed.
+fn chosen_agents_json(agents: &AgentSelection) -> Option<String> {
+    match agents {
+        AgentSelection::Only(chosen) => {
+            let names: Vec<&str> = chosen.iter().map(|agent| agent.as_str()).collect();
+            serde_json::to_string(&names).ok()
+        }
+        AgentSelection::Present => None,
     }
 }
 

@@ -819,3 +819,38 @@ async fn a_lease_further_ahead_than_the_maximum_counts_as_expired() {
         Stage1ClaimOutcome::Running { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_startup_scan_limited_to_some_agents_claims_only_their_threads_and_counts_the_rest() {
+    let f = Fixture::new().await;
+    let codex = f.thread(T0 - 7 * 3600).await;
+    let mut claude_row = crate::test_support::thread_row(ThreadId::new(), (T0 - 8 * 3600) * 1000);
+    claude_row.agent = codex_protocol::Agent::Claude;
+    crate::test_support::insert_thread(&f.runtime, &claude_row)
+        .await
+        .unwrap();
+
+    let params = StartupScanParams {
+        agents: crate::AgentSelection::Only([codex_protocol::Agent::Claude].into()),
+        ..StartupScanParams::default()
+    };
+    let report = f.store.claim_stage1_startup(&params, "w1").await.unwrap();
+    let claimed: Vec<ThreadId> = report.claimed.iter().map(|c| c.thread_id).collect();
+    assert_eq!(claimed, vec![claude_row.id]);
+    assert_eq!(
+        report.skipped,
+        StartupSkips {
+            agent_left_out: 1,
+            ..StartupSkips::default()
+        }
+    );
+
+    // Without the limit the Codex thread is claimed as before.
+    let report = f
+        .store
+        .claim_stage1_startup(&StartupScanParams::default(), "w2")
+        .await
+        .unwrap();
+    let claimed: Vec<ThreadId> = report.claimed.iter().map(|c| c.thread_id).collect();
+    assert_eq!(claimed, vec![codex]);
+}
