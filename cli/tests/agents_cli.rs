@@ -7,13 +7,15 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_codex-memories");
+mod test_binary;
+use test_binary::binary;
+
 const CLAUDE_ID: &str = "5b0e8f7a-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
 const GEMINI_ID: &str = "6c1f9a8b-2d3e-4f5a-9b0c-1d2e3f4a5b6c";
 const PREFERENCE: &str = "always use uv, never pip";
@@ -280,7 +282,7 @@ fn homes() -> Homes {
 }
 
 fn run(homes: &Homes, args: &[&str]) -> Output {
-    Command::new(BIN)
+    binary()
         .arg("--codex-home")
         .arg(homes.codex())
         .arg("--claude-home")

@@ -20,10 +20,11 @@ use controls_common::example_home;
 
 #[path = "../../memories/tests/folder_snapshot/mod.rs"]
 mod folder_snapshot;
+use controls_common::binary;
 use folder_snapshot::{leftovers, snapshot};
 
 fn bin(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    let mut command = binary();
     command
         .env_remove("OPENAI_API_KEY")
         .env("CODEX_HOME", home)

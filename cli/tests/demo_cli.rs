@@ -9,10 +9,13 @@ use std::process::{Command, Output};
 
 use pretty_assertions::assert_eq;
 
+mod test_binary;
+use test_binary::binary;
+
 fn demo(extra: &[&Path]) -> Output {
     // The demo never touches the real homes; the environment still points elsewhere, to be sure.
     let scratch = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+    let output = binary()
         .env_remove("OPENAI_API_KEY")
         .env("CODEX_HOME", scratch.path().join("home"))
         .env("CODEX_MEMORIES_SQLITE_HOME", scratch.path().join("sqlite"))

@@ -17,6 +17,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[path = "../../memories/tests/mock_model/mod.rs"]
 mod mock_model;
 
+mod test_binary;
+use test_binary::binary;
+
 const KEY_ENV: &str = "CODEX_MEMORIES_TEST_KEY";
 const MEMORY_JSON: &str = r#"{"raw_memory":"scope: /home/dev/src/ledger\noutcome: success\n- Run cargo test -p ledger before committing.","rollout_summary":"Fixed the ledger rounding test.","rollout_slug":"ledger-rounding"}"#;
 
@@ -86,7 +89,7 @@ async fn mock_server(delay: Duration) -> MockServer {
 
 /// `codex-memories extract --json` on `home` against `server`, with the key in the child's env only.
 fn extract(home: &Path, server: &MockServer, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    let mut command = binary();
     command
         .arg("--codex-home")
         .arg(home)
@@ -160,7 +163,7 @@ async fn extract_stores_a_memory_per_session_from_the_model() {
 
 /// `codex-memories extract --json --provider offline` on `home`.
 fn offline_extract(home: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    let mut command = binary();
     command
         .arg("--codex-home")
         .arg(home)
@@ -314,7 +317,7 @@ async fn one_run_extracts_up_to_max_rollouts_sessions_not_just_the_concurrency()
 
 /// `extract --json` with `provider_args`, with only `OPENAI_API_KEY` (a canary) in the env.
 fn extract_with_openai_key_only(home: &Path, provider_args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    let mut command = binary();
     command
         .arg("--codex-home")
         .arg(home)

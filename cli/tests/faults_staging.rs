@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use codex_memories::phase2::run::Phase2Outcome;
 use codex_memories::workspace::MemoryWorkspace;
 use faults_support::{
-    BIN, CHILD_DEADLINE, MockServer, OFFLINE_RUN, Reply, agent_turn, answer, assert_integrity,
-    command, is_agent_request, leftovers, phase2_after_lease, run, run_json, snapshot, stage_one,
-    tool_call, wait_bounded, write_session, write_sessions,
+    CHILD_DEADLINE, MockServer, OFFLINE_RUN, Reply, agent_turn, answer, assert_integrity, command,
+    is_agent_request, leftovers, phase2_after_lease, run, run_json, snapshot, stage_one, tool_call,
+    wait_bounded, write_session, write_sessions,
 };
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -294,7 +294,7 @@ fn kill_nine_at_seeded_points_of_a_consolidation_leaves_the_old_or_the_new_folde
 
 /// Adds a note through a real `codex-memories mcp` process; returns the tool's JSON result.
 fn add_note_over_mcp(home: &Path, title: &str, body: &str) -> Value {
-    let mut child = std::process::Command::new(BIN)
+    let mut child = faults_support::binary()
         .args(["mcp", "--codex-home"])
         .arg(home)
         .env_remove("CODEX_HOME")

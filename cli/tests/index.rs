@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_codex-memories");
+mod test_binary;
+use test_binary::binary;
 
 fn thread_id(n: u32) -> String {
     format!("019a93b9-f380-7600-98ff-{n:012x}")
@@ -45,7 +46,7 @@ fn write_rollout(codex_home: &Path, archived: bool, n: u32, title: &str) -> Path
 }
 
 fn run(codex_home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    binary()
         .args(args)
         .arg("--codex-home")
         .arg(codex_home)
@@ -160,7 +161,7 @@ fn two_index_processes_on_one_home_both_succeed() {
         write_rollout(home.path(), n % 5 == 0, n, "concurrent");
     }
     let spawn = || {
-        Command::new(BIN)
+        binary()
             .args(["index", "--json", "--codex-home"])
             .arg(home.path())
             .env_remove("CODEX_HOME")

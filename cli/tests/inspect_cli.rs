@@ -9,9 +9,12 @@ use std::process::{Command, Output};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
+mod test_binary;
+use test_binary::binary;
+
 fn bin() -> Command {
     // Keep the logs DB every command writes out of the real home.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    let mut command = binary();
     command.env(
         "CODEX_MEMORIES_SQLITE_HOME",
         std::env::temp_dir().join("codex-memories-inspect-cli-tests"),

@@ -7,7 +7,7 @@
 
 mod controls_common;
 
-use controls_common::{BIN, example_home, offline_run, run, run_json, run_ok};
+use controls_common::{BIN, binary, example_home, offline_run, run, run_json, run_ok};
 use pretty_assertions::assert_eq;
 
 const CONFIG: &str =
@@ -103,12 +103,12 @@ fn a_config_that_is_not_toml_is_refused_and_left_alone() {
 
 /// Runs the binary with `$HOME` (and so `~/.claude`, `~/.claude.json`, `~/.gemini`) in `home`.
 fn run_in_home(home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(BIN)
+    binary()
         .args(args)
         .env("HOME", home)
         .env("CODEX_HOME", home.join(".codex"))
         .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_MEMORIES_SQLITE_HOME")
+        .env_remove("GEMINI_CLI_HOME")
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap()

@@ -16,11 +16,14 @@ use codex_state::logs::{LogEntry, LogLevel, LogStore};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
+mod test_binary;
+use test_binary::binary;
+
 /// The longest any step waits for the child before the test fails (never reached when it works).
 const PATIENCE: Duration = Duration::from_secs(60);
 
 fn bin(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+    let mut command = binary();
     command
         .env_remove("RUST_LOG")
         .env_remove("CODEX_MEMORIES_SQLITE_HOME")
@@ -230,7 +233,7 @@ fn a_logs_db_that_cannot_be_opened_costs_one_warning_not_the_command() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(
         "../examples/codex-home/sessions/2026/05/04/rollout-2026-05-04T09-12-03-019df1d4-69b8-78f7-9da1-494c73cf256d.jsonl",
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+    let output = binary()
         .env_remove("RUST_LOG")
         .arg("--sqlite-home")
         .arg(&blocker)

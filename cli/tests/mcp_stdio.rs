@@ -12,6 +12,7 @@ use std::time::Duration;
 mod controls_common;
 
 use codex_memories::scope::project_slug;
+use controls_common::binary;
 use controls_common::run_json;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -69,7 +70,7 @@ impl Client {
     /// Starts the binary with the arguments and environment `configure` sets, then completes
     /// the handshake.
     fn start_with(configure: impl FnOnce(&mut Command)) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_codex-memories"));
+        let mut command = binary();
         configure(&mut command);
         let mut child = command
             .stdin(Stdio::piped())
@@ -565,7 +566,7 @@ fn a_home_without_a_memory_folder_says_so_instead_of_failing() {
 fn a_note_added_over_mcp_is_picked_up_by_the_next_consolidation() {
     let home = codex_home();
     let consolidate = || {
-        Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+        binary()
             .args([
                 "consolidate",
                 "--consolidator",

@@ -2,9 +2,12 @@
 //! list of findings (without the secret values) out, and a clear error for a missing file.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use pretty_assertions::assert_eq;
+
+mod test_binary;
+use test_binary::binary;
 
 const SAMPLE: &str = "user: deploy it\nexport DB_PASSWORD=Zq7mR2vL9x\nurl = postgres://app:s3cr3t-Pa55@db:5432/app\nnothing here\n";
 const REDACTED_SAMPLE: &str = "user: deploy it\nexport DB_PASSWORD=[REDACTED_SECRET]\nurl = postgres://app:[REDACTED_SECRET]@db:5432/app\nnothing here\n";
@@ -12,7 +15,7 @@ const REDACTED_SAMPLE: &str = "user: deploy it\nexport DB_PASSWORD=[REDACTED_SEC
 fn codex_memories(args: &[&str], stdin: Option<&str>) -> std::io::Result<Output> {
     // Every command records its logs under the Codex home; keep them out of the real one.
     let home = tempfile::tempdir()?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_codex-memories"))
+    let mut child = binary()
         .env("CODEX_HOME", home.path())
         .env_remove("CODEX_MEMORIES_SQLITE_HOME")
         .args(args)

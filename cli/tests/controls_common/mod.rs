@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_codex-memories");
+#[path = "../test_binary/mod.rs"]
+mod test_binary;
+#[allow(unused_imports)] // not every test starts the binary itself
+pub use test_binary::{BIN, binary};
 /// The Rust session of the examples (the one the forget test plants a sentence in).
 pub const RUST_THREAD: &str = "019df1d4-69b8-78f7-9da1-494c73cf256d";
 /// The Python session of the examples.
@@ -82,7 +85,7 @@ fn find_file(dir: &Path, needle: &str) -> Option<PathBuf> {
 
 /// Runs the binary on `home` with stdin closed (never a terminal).
 pub fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    binary()
         .args(args)
         .arg("--codex-home")
         .arg(home)

@@ -18,8 +18,10 @@ mod folder_snapshot;
 #[allow(unused_imports)] // not every test binary compares folders
 pub use folder_snapshot::{leftovers, snapshot};
 
-/// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_codex-memories");
+#[path = "../test_binary/mod.rs"]
+mod test_binary;
+#[allow(unused_imports)] // not every test starts the binary itself
+pub use test_binary::{BIN, binary};
 /// The longest any single child process may run before the test kills it and fails.
 pub const CHILD_DEADLINE: Duration = Duration::from_secs(60);
 /// How often a waiting test polls a child for its exit.
@@ -112,7 +114,7 @@ pub fn write_sessions(codex_home: &Path, count: u32) {
 
 /// The binary with `args` on `codex_home`, environment cleaned.
 pub fn command(codex_home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = binary();
     command
         .args(args)
         .arg("--codex-home")
