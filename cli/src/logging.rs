@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use codex_memories::redact::redacting_filter;
+use codex_memories::redacting_filter;
 use codex_state::SystemClock;
 use codex_state::logs::{LogGuard, LogWriterConfig, logs_db_path, start_log_writer};
 use tracing::level_filters::LevelFilter;
@@ -66,10 +66,7 @@ pub fn init_stderr_only() {
 fn open_logs_db(home: &HomeArgs) -> anyhow::Result<(codex_state::logs::LogLayer, LogGuard)> {
     let homes = home.resolve()?;
     // A row may quote a model answer or a session (a failure reason): redacted before written.
-    let config = LogWriterConfig {
-        body_filter: Some(redacting_filter()),
-        ..LogWriterConfig::default()
-    };
+    let config = LogWriterConfig::default().with_body_filter(Some(redacting_filter()));
     let layer_and_guard = start_log_writer(&logs_db_path(&homes)?, config, Arc::new(SystemClock))?;
     Ok(layer_and_guard)
 }

@@ -13,7 +13,7 @@ mod faults_support;
 use std::path::Path;
 use std::process::Command;
 
-use codex_memories::redact::redact;
+use codex_memories::redact;
 use faults_support::{
     MockServer, Reply, agent_turn, answer, is_agent_request, request_text, run_json, stage_one,
     tool_call, write_session,

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use codex_memories::consolidator::OfflineConsolidator;
-use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, run_phase2};
+use codex_memories::OfflineConsolidator;
+use codex_memories::{Phase2Options, Phase2Outcome, run_phase2};
 use codex_state::{
     Homes, ManualClock, MemoryStore, PHASE2_RETRY_DELAY_SECONDS, PHASE2_SUCCESS_COOLDOWN_SECONDS,
     StateRuntime,

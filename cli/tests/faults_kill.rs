@@ -13,12 +13,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codex_memories::budget::RunBudget;
-use codex_memories::consolidator::OfflineConsolidator;
-use codex_memories::phase1::run::{ExtractOptions, run_extraction};
-use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, run_phase2};
+use codex_memories::OfflineConsolidator;
+use codex_memories::RunBudget;
 use codex_memories::provider::OfflineClient;
 use codex_memories::workspace::MemoryWorkspace;
+use codex_memories::{ExtractOptions, run_extraction};
+use codex_memories::{Phase2Options, Phase2Outcome, run_phase2};
 use codex_state::{Homes, ManualClock, MemoryStore, STAGE1_LEASE_SECONDS, StateRuntime};
 use faults_support::{
     CHILD_DEADLINE, MockServer, Reply, agent_turn, answer, assert_integrity, command, db_path,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use codex_memories::phase2::run::Phase2Outcome;
+use codex_memories::Phase2Outcome;
 use codex_memories::workspace::MemoryWorkspace;
 use faults_support::{
     CHILD_DEADLINE, MockServer, OFFLINE_RUN, Reply, agent_turn, answer, assert_integrity, command,

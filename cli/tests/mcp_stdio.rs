@@ -11,7 +11,7 @@ use std::time::Duration;
 
 mod controls_common;
 
-use codex_memories::scope::project_slug;
+use codex_memories::project_slug;
 use controls_common::binary;
 use controls_common::run_json;
 use pretty_assertions::assert_eq;

@@ -7,7 +7,7 @@ mod controls_common;
 
 use std::path::Path;
 
-use codex_memories::scope::project_slug;
+use codex_memories::project_slug;
 use controls_common::{run, run_json, run_ok};
 use pretty_assertions::assert_eq;
 use serde_json::Value;

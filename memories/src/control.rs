@@ -87,6 +87,7 @@ fn at(path: &Path) -> impl FnOnce(io::Error) -> ControlError + '_ {
 
 /// What `forget_thread` did.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ForgetReport {
     /// The thread.
     pub thread_id: ThreadId,
@@ -444,6 +445,7 @@ fn block_range(text: &str, thread_id: ThreadId) -> Option<(usize, usize)> {
 
 /// What `clear_all` removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ClearReport {
     /// The memory root (kept).
     pub memory_root: PathBuf,

@@ -23,8 +23,10 @@ use crate::provider::ModelClient;
 /// Stale outputs pruned per run at most.
 pub const PRUNE_BATCH_ROWS: u32 = 512;
 
-/// What a whole run does.
+/// What a whole run does. Start from [`PipelineOptions::default`] and change what you need with
+/// the `with_*` setters (more settings may come).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PipelineOptions {
     /// Bring the thread index up to date first (off when the host keeps its own index).
     pub index: bool,
@@ -56,6 +58,44 @@ impl Default for PipelineOptions {
     }
 }
 
+impl PipelineOptions {
+    /// Indexing first when `index`.
+    pub fn with_index(mut self, index: bool) -> Self {
+        self.index = index;
+        self
+    }
+
+    /// Indexing as `index_options` says.
+    pub fn with_index_options(mut self, index_options: IndexOptions) -> Self {
+        self.index_options = index_options;
+        self
+    }
+
+    /// Running the model phases when `generate`.
+    pub fn with_generate(mut self, generate: bool) -> Self {
+        self.generate = generate;
+        self
+    }
+
+    /// With the phase-1 settings `extract`.
+    pub fn with_extract(mut self, extract: ExtractOptions) -> Self {
+        self.extract = extract;
+        self
+    }
+
+    /// With the phase-2 settings `phase2`.
+    pub fn with_phase2(mut self, phase2: Phase2Options) -> Self {
+        self.phase2 = phase2;
+        self
+    }
+
+    /// Interrupted when `cancel` is cancelled.
+    pub fn with_cancel(mut self, cancel: CancellationToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+}
+
 /// Progress of a whole run.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -70,6 +110,7 @@ pub enum PipelineProgress {
 
 /// What a whole run did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct PipelineReport {
     /// The index step, when it ran.
     pub index: Option<IndexReport>,

@@ -133,15 +133,6 @@ pub enum ReadPathError {
     Template(#[from] askama::Error),
 }
 
-/// The developer instructions for a new session, or `None` when `memory_summary.md` under
-/// `memory_root` is missing or blank.
-pub fn developer_instructions(
-    memory_root: &Path,
-    budget_tokens: u64,
-) -> Result<Option<String>, ReadPathError> {
-    Ok(crate::session_context::global_context(memory_root, budget_tokens)?.instructions)
-}
-
 /// `summary` without any framing marker; removal repeats until none is left (taking one out may
 /// join the pieces of another). Without the pattern (it always compiles), nothing is injected
 /// rather than an unchecked summary.
@@ -160,6 +151,14 @@ pub fn strip_markers(summary: &str) -> String {
 mod tests {
     use super::*;
     use crate::layout::SUMMARY_FILE;
+
+    /// The instructions the read path builds from the global summary alone.
+    fn developer_instructions(
+        memory_root: &Path,
+        budget_tokens: u64,
+    ) -> Result<Option<String>, ReadPathError> {
+        Ok(crate::session_context::global_context(memory_root, budget_tokens)?.instructions)
+    }
 
     #[test]
     fn a_missing_or_blank_summary_injects_nothing() {

@@ -27,9 +27,9 @@ pub type StartupProgress = Arc<dyn Fn(PipelineProgress) + Send + Sync>;
 pub struct StartupOptions {
     /// Phase 1's model client (the host's own, or one from [`crate::provider`]).
     pub model_client: Arc<dyn ModelClient>,
-    /// Phase 2's consolidator (the host's own, or one from [`crate::consolidator`]).
+    /// Phase 2's consolidator (the host's own, or one of ours such as [`crate::AgentConsolidator`]).
     pub consolidator: Arc<dyn Consolidator>,
-    /// The memory folder (`<codex_home>/memories` by default, see [`crate::layout`]).
+    /// The memory folder (`<codex_home>/memories` by default, see [`crate::resolve_memory_root`]).
     pub memory_root: PathBuf,
     /// The budget both phases spend from; when phase 1 uses it up, phase 2 waits for the next
     /// start. Unlimited by default.

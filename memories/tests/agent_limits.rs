@@ -7,13 +7,13 @@
 
 use std::sync::Mutex;
 
-use codex_memories::consolidator::AgentConsolidator;
-use codex_memories::consolidator::tools::{MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILES_PER_RUN};
-use codex_memories::layout::{MEMORY_FILE, RAW_MEMORIES_FILE, SUMMARY_FILE};
+use codex_memories::AgentConsolidator;
 use codex_memories::memory_tools::add_note;
 use codex_memories::provider::{
     InputItem, ModelClient, ModelRequest, ModelResponse, ProviderError, ToolCall,
 };
+use codex_memories::{MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILES_PER_RUN};
+use codex_memories::{MEMORY_FILE, RAW_MEMORIES_FILE, SUMMARY_FILE};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
@@ -253,9 +253,7 @@ async fn a_scripted_agent_is_refused_each_forbidden_change_with_the_reason_and_g
 async fn a_model_that_reads_but_changes_no_file_has_not_consolidated() {
     let fixture = Fixture::new().await;
     fixture.thread("alpha").await;
-    fixture
-        .run(&codex_memories::consolidator::OfflineConsolidator)
-        .await;
+    fixture.run(&codex_memories::OfflineConsolidator).await;
     fixture.thread("beta").await;
     let before = snapshot(&fixture.root());
     let model = std::sync::Arc::new(ScriptedModel::new(vec![
@@ -268,7 +266,7 @@ async fn a_model_that_reads_but_changes_no_file_has_not_consolidated() {
 
     let report = fixture.run(&AgentConsolidator::new(model, None)).await;
 
-    let codex_memories::phase2::run::Phase2Outcome::Failed { reason } = &report.outcome else {
+    let codex_memories::Phase2Outcome::Failed { reason } = &report.outcome else {
         panic!("expected a failure, got {:?}", report.outcome);
     };
     assert_eq!(

@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use codex_memories::phase1::select::read_kept_items;
-use codex_memories::phase1::transcript::{Entry, ToolInput, entries_of};
+use codex_memories::read_kept_items;
+use codex_memories::{ToolInput, TranscriptEntry as Entry, transcript_entries};
 use pretty_assertions::assert_eq;
 
 const SESSION: &str = concat!(
@@ -39,7 +39,7 @@ const SESSION: &str = concat!(
 /// The entries phase 1 renders for the session at `path`.
 fn entries(path: &Path) -> Vec<Entry> {
     let kept = read_kept_items(path, codex_protocol::Agent::Codex).unwrap();
-    entries_of(&kept.items, &kept.cwd)
+    transcript_entries(&kept.items, &kept.cwd)
 }
 
 fn count(entries: &[Entry], matches: impl Fn(&Entry) -> bool) -> usize {

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use codex_memories::phase1::frame::transcript_of;
-use codex_memories::phase1::input::build_stage_one_input;
-use codex_memories::phase1::select::read_kept_items;
+use codex_memories::build_stage_one_input;
 use codex_memories::provider::InputItem;
+use codex_memories::read_kept_items;
+use codex_memories::transcript_of;
 use codex_protocol::{ContentItem, ResponseItem};
 use serde_json::Value;
 

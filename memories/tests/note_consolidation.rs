@@ -3,9 +3,9 @@
 //! offline consolidator folds it, redacted, into MEMORY.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
-use codex_memories::consolidator::{ConsolidationJob, Consolidator, OfflineConsolidator};
+use codex_memories::ad_hoc_notes;
 use codex_memories::memory_tools::add_note;
-use codex_memories::phase2::extensions::ad_hoc_notes;
+use codex_memories::{ConsolidationJob, Consolidator, OfflineConsolidator};
 use pretty_assertions::assert_eq;
 
 #[tokio::test]

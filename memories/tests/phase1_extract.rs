@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use codex_memories::budget::RunBudget;
-use codex_memories::phase1::frame::transcript_of;
-use codex_memories::phase1::run::{ExtractOptions, ExtractReport, ThreadOutcome, run_extraction};
+use codex_memories::RunBudget;
 use codex_memories::provider::{
     ApiKey, ChatClient, ModelClient, OfflineClient, OpenAiClient, ProviderConfig, ProviderKind,
     RetryPolicy,
 };
+use codex_memories::transcript_of;
+use codex_memories::{ExtractOptions, ExtractReport, ThreadOutcome, run_extraction};
 use codex_state::{Homes, JobKind, JobRow, JobStatus, MemoryStore, StateRuntime, ThreadId};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -166,10 +166,7 @@ fn openai(server: &MockServer) -> Arc<dyn ModelClient> {
 }
 
 fn options() -> ExtractOptions {
-    ExtractOptions {
-        model: Some("test-model".into()),
-        ..ExtractOptions::default()
-    }
+    ExtractOptions::default().with_model(Some("test-model".into()))
 }
 
 async fn extract(
@@ -631,10 +628,7 @@ async fn an_exhausted_token_budget_releases_the_claims_it_did_not_attempt() {
     ]);
     let (_state, store) = home.open().await;
     let one_request_of_tokens = 1_500;
-    let options = ExtractOptions {
-        concurrency: 1,
-        ..options()
-    };
+    let options = options().with_concurrency(1);
 
     let report = run_extraction(
         &store,

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use codex_memories::consolidator::{
+use codex_memories::workspace::MemoryWorkspace;
+use codex_memories::{
     ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, OfflineConsolidator,
 };
-use codex_memories::layout::{DIFF_FILE_NAME, MEMORY_FILE, ROLLOUT_SUMMARIES_DIR, SUMMARY_FILE};
-use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, run_phase2};
-use codex_memories::workspace::MemoryWorkspace;
+use codex_memories::{DIFF_FILE_NAME, MEMORY_FILE, ROLLOUT_SUMMARIES_DIR, SUMMARY_FILE};
+use codex_memories::{Phase2Options, Phase2Outcome, run_phase2};
 use codex_state::{Clock, JobStatus, ManualClock, MemoryStore, Phase2ClaimOutcome, ThreadId};
 use pretty_assertions::assert_eq;
 use serde_json::json;

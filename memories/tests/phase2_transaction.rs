@@ -8,16 +8,16 @@
 
 use std::sync::Arc;
 
-use codex_memories::budget::{BudgetedClient, RunBudget};
-use codex_memories::consolidator::{
+use codex_memories::Phase2Outcome;
+use codex_memories::memory_tools::add_note;
+use codex_memories::provider::{ApiKey, OpenAiClient, ProviderConfig, ProviderKind, RetryPolicy};
+use codex_memories::workspace::{ChangeKind, MemoryWorkspace, StagedWorkspace};
+use codex_memories::{
     AgentConsolidator, ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError,
     OfflineConsolidator,
 };
-use codex_memories::layout::{DIFF_FILE_NAME, MEMORY_FILE};
-use codex_memories::memory_tools::add_note;
-use codex_memories::phase2::run::Phase2Outcome;
-use codex_memories::provider::{ApiKey, OpenAiClient, ProviderConfig, ProviderKind, RetryPolicy};
-use codex_memories::workspace::{ChangeKind, MemoryWorkspace, StagedWorkspace};
+use codex_memories::{BudgetedClient, RunBudget};
+use codex_memories::{DIFF_FILE_NAME, MEMORY_FILE};
 use codex_state::JobStatus;
 use pretty_assertions::assert_eq;
 use serde_json::json;

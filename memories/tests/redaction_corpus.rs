@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use codex_memories::redact::{REDACTED, redact};
+use codex_memories::{REDACTED, redact};
 
 /// Recall below this over the secret rules fails the test.
 const MIN_RECALL: f64 = 0.95;

@@ -9,12 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use codex_memories::phase1::input::build_stage_one_input;
-use codex_memories::phase1::transcript::{
-    MAX_MESSAGE_BYTES, MAX_TOOL_INPUT_BYTES, MAX_TOOL_OUTPUT_BYTES,
-};
+use codex_memories::build_stage_one_input;
 use codex_memories::provider::{InputItem, ModelRequest};
-use codex_memories::redact::redact;
+use codex_memories::redact;
+use codex_memories::{MAX_MESSAGE_BYTES, MAX_TOOL_INPUT_BYTES, MAX_TOOL_OUTPUT_BYTES};
 use codex_protocol::{ContentItem, FunctionCallOutputBody, ResponseItem};
 use serde_json::json;
 

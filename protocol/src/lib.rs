@@ -13,6 +13,11 @@
 //! `rollout-<time>-<id>.jsonl` names, and [`LineReader`] is the bounded line splitter underneath
 //! (a line longer than [`MAX_LINE_BYTES`] is skipped and reported, never held in memory).
 //!
+//! Two modules stay public, one per other agent whose session files we read, because their
+//! names only read right qualified by the agent: [`claude`] (Claude Code transcripts, start with
+//! [`claude::read_claude_session`]) and [`gemini`] (Gemini CLI chats, start with
+//! [`gemini::read_gemini_session`]). [`sniff_agent`] tells which agent wrote a file.
+//!
 //! Reading a rollout — the code of `examples/read_rollout.rs`, which `cargo test --doc` runs:
 //!
 //! ```

@@ -79,10 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Claims one due thread at a time until none is left, "extracts" it and stores the result
 /// under the claim's token. Returns the threads this worker did.
 async fn work(store: &MemoryStore, worker: &str) -> Result<Vec<ThreadId>, codex_state::StateError> {
-    let one_at_a_time = StartupScanParams {
-        max_claims: 1,
-        ..StartupScanParams::default()
-    };
+    let one_at_a_time = StartupScanParams::default().with_max_claims(1);
     let mut done = Vec::new();
     loop {
         let report = store.claim_stage1_startup(&one_at_a_time, worker).await?;

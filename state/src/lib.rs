@@ -17,7 +17,9 @@
 //!   finisher ([`MemoryStore::stage1_succeeded`], …) writes only while the lease is still its own.
 //! - Time comes from a [`Clock`]: [`SystemClock`] in production, [`ManualClock`] in tests.
 //! - The logs database and its `tracing` layer live in [`logs`] (start with
-//!   [`logs::start_log_writer`]).
+//!   [`logs::start_log_writer`]). It is the one public module: a family of some twenty names
+//!   (store, writer, layer, query, retention) that a host wanting only the job queue never needs,
+//!   and that read right qualified (`logs::LogStore`, `logs::LogQuery`).
 //!
 //! Every call is async and expects a Tokio runtime; the types are `Send + Sync`, so one
 //! [`MemoryStore`] in an `Arc` serves many tasks. Public enums and report structs that will grow

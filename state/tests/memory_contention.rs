@@ -72,10 +72,7 @@ async fn single_claim_worker(
     worker: &str,
     ids: &[ThreadId],
 ) -> Vec<ClaimRecord> {
-    let params = Stage1ClaimParams {
-        running_cap: RUNNING_CAP,
-        ..Stage1ClaimParams::default()
-    };
+    let params = Stage1ClaimParams::default().with_running_cap(RUNNING_CAP);
     let mut records = Vec::new();
     let mut todo: Vec<ThreadId> = ids.to_vec();
     while !todo.is_empty() {
@@ -111,11 +108,9 @@ async fn single_claim_worker(
 
 /// Runs startup scans until one finds every thread up to date.
 async fn startup_worker(store: &MemoryStore, worker: &str) -> Vec<ClaimRecord> {
-    let params = StartupScanParams {
-        max_claims: 4,
-        running_cap: RUNNING_CAP,
-        ..StartupScanParams::default()
-    };
+    let params = StartupScanParams::default()
+        .with_max_claims(4)
+        .with_running_cap(RUNNING_CAP);
     let mut records = Vec::new();
     loop {
         let report = store.claim_stage1_startup(&params, worker).await.unwrap();

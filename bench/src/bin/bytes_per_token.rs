@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use codex_memories::phase1::input::build_stage_one_input;
+use codex_memories::build_stage_one_input;
 use codex_memories::provider::InputItem;
-use codex_memories::redact::redact;
+use codex_memories::redact;
 
 /// Where to look when no directory is given, relative to the workspace root.
 const DEFAULT_DIRS: &[&str] = &["../shared/fixtures/rollouts", "examples/codex-home"];

@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, ensure};
-use codex_memories::budget::RunBudget;
-use codex_memories::phase1::run::{ExtractOptions, run_extraction};
+use codex_memories::RunBudget;
 use codex_memories::provider::{
     ApiKey, ModelClient, OpenAiClient, ProviderConfig, ProviderKind, RetryPolicy,
 };
+use codex_memories::{ExtractOptions, run_extraction};
 use codex_state::{Homes, MemoryStore, StartupScanParams, StateRuntime};
 
 use crate::report::{Better, Row};
@@ -91,16 +91,14 @@ async fn measure(
         OpenAiClient::new(&config, ApiKey::new("sk-bench"))?.with_retry_policy(RetryPolicy::fast()),
     );
     let claims = u32::try_from(sessions)?;
-    let options = ExtractOptions {
-        scan: StartupScanParams {
-            max_claims: claims,
-            running_cap: claims,
-            ..StartupScanParams::default()
-        },
-        concurrency: CONCURRENCY,
-        model: Some("bench-model".to_string()),
-        ..ExtractOptions::default()
-    };
+    let options = ExtractOptions::default()
+        .with_scan(
+            StartupScanParams::default()
+                .with_max_claims(claims)
+                .with_running_cap(claims),
+        )
+        .with_concurrency(CONCURRENCY)
+        .with_model(Some("bench-model".to_string()));
 
     let start = Instant::now();
     let report = run_extraction(

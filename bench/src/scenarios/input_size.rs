@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use codex_memories::phase1::budget::BYTES_PER_TOKEN;
-use codex_memories::phase1::input::build_stage_one_input;
+use codex_memories::BYTES_PER_TOKEN;
+use codex_memories::build_stage_one_input;
 use codex_memories::provider::InputItem;
-use codex_memories::redact::redact;
+use codex_memories::redact;
 
 use crate::report::{Better, Row};
 use crate::scenarios::Options;

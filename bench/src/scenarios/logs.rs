@@ -143,10 +143,7 @@ fn start(
 ) -> anyhow::Result<(tracing::Dispatch, codex_state::logs::LogGuard)> {
     let (layer, guard) = start_log_writer(
         &dir.path().join("logs_1.sqlite"),
-        LogWriterConfig {
-            retention,
-            ..LogWriterConfig::default()
-        },
+        LogWriterConfig::default().with_retention(retention),
         Arc::new(SystemClock),
     )?;
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));

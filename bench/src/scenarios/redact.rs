@@ -1,10 +1,10 @@
-//! `redact`: single-core throughput of `codex_memories::redact::redact` on ~50 MB of a
+//! `redact`: single-core throughput of `codex_memories::redact` on ~50 MB of a
 //! synthetic rollout without secrets (the common case: almost every byte only passes the
 //! prefilter) and on text dense with secrets (one every ~250 bytes, every family), each beside a
 //! plain `memchr` newline count over the same bytes (the floor: one pass, no matching at all).
 //! Times are the measuring thread's CPU time, so a loaded machine does not halve the figures.
 
-use codex_memories::redact::redact;
+use codex_memories::redact;
 use codex_protocol::ThreadId;
 
 use crate::report::{Better, Row};

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use codex_memories::citations::{CitationEntry, parse_citations};
+use codex_memories::{CitationEntry, parse_citations};
 use codex_state::ThreadId;
 use serde::Serialize;
 

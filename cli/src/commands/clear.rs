@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use codex_memories::control::{check_root, clear_all};
+use codex_memories::{check_root, clear_all};
 
 use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;

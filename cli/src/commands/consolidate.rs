@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use codex_memories::phase2::run::{Phase2Outcome, run_phase2};
+use codex_memories::{Phase2Outcome, run_phase2};
 
 use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use codex_memories::layout::SUMMARY_FILE;
+use codex_memories::SUMMARY_FILE;
 use codex_protocol::rebase_timestamps;
 
 use crate::commands::HomeArgs;
@@ -100,7 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         codex_home: Some(codex_home.clone()),
         sqlite_home: Some(codex_home.join("codex-memories")),
         // The demo reads and writes nothing of the user's other agents.
-        memory_dir: Some(codex_home.join(codex_memories::layout::MEMORY_DIR_NAME)),
+        memory_dir: Some(codex_home.join(codex_memories::MEMORY_DIR_NAME)),
         claude_home: Some(codex_home.join("no-claude-home")),
         gemini_home: Some(codex_home.join("no-gemini-home")),
     };

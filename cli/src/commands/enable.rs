@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use codex_memories::control::{enable_cleared, enable_thread};
+use codex_memories::{enable_cleared, enable_thread};
 use codex_state::{JobKind, ThreadId};
 
 use crate::commands::HomeArgs;

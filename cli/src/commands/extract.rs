@@ -7,8 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use codex_memories::phase1::reextract::request_reextraction;
-use codex_memories::phase1::run::{ExtractProgress, run_extraction};
+use codex_memories::request_reextraction;
+use codex_memories::{ExtractProgress, run_extraction};
 use codex_state::{ReextractRequest, ReextractScope};
 
 use crate::commands::HomeArgs;

@@ -8,9 +8,9 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use codex_memories::control::{ForgetReport, forget_thread};
-use codex_memories::forget_check::ForgetCheck;
-use codex_memories::phase2::run::Phase2Outcome;
+use codex_memories::ForgetCheck;
+use codex_memories::Phase2Outcome;
+use codex_memories::{ForgetReport, forget_thread};
 use codex_state::{JobKind, ThreadId};
 
 use crate::commands::HomeArgs;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use codex_memories::config::load_config;
-use codex_memories::layout::resolve_memory_root;
-use codex_memories::redact::redacting_filter;
+use codex_memories::load_config;
+use codex_memories::redacting_filter;
+use codex_memories::resolve_memory_root;
 use codex_state::{Homes, StateRuntime};
 
 /// Where the rollouts and our databases live.

@@ -14,7 +14,7 @@ use codex_memories::install::{
     Agent, AgentHomes, InstallPlan, McpServerEntry, apply, block_body, plan_install,
     plan_uninstall, refresh_blocks,
 };
-use codex_memories::phase2::run::{Phase2Outcome, Phase2Report};
+use codex_memories::{Phase2Outcome, Phase2Report};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;

@@ -8,18 +8,18 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
-use codex_memories::budget::{BudgetedClient, RunBudget};
-use codex_memories::config::{MemoriesConfig, load_config};
-use codex_memories::consolidator::{
-    AgentConsolidator, Consolidator, OfflineConsolidator, SingleShotConsolidator,
-};
-use codex_memories::phase1::run::ExtractOptions;
-use codex_memories::phase2::run::Phase2Options;
+use codex_memories::ExtractOptions;
+use codex_memories::Phase2Options;
 use codex_memories::provider::{
     ModelClient, ModelRole, OfflineClient, PreparedProvider, ProviderKind, ProviderOverrides,
     ResolvedProvider, StructuredOutput, build_client_gated, prepare_provider, remember_provider,
     resolve_provider,
 };
+use codex_memories::{
+    AgentConsolidator, Consolidator, OfflineConsolidator, SingleShotConsolidator,
+};
+use codex_memories::{BudgetedClient, RunBudget};
+use codex_memories::{MemoriesConfig, load_config};
 use codex_state::{
     AgentSelection, DEFAULT_STAGE1_RUNNING_CAP, MemoryStore, StartupScanParams, StateRuntime,
 };
@@ -312,31 +312,25 @@ impl Context {
         agents: AgentSelection,
     ) -> ExtractOptions {
         let max_claims = max_rollouts.unwrap_or(self.config.max_rollouts_per_startup);
-        let scan = StartupScanParams {
-            max_rollout_age_days: self.config.max_rollout_age_days,
-            min_rollout_idle_hours: self.config.min_rollout_idle_hours,
-            max_claims,
+        let scan = StartupScanParams::default()
+            .with_max_rollout_age_days(self.config.max_rollout_age_days)
+            .with_min_rollout_idle_hours(self.config.min_rollout_idle_hours)
+            .with_max_claims(max_claims)
             // One run holds a lease on every thread it claims (only `concurrency` of them are
             // extracted at once), so a cap below `max_claims` would cut the run short.
-            running_cap: max_claims.max(DEFAULT_STAGE1_RUNNING_CAP),
-            agents,
-            ..StartupScanParams::default()
-        };
-        ExtractOptions {
-            scan,
-            concurrency: resolved.concurrency,
-            model: resolved.config.model.clone(),
-            ..ExtractOptions::default()
-        }
+            .with_running_cap(max_claims.max(DEFAULT_STAGE1_RUNNING_CAP))
+            .with_agents(agents);
+        ExtractOptions::default()
+            .with_scan(scan)
+            .with_concurrency(resolved.concurrency)
+            .with_model(resolved.config.model.clone())
     }
 
     /// Phase-2 settings from the config.
     pub fn phase2_options(&self) -> Phase2Options {
-        Phase2Options {
-            max_inputs: self.config.max_raw_memories_for_consolidation,
-            max_unused_days: self.config.max_unused_days,
-            ..Phase2Options::default()
-        }
+        Phase2Options::default()
+            .with_max_inputs(self.config.max_raw_memories_for_consolidation)
+            .with_max_unused_days(self.config.max_unused_days)
     }
 
     /// Closes the pools (checkpointing WAL files), waiting at most [`POOL_CLOSE_TIMEOUT`]: a

@@ -11,12 +11,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use codex_memories::config::load_config;
-use codex_memories::layout::SUMMARY_FILE;
-use codex_memories::read_path::DEFAULT_SUMMARY_BUDGET_TOKENS;
-use codex_memories::session_context::{
-    ContextRequest, SessionContext, global_context, session_context,
-};
+use codex_memories::DEFAULT_SUMMARY_BUDGET_TOKENS;
+use codex_memories::SUMMARY_FILE;
+use codex_memories::load_config;
+use codex_memories::{ContextRequest, SessionContext, global_context, session_context};
 
 use crate::commands::HomeArgs;
 use crate::commands::json_output::write_json;

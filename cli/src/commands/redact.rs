@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use crate::commands::json_output::write_json;
 use anyhow::Context;
 use clap::Args;
-use codex_memories::redact::{Redacted, redact};
+use codex_memories::{Redacted, redact};
 use serde::Serialize;
 
 /// Arguments of `redact`.

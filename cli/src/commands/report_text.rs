@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use codex_memories::config::MemoriesConfig;
-use codex_memories::phase1::run::ExtractReport;
-use codex_memories::phase2::run::{Phase2Outcome, Phase2Report};
+use codex_memories::ExtractReport;
+use codex_memories::MemoriesConfig;
+use codex_memories::{Phase2Outcome, Phase2Report};
 use codex_state::{IndexReport, StartupSkips};
 
 /// `2026-05-04 09:12 UTC` for unix seconds.

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use codex_memories::phase1::run::ExtractProgress;
-use codex_memories::phase2::run::Phase2Outcome;
-use codex_memories::pipeline::{PipelineOptions, PipelineProgress, PipelineReport};
-use codex_memories::startup::{StartupError, StartupOptions, start_memories};
+use codex_memories::ExtractProgress;
+use codex_memories::Phase2Outcome;
+use codex_memories::{PipelineOptions, PipelineProgress, PipelineReport};
+use codex_memories::{StartupError, StartupOptions, start_memories};
 
 use crate::commands::HomeArgs;
 use crate::commands::folder_guard::ensure_folder_writable;
@@ -63,14 +63,13 @@ pub async fn run_report(
     let index_options = args.index.options();
     let extract =
         context.extract_options(&resolved, args.max_rollouts, index_options.agents.clone());
-    options.pipeline = PipelineOptions {
-        index: true,
-        index_options,
-        generate: context.config.generate_memories,
-        extract,
-        phase2: context.phase2_options(),
-        cancel,
-    };
+    options.pipeline = PipelineOptions::default()
+        .with_index(true)
+        .with_index_options(index_options)
+        .with_generate(context.config.generate_memories)
+        .with_extract(extract)
+        .with_phase2(context.phase2_options())
+        .with_cancel(cancel);
     // The index is brought up to date inside the pipeline; until then "up to" the claim cap.
     let note = DestinationNote::new(
         &resolved,

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 use codex_memories::memory_tools::{self, SearchQuery};
-use codex_memories::scope::{PROJECTS_DIR, ProjectKey, clean_path, folder_scope, normalize_origin};
 use codex_memories::search_index::{
     DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, RankedHit, RankedQuery, SearchScope, ranked_search,
 };
+use codex_memories::{PROJECTS_DIR, ProjectKey, clean_path, folder_scope, normalize_origin};
 use serde::Serialize;
 
 use crate::commands::HomeArgs;

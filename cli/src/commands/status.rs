@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
+use codex_memories::MemoriesConfig;
 use codex_memories::codex_native::{self, FolderOwnership, FolderWriter};
-use codex_memories::config::MemoriesConfig;
 use codex_memories::install::{Agent, InstallStatus, install_status};
 use codex_memories::workspace::MemoryWorkspace;
 use codex_state::{

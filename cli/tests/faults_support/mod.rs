@@ -506,9 +506,9 @@ fn write_reply(mut stream: TcpStream, reply: Reply) {
 
 /// Runs phase 2 once through the library, offline, on a clock moved past every lease — as the
 /// next run after a killed one's lease would — and returns its report.
-pub fn phase2_after_lease(codex_home: &Path) -> codex_memories::phase2::run::Phase2Report {
-    use codex_memories::consolidator::OfflineConsolidator;
-    use codex_memories::phase2::run::{Phase2Options, run_phase2};
+pub fn phase2_after_lease(codex_home: &Path) -> codex_memories::Phase2Report {
+    use codex_memories::OfflineConsolidator;
+    use codex_memories::{Phase2Options, run_phase2};
     use codex_state::{Homes, ManualClock, MemoryStore, PHASE2_LEASE_SECONDS, StateRuntime};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

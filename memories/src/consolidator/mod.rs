@@ -15,13 +15,11 @@ pub mod tools;
 
 use std::path::PathBuf;
 
-pub use agent::{AgentConsolidator, DEFAULT_MAX_AGENT_TOKENS, DEFAULT_MAX_AGENT_TURNS};
+pub use agent::AgentConsolidator;
 pub use offline::OfflineConsolidator;
-pub use prompt::{MAX_PROJECT_SUMMARY_LINES, MAX_SUMMARY_LINES, consolidation_prompt};
+pub use prompt::consolidation_prompt;
 pub use quality::QualityRejection;
-pub use single_shot::{
-    DEFAULT_SINGLE_SHOT_INPUT_BYTES, SingleShotConsolidator, single_shot_schema,
-};
+pub use single_shot::SingleShotConsolidator;
 
 use crate::layout::{MEMORY_FILE, SUMMARY_FILE};
 use crate::phase2::artifacts::ArtifactInput;

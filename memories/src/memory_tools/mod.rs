@@ -3,7 +3,7 @@
 //! [`add_ad_hoc_note`] to leave a note for the next consolidation. It knows nothing of MCP wire
 //! formats: the results are plain serde structs that a server (the CLI's `mcp` command) turns
 //! into messages. Every path goes through the confined file service
-//! ([`crate::memory_folder::MemoryFolder`]), opened afresh for each call so a folder swapped in
+//! (`MemoryFolder`), opened afresh for each call so a folder swapped in
 //! by phase 2 is seen at once; `.git` is never shown and links are never followed.
 
 mod cursor;
@@ -13,6 +13,7 @@ mod notes;
 mod read;
 mod search;
 
+pub use crate::memory_folder::FolderError;
 pub use crate::memory_folder::limits::{LINE_CUT_MARKER, MAX_LINE_BYTES};
 pub use cursor::Cursor;
 pub use error::MemoryToolError;

@@ -16,7 +16,7 @@ pub const FALLBACK_BUDGET_TOKENS: u64 = 150_000;
 /// Bytes per token used to estimate tokens without a tokenizer. A real llama.cpp server with
 /// SmolLM2's tokenizer counted 18 756 tokens for a request our old 4-bytes/token estimate put at
 /// ≈ 14 000, i.e. ≈ 3.0 bytes/token on code and tool output; small models' tokenizers are the
-/// least efficient, so 3 (with [`WINDOW_MARGIN_PERCENT`] on top) covers larger ones too. The
+/// least efficient, so 3 (with `WINDOW_MARGIN_PERCENT` on top) covers larger ones too. The
 /// o200k figure is measured by `bench --bin bytes_per_token` (docs/providers.md).
 pub const BYTES_PER_TOKEN: u64 = 3;
 /// Share of the context window kept free for the estimate's error, in percent.
@@ -66,11 +66,6 @@ pub fn transcript_budget_tokens(
         .saturating_sub(u64::from(output_tokens))
         .saturating_sub(margin);
     share.min(left).max(MIN_TRANSCRIPT_TOKENS)
-}
-
-/// Estimated tokens of `text` (bytes / [`BYTES_PER_TOKEN`], rounded up).
-pub fn estimate_tokens(text: &str) -> u64 {
-    (text.len() as u64).div_ceil(BYTES_PER_TOKEN)
 }
 
 /// A transcript cut to fit.

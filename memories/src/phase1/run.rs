@@ -37,8 +37,10 @@ pub const DEFAULT_EXTRACTION_CONCURRENCY: usize = 8;
 /// claimed sessions are being read and rendered, ready to go out next.
 const CLAIMS_IN_HAND_PER_REQUEST: usize = 2;
 
-/// How one extraction run behaves.
+/// How one extraction run behaves. Start from [`ExtractOptions::default`] and change what you
+/// need with the `with_*` setters (more settings may come).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ExtractOptions {
     /// Which threads to claim and how many.
     pub scan: StartupScanParams,
@@ -66,6 +68,44 @@ impl Default for ExtractOptions {
             retry_delay_seconds: STAGE1_RETRY_DELAY_SECONDS,
             cancel: CancellationToken::new(),
         }
+    }
+}
+
+impl ExtractOptions {
+    /// Claiming what `scan` says.
+    pub fn with_scan(mut self, scan: StartupScanParams) -> Self {
+        self.scan = scan;
+        self
+    }
+
+    /// With `concurrency` model requests in flight at once.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Asking `model` (`None`: the client's default).
+    pub fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// Claiming as `worker_id`.
+    pub fn with_worker_id(mut self, worker_id: String) -> Self {
+        self.worker_id = worker_id;
+        self
+    }
+
+    /// Retrying a failed thread after `retry_delay_seconds`.
+    pub fn with_retry_delay_seconds(mut self, retry_delay_seconds: i64) -> Self {
+        self.retry_delay_seconds = retry_delay_seconds;
+        self
+    }
+
+    /// Interrupted when `cancel` is cancelled.
+    pub fn with_cancel(mut self, cancel: CancellationToken) -> Self {
+        self.cancel = cancel;
+        self
     }
 }
 
@@ -114,6 +154,7 @@ pub enum ExtractProgress {
 
 /// What a run did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct ExtractReport {
     /// Threads claimed.
     pub claimed: usize,

@@ -40,7 +40,7 @@ pub struct ArtifactInput {
     pub cwd: String,
     /// The git branch, when known.
     pub git_branch: Option<String>,
-    /// The project the session belongs to (see [`crate::scope`]), or global.
+    /// The project the session belongs to (see [`crate::Scope`]), or global.
     pub scope: Scope,
     /// The agent whose session it came from (written as `agent:` beside the thread id).
     pub agent: Agent,

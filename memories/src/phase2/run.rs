@@ -30,8 +30,10 @@ use crate::scope::session_scope;
 use crate::search_index::sync_index;
 use crate::workspace::{CommitReport, MemoryWorkspace, StagedWorkspace};
 
-/// How a phase-2 run behaves.
+/// How a phase-2 run behaves. Start from [`Phase2Options::default`] and change what you need
+/// with the `with_*` setters (more settings may come).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Phase2Options {
     /// The claimer's id; unique to the run by default ([`codex_state::new_worker_id`]).
     pub worker_id: String,
@@ -57,6 +59,44 @@ impl Default for Phase2Options {
             heartbeat: Duration::from_secs(PHASE2_HEARTBEAT_SECONDS.unsigned_abs()),
             retry_delay_seconds: PHASE2_RETRY_DELAY_SECONDS,
         }
+    }
+}
+
+impl Phase2Options {
+    /// Claiming as `worker_id`.
+    pub fn with_worker_id(mut self, worker_id: String) -> Self {
+        self.worker_id = worker_id;
+        self
+    }
+
+    /// With the lease and cooldown of `claim`.
+    pub fn with_claim(mut self, claim: Phase2ClaimParams) -> Self {
+        self.claim = claim;
+        self
+    }
+
+    /// Consolidating at most `max_inputs` raw memories.
+    pub fn with_max_inputs(mut self, max_inputs: u32) -> Self {
+        self.max_inputs = max_inputs;
+        self
+    }
+
+    /// Dropping memories unused for longer than `max_unused_days`.
+    pub fn with_max_unused_days(mut self, max_unused_days: u32) -> Self {
+        self.max_unused_days = max_unused_days;
+        self
+    }
+
+    /// Renewing the lease every `heartbeat`.
+    pub fn with_heartbeat(mut self, heartbeat: Duration) -> Self {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    /// Backing off `retry_delay_seconds` after a failure.
+    pub fn with_retry_delay_seconds(mut self, retry_delay_seconds: i64) -> Self {
+        self.retry_delay_seconds = retry_delay_seconds;
+        self
     }
 }
 
@@ -100,6 +140,7 @@ pub enum Phase2Outcome {
 
 /// What a phase-2 run did.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Phase2Report {
     /// How it ended.
     pub outcome: Phase2Outcome,

@@ -14,9 +14,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use git_repo::{GitRepository, clean_path, find_repository};
+pub use git_repo::{clean_path, find_repository};
 pub use origin::normalize_origin;
-pub use slug::{MAX_SLUG_BYTES, project_slug};
+pub use slug::project_slug;
 
 /// The folder of the memory folder that holds one folder per project.
 pub const PROJECTS_DIR: &str = "projects";

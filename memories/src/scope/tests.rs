@@ -4,6 +4,7 @@ use std::process::Command;
 use pretty_assertions::assert_eq;
 
 use super::*;
+use crate::scope::slug::MAX_SLUG_BYTES;
 
 const LEDGER: &str = "github.com/acme/ledger";
 

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use codex_memories::consolidator::{AgentConsolidator, Consolidator};
-use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, Phase2Report, run_phase2};
 use codex_memories::provider::{ApiKey, OpenAiClient, ProviderConfig, ProviderKind, RetryPolicy};
 use codex_memories::workspace::MemoryWorkspace;
+use codex_memories::{AgentConsolidator, Consolidator};
+use codex_memories::{Phase2Options, Phase2Outcome, Phase2Report, run_phase2};
 use codex_state::test_support::{insert_thread, thread_row};
 use codex_state::{
     Clock, Homes, JobKind, ManualClock, MemoryStore, PHASE2_JOB_KEY, Phase2ClaimParams,
@@ -123,16 +123,14 @@ impl Fixture {
 }
 
 pub fn options(worker: &str) -> Phase2Options {
-    Phase2Options {
-        worker_id: worker.to_string(),
-        claim: Phase2ClaimParams {
-            lease_seconds: LEASE_SECONDS,
-            cooldown_seconds: 0,
-            ..Phase2ClaimParams::default()
-        },
-        heartbeat: Duration::from_millis(10),
-        ..Phase2Options::default()
-    }
+    Phase2Options::default()
+        .with_worker_id(worker.to_string())
+        .with_claim(
+            Phase2ClaimParams::default()
+                .with_lease_seconds(LEASE_SECONDS)
+                .with_cooldown_seconds(0),
+        )
+        .with_heartbeat(Duration::from_millis(10))
 }
 
 /// Commits reachable from HEAD of the workspace at `root`.

@@ -8,11 +8,11 @@
 //! on every message line. Everything else is bookkeeping (`queue-operation`, `ai-title`,
 //! `file-history-snapshot`, `cost-state`, `api-request*`, …) and is skipped. Lines are read
 //! tolerantly: a line whose shape is unexpected is kept as an unknown kind, never an error.
-//! Start with [`read_claude_session`]; [`mod@line`] holds the line types, `items` the conversion
-//! into [`crate::SessionItems`].
+//! Start with [`read_claude_session`]; the line types ([`ClaudeLine`], …) are named here, and
+//! [`claude_session_items`] converts a transcript into [`crate::SessionItems`].
 
 mod items;
-pub mod line;
+mod line;
 mod transcript;
 
 pub use items::claude_session_items;

@@ -195,8 +195,10 @@ pub struct LogStats {
     pub wal_restarts: u64,
 }
 
-/// How the writer runs. `Default` gives the documented constants.
+/// How the writer runs. `Default` gives the documented constants; change what you need with the
+/// `with_*` setters (more settings may come).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LogWriterConfig {
     /// Queue capacity, in rows.
     pub queue_capacity: usize,
@@ -236,6 +238,62 @@ impl Default for LogWriterConfig {
             },
             body_filter: None,
         }
+    }
+}
+
+impl LogWriterConfig {
+    /// With a queue of `queue_capacity` rows.
+    pub fn with_queue_capacity(mut self, queue_capacity: usize) -> Self {
+        self.queue_capacity = queue_capacity;
+        self
+    }
+
+    /// With a queue of `queue_capacity_bytes` bytes of rows.
+    pub fn with_queue_capacity_bytes(mut self, queue_capacity_bytes: usize) -> Self {
+        self.queue_capacity_bytes = queue_capacity_bytes;
+        self
+    }
+
+    /// Committing a row within `flush_interval`.
+    pub fn with_flush_interval(mut self, flush_interval: Duration) -> Self {
+        self.flush_interval = flush_interval;
+        self
+    }
+
+    /// Committing as soon as a batch holds `flush_batch_rows` rows.
+    pub fn with_flush_batch_rows(mut self, flush_batch_rows: usize) -> Self {
+        self.flush_batch_rows = flush_batch_rows;
+        self
+    }
+
+    /// Waiting `busy_timeout` for another connection's lock.
+    pub fn with_busy_timeout(mut self, busy_timeout: Duration) -> Self {
+        self.busy_timeout = busy_timeout;
+        self
+    }
+
+    /// Applying `retention` in every batch.
+    pub fn with_retention(mut self, retention: LogRetention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Writing `process_uuid` in the `process_uuid` column.
+    pub fn with_process_uuid(mut self, process_uuid: String) -> Self {
+        self.process_uuid = process_uuid;
+        self
+    }
+
+    /// Checkpointing the WAL as `wal` says.
+    pub fn with_wal(mut self, wal: WalPolicy) -> Self {
+        self.wal = wal;
+        self
+    }
+
+    /// Passing every body through `body_filter` before it is written.
+    pub fn with_body_filter(mut self, body_filter: Option<TextFilter>) -> Self {
+        self.body_filter = body_filter;
+        self
     }
 }
 

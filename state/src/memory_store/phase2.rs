@@ -17,8 +17,10 @@ use crate::memory_store::JobKind;
 /// The `last_error` a claim records when it takes over a consolidation whose lease expired.
 pub const PHASE2_ABANDONED_REASON: &str = "the previous consolidation stopped without finishing (the process ended or hung past its lease)";
 
-/// Lease and cooldown of a phase-2 claim.
+/// Lease and cooldown of a phase-2 claim. Start from [`Phase2ClaimParams::default`] and change
+/// what you need with the `with_*` setters (more settings may come).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Phase2ClaimParams {
     /// How long the claim owns the job without a heartbeat, in seconds (at most
     /// [`super::MAX_LEASE_SECONDS`]).
@@ -37,6 +39,26 @@ impl Default for Phase2ClaimParams {
             cooldown_seconds: PHASE2_SUCCESS_COOLDOWN_SECONDS,
             ignore_backoff: false,
         }
+    }
+}
+
+impl Phase2ClaimParams {
+    /// With a lease of `lease_seconds`.
+    pub fn with_lease_seconds(mut self, lease_seconds: i64) -> Self {
+        self.lease_seconds = lease_seconds;
+        self
+    }
+
+    /// With a cooldown after a success of `cooldown_seconds`.
+    pub fn with_cooldown_seconds(mut self, cooldown_seconds: i64) -> Self {
+        self.cooldown_seconds = cooldown_seconds;
+        self
+    }
+
+    /// Claiming even during the last failure's backoff when `ignore_backoff`.
+    pub fn with_ignore_backoff(mut self, ignore_backoff: bool) -> Self {
+        self.ignore_backoff = ignore_backoff;
+        self
     }
 }
 

@@ -23,8 +23,10 @@ use codex_protocol::Agent;
 /// Milliseconds per second (thread timestamps are milliseconds).
 pub(super) const MILLIS_PER_SECOND: i64 = 1000;
 
-/// Lease and cap of a single-thread claim.
+/// Lease and cap of a single-thread claim. Start from [`Stage1ClaimParams::default`] and change
+/// what you need with the `with_*` setters (more settings may come).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stage1ClaimParams {
     /// How long the claim owns the thread, in seconds (at most [`super::MAX_LEASE_SECONDS`]).
     pub lease_seconds: i64,
@@ -38,6 +40,20 @@ impl Default for Stage1ClaimParams {
             lease_seconds: STAGE1_LEASE_SECONDS,
             running_cap: DEFAULT_STAGE1_RUNNING_CAP,
         }
+    }
+}
+
+impl Stage1ClaimParams {
+    /// With a lease of `lease_seconds`.
+    pub fn with_lease_seconds(mut self, lease_seconds: i64) -> Self {
+        self.lease_seconds = lease_seconds;
+        self
+    }
+
+    /// With a running cap of `running_cap` other live leases.
+    pub fn with_running_cap(mut self, running_cap: u32) -> Self {
+        self.running_cap = running_cap;
+        self
     }
 }
 

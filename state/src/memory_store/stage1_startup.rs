@@ -25,8 +25,11 @@ const DEFAULT_MAX_ROLLOUT_AGE_DAYS: u32 = 30;
 const DEFAULT_MIN_ROLLOUT_IDLE_HOURS: u32 = 6;
 const DEFAULT_MAX_ROLLOUTS_PER_STARTUP: u32 = 16;
 
-/// What the startup scan looks at and how much it may claim.
+/// What the startup scan looks at and how much it may claim. Start from
+/// [`StartupScanParams::default`] (the `[memories]` defaults) and change what you need with the
+/// `with_*` setters (more settings may come).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StartupScanParams {
     /// The caller's own thread, never claimed.
     pub exclude_thread: Option<ThreadId>,
@@ -60,6 +63,56 @@ impl Default for StartupScanParams {
             lease_seconds: STAGE1_LEASE_SECONDS,
             agents: AgentSelection::Present,
         }
+    }
+}
+
+impl StartupScanParams {
+    /// Never claiming `thread` (the caller's own session).
+    pub fn with_exclude_thread(mut self, thread: Option<ThreadId>) -> Self {
+        self.exclude_thread = thread;
+        self
+    }
+
+    /// Only threads updated within `days` days.
+    pub fn with_max_rollout_age_days(mut self, days: u32) -> Self {
+        self.max_rollout_age_days = days;
+        self
+    }
+
+    /// Only threads idle for at least `hours` hours.
+    pub fn with_min_rollout_idle_hours(mut self, hours: u32) -> Self {
+        self.min_rollout_idle_hours = hours;
+        self
+    }
+
+    /// Stopping after `max_claims` claims.
+    pub fn with_max_claims(mut self, max_claims: u32) -> Self {
+        self.max_claims = max_claims;
+        self
+    }
+
+    /// Looking at no more than `scan_limit` eligible threads.
+    pub fn with_scan_limit(mut self, scan_limit: u32) -> Self {
+        self.scan_limit = scan_limit;
+        self
+    }
+
+    /// With at most `running_cap` live stage-1 leases at once.
+    pub fn with_running_cap(mut self, running_cap: u32) -> Self {
+        self.running_cap = running_cap;
+        self
+    }
+
+    /// With a lease of `lease_seconds` per claim.
+    pub fn with_lease_seconds(mut self, lease_seconds: i64) -> Self {
+        self.lease_seconds = lease_seconds;
+        self
+    }
+
+    /// Claiming only the threads of `agents`.
+    pub fn with_agents(mut self, agents: AgentSelection) -> Self {
+        self.agents = agents;
+        self
     }
 }
 

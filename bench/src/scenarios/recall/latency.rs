@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use codex_memories::memory_tools::{self, MatchMode, SearchQuery};
-use codex_memories::scope::{PROJECT_MEMORY_FILE, ProjectKey};
 use codex_memories::search_index::{RankedQuery, SearchScope, ranked_search, sync_index};
+use codex_memories::{PROJECT_MEMORY_FILE, ProjectKey};
 use codex_state::{Homes, MemoryStore, StateRuntime};
 
 use crate::synthetic::Rng;

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, ensure};
-use codex_memories::budget::RunBudget;
-use codex_memories::consolidator::OfflineConsolidator;
-use codex_memories::layout::MEMORY_DIR_NAME;
-use codex_memories::phase1::run::{ExtractOptions, run_extraction};
-use codex_memories::phase2::run::{Phase2Options, Phase2Outcome, run_phase2};
+use codex_memories::MEMORY_DIR_NAME;
+use codex_memories::OfflineConsolidator;
+use codex_memories::RunBudget;
 use codex_memories::provider::{ModelClient, OfflineClient};
+use codex_memories::{ExtractOptions, run_extraction};
+use codex_memories::{Phase2Options, Phase2Outcome, run_phase2};
 use codex_state::{Homes, MemoryStore, StartupScanParams, StateRuntime};
 
 use crate::recall_home::RecallHome;
@@ -57,16 +57,14 @@ pub async fn run_offline(home: &RecallHome) -> anyhow::Result<Built> {
         &store,
         client,
         Arc::new(RunBudget::default()),
-        &ExtractOptions {
-            scan: StartupScanParams {
-                max_claims: claims,
-                running_cap: claims,
-                scan_limit: claims,
-                ..StartupScanParams::default()
-            },
-            concurrency: CONCURRENCY,
-            ..ExtractOptions::default()
-        },
+        &ExtractOptions::default()
+            .with_scan(
+                StartupScanParams::default()
+                    .with_max_claims(claims)
+                    .with_running_cap(claims)
+                    .with_scan_limit(claims),
+            )
+            .with_concurrency(CONCURRENCY),
         &|_| {},
     )
     .await?;
@@ -83,10 +81,7 @@ pub async fn run_offline(home: &RecallHome) -> anyhow::Result<Built> {
         &store,
         &memory_root,
         &OfflineConsolidator,
-        &Phase2Options {
-            max_inputs: MAX_CONSOLIDATION_INPUTS,
-            ..Phase2Options::default()
-        },
+        &Phase2Options::default().with_max_inputs(MAX_CONSOLIDATION_INPUTS),
         state.clock().now(),
     )
     .await?;

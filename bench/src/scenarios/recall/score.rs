@@ -11,11 +11,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use codex_memories::layout::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
+use codex_memories::folder_scope;
 use codex_memories::memory_tools::{self, MatchMode, SearchQuery};
-use codex_memories::scope::folder_scope;
 use codex_memories::search_index::{RankedQuery, SearchScope, ranked_search};
-use codex_memories::session_context::{ContextRequest, global_context, session_context};
+use codex_memories::{ContextRequest, global_context, session_context};
+use codex_memories::{RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR};
 
 use super::BUDGET_TOKENS;
 use super::pipeline::Built;
