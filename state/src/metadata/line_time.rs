@@ -53,6 +53,11 @@ impl LineTime {
         time
     }
 
+    /// Whether a time was found.
+    pub fn is_known(&self) -> bool {
+        self.len > 0
+    }
+
     /// Takes `other`'s time when it has one (a line without a time keeps the previous one).
     pub fn replace_with(&mut self, other: &Self) {
         if other.len > 0 {

@@ -6,7 +6,9 @@
 //! last `token_count` or `token_usage_record`; memory mode from the last `session_meta` that sets it; the
 //! version (`updated_at`) from the timestamp of the last complete line, never the file's mtime,
 //! so a copy, a `touch` or a restore keeps it. Only the lines the index needs are parsed —
-//! everything else is classified from its first bytes and skipped.
+//! everything else is classified from its first bytes and skipped, and of the lines where only
+//! the last one counts (one turn context and one token count per turn) only the last complete
+//! one that names its value is kept and parsed, once the file is read.
 
 mod claude;
 mod gemini;
@@ -33,7 +35,7 @@ use crate::threads::{MemoryMode, ThreadRow};
 pub(crate) use claude::extract_claude_session;
 pub(crate) use gemini::extract_gemini_chat;
 use line_time::LineTime;
-use probe::{LineClass, Wants};
+use probe::{Latest, LineClass, Wants};
 pub(crate) use title::UserMessageText;
 
 /// Read buffer per file, in bytes.
@@ -286,7 +288,10 @@ fn read_lines(path: &Path, compressed: bool, scan: &mut Scan) -> Result<(), Extr
                 detail: error.to_string(),
             })?;
         let bytes = match next {
-            None => return Ok(()),
+            None => {
+                scan.finish();
+                return Ok(());
+            }
             // Skipped on its first bytes: a non-blank line the index does not need.
             Some((_, SniffedLine::Skipped { terminated })) => {
                 scan.seen_first_line = true;
@@ -310,6 +315,7 @@ fn read_lines(path: &Path, compressed: bool, scan: &mut Scan) -> Result<(), Extr
             }
         };
         if scan.line(bytes) == Flow::Stop {
+            scan.finish();
             return Ok(());
         }
     }
@@ -345,6 +351,15 @@ struct Scan {
     response_user_message: Option<UserMessageText>,
     /// Whether a non-blank line was seen yet (a legacy header can only be the first).
     seen_first_line: bool,
+    /// The number of the line being read (counting non-blank lines).
+    line_index: u64,
+    /// The line that last set `model` and `tokens_used`.
+    model_set_at: u64,
+    tokens_set_at: u64,
+    /// The last complete line that names the model, and its number; parsed by [`Scan::finish`].
+    latest_model_line: (u64, Vec<u8>),
+    /// The same for the tokens used.
+    latest_tokens_line: (u64, Vec<u8>),
 }
 
 /// The fields of a line that route it; payloads stay unparsed.
@@ -453,16 +468,56 @@ impl Scan {
             return Flow::Continue;
         }
         let first_line = !std::mem::replace(&mut self.seen_first_line, true);
+        self.line_index += 1;
+        let leading_time = LineTime::leading(bytes);
         if self.line_complete {
-            self.last_line_time.replace_with(&LineTime::leading(bytes));
+            self.last_line_time.replace_with(&leading_time);
         }
-        if probe::classify(bytes, self.wants()) == LineClass::Skip {
-            return Flow::Continue;
+        match probe::classify(bytes, self.wants()) {
+            LineClass::Skip => return Flow::Continue,
+            // Kept for the end when its time is known already; a line cut off mid-write, or one
+            // whose time is elsewhere, is parsed now like any other.
+            LineClass::Latest(latest) if self.line_complete && leading_time.is_known() => {
+                if latest.is_named_in(bytes) {
+                    let (kept_at, kept) = match latest {
+                        Latest::Model => &mut self.latest_model_line,
+                        Latest::Tokens => &mut self.latest_tokens_line,
+                    };
+                    *kept_at = self.line_index;
+                    kept.clear();
+                    kept.extend_from_slice(bytes);
+                }
+                return Flow::Continue;
+            }
+            LineClass::Latest(_) | LineClass::Parse => {}
         }
         // Bad lines (invalid UTF-8 or JSON) carry nothing we can use: skip them.
         let Ok(text) = std::str::from_utf8(bytes) else {
             return Flow::Continue;
         };
+        self.route(text, first_line)
+    }
+
+    /// Parses the kept last lines, once every line was read. Each counts unless a later line
+    /// parsed when read (cut off mid-write, or in an unusual layout) set the value already.
+    fn finish(&mut self) {
+        let model = std::mem::take(&mut self.latest_model_line);
+        let tokens = std::mem::take(&mut self.latest_tokens_line);
+        // The kept lines' times were taken when they were read.
+        self.line_complete = false;
+        for ((kept_at, kept), set_at) in [(model, self.model_set_at), (tokens, self.tokens_set_at)]
+        {
+            if kept_at > set_at
+                && let Ok(text) = std::str::from_utf8(&kept)
+            {
+                self.line_index = kept_at;
+                self.route(text, false);
+            }
+        }
+    }
+
+    /// Parses one line and takes what it says.
+    fn route(&mut self, text: &str, first_line: bool) -> Flow {
         let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(text) else {
             return Flow::Continue;
         };
@@ -545,6 +600,7 @@ impl Scan {
         }) = serde_json::from_str(payload.get())
         {
             self.tokens_used = Some(usage.total_tokens);
+            self.tokens_set_at = self.line_index;
         }
     }
 
@@ -578,6 +634,7 @@ impl Scan {
     fn turn_context(&mut self, payload: &RawValue) {
         if let Ok(TurnContextPayload { model: Some(model) }) = serde_json::from_str(payload.get()) {
             self.model = Some(model);
+            self.model_set_at = self.line_index;
         }
     }
 
@@ -612,6 +669,7 @@ impl Scan {
                 }) = serde_json::from_str(payload.get())
                 {
                     self.model = Some(model);
+                    self.model_set_at = self.line_index;
                 }
             }
             "token_count" => {
@@ -619,6 +677,7 @@ impl Scan {
                     serde_json::from_str(payload.get())
                 {
                     self.tokens_used = Some(info.total_token_usage.total_tokens);
+                    self.tokens_set_at = self.line_index;
                 }
             }
             _ => {}

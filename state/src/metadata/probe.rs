@@ -1,7 +1,10 @@
 //! Classifies a raw rollout line by reading only its first bytes, so the bulk of a rollout
 //! (response items, tool output events) is skipped without being parsed. Codex writes
 //! `{"timestamp":"…","type":"<kind>","payload":{"type":"<inner>",…`; when a line has that shape
-//! the two tags decide, and any other shape falls back to a real (borrowed) JSON parse.
+//! the two tags decide, and any other shape falls back to a real (borrowed) JSON parse. Lines of
+//! which only the last one counts (turn contexts and settings for the model, token counts and
+//! usage records for the tokens: one of each per turn) are told apart, so the scan can keep the
+//! last one and parse only it.
 
 use std::sync::LazyLock;
 
@@ -23,12 +26,48 @@ pub(crate) enum LineClass {
     Skip,
     /// A line that may carry metadata, or whose shape is unusual: parse it.
     Parse,
+    /// A line of which only the last one in the file counts.
+    Latest(Latest),
 }
 
-/// Envelope kinds whose payload always feeds the thread index.
-const WANTED_KINDS: [&[u8]; 3] = [b"session_meta", b"turn_context", b"token_usage_record"];
-/// `event_msg` payload kinds that always feed the thread index.
-const WANTED_EVENTS: [&[u8]; 2] = [b"token_count", b"thread_settings_applied"];
+/// The values the last line of their kind decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Latest {
+    /// The model: `turn_context` and `event_msg/thread_settings_applied`.
+    Model,
+    /// The tokens used: `event_msg/token_count` and `token_usage_record`.
+    Tokens,
+}
+
+/// Keys a line must hold for its value to count (a token count without usage info, or a turn
+/// context without a model, leaves the previous value standing).
+const MODEL_KEY: &[u8] = br#""model":""#;
+const TOKEN_KEYS: [&[u8]; 2] = [br#""total_token_usage":{"#, br#""thread_token_usage":{"#];
+
+impl Latest {
+    /// Whether `line` holds the value (rather than leaving the previous one standing).
+    pub(crate) fn is_named_in(self, line: &[u8]) -> bool {
+        match self {
+            Self::Model => memchr::memmem::find(line, MODEL_KEY).is_some(),
+            Self::Tokens => TOKEN_KEYS
+                .iter()
+                .any(|key| memchr::memmem::find(line, key).is_some()),
+        }
+    }
+}
+
+/// The envelope kind whose payload always feeds the thread index, and those of which the last
+/// one counts.
+const SESSION_META: &[u8] = b"session_meta";
+const LATEST_KINDS: [(&[u8], Latest); 2] = [
+    (b"turn_context", Latest::Model),
+    (b"token_usage_record", Latest::Tokens),
+];
+/// `event_msg` payload kinds of which the last one counts.
+const LATEST_EVENTS: [(&[u8], Latest); 2] = [
+    (b"token_count", Latest::Tokens),
+    (b"thread_settings_applied", Latest::Model),
+];
 /// Where a response item's role is written, after its inner tag.
 const ROLE_KEY: &[u8] = br#""role":""#;
 static ROLE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(ROLE_KEY));
@@ -71,8 +110,11 @@ pub(crate) fn classify(line: &[u8], wants: Wants) -> LineClass {
     let Some(kind) = quoted_tag(after_type) else {
         return LineClass::Parse;
     };
-    if WANTED_KINDS.contains(&kind) {
+    if kind == SESSION_META {
         return LineClass::Parse;
+    }
+    if let Some((_, latest)) = LATEST_KINDS.iter().find(|(name, _)| *name == kind) {
+        return LineClass::Latest(*latest);
     }
     if kind != b"event_msg" && kind != b"response_item" {
         return LineClass::Skip;
@@ -87,9 +129,13 @@ pub(crate) fn classify(line: &[u8], wants: Wants) -> LineClass {
     let Some(inner) = quoted_tag(rest) else {
         return LineClass::Parse;
     };
+    if kind == b"event_msg"
+        && let Some((_, latest)) = LATEST_EVENTS.iter().find(|(name, _)| *name == inner)
+    {
+        return LineClass::Latest(*latest);
+    }
     let wanted = if kind == b"event_msg" {
-        WANTED_EVENTS.contains(&inner)
-            || (inner == b"user_message" && wants.user_message_event)
+        (inner == b"user_message" && wants.user_message_event)
             || (inner == b"item_completed" && wants.completed_user_message)
     } else {
         inner == b"message" && wants.response_user_message && may_be_user_role(&rest[inner.len()..])
@@ -144,7 +190,7 @@ mod tests {
             ),
             (
                 r#"{"timestamp":"t","type":"event_msg","payload":{"type":"token_count"}}"#,
-                LineClass::Parse,
+                LineClass::Latest(Latest::Tokens),
             ),
             (
                 r#"{"timestamp":"t","type":"session_meta","payload":{"id":"x"}}"#,
@@ -152,7 +198,7 @@ mod tests {
             ),
             (
                 r#"{"timestamp":"t","type":"turn_context","payload":{}}"#,
-                LineClass::Parse,
+                LineClass::Latest(Latest::Model),
             ),
             (
                 r#"{"timestamp":"t","type":"compacted","payload":{}}"#,
@@ -187,8 +233,8 @@ mod tests {
             (developer, Wants::ALL, LineClass::Skip),
             (completed, Wants::ALL, LineClass::Parse),
             (completed, found, LineClass::Skip),
-            (settings, found, LineClass::Parse),
-            (usage, found, LineClass::Parse),
+            (settings, found, LineClass::Latest(Latest::Model)),
+            (usage, found, LineClass::Latest(Latest::Tokens)),
             (world, Wants::ALL, LineClass::Skip),
         ];
         for (line, wants, expected) in cases {

@@ -522,3 +522,81 @@ fn a_corrupt_zstd_file_is_a_read_error() {
         "{error:?}"
     );
 }
+
+/// A line in Codex's own layout (timestamp, type, payload), which the scan sniffs.
+fn canonical(time: &str, kind: &str, payload: &str) -> String {
+    format!(r#"{{"timestamp":"{time}","type":"{kind}","payload":{payload}}}"#)
+}
+
+fn extract_text(text: &str) -> ThreadRow {
+    let dir = tempfile::tempdir().unwrap();
+    extract_thread(&write_bytes(dir.path(), NAME, text.as_bytes())).unwrap()
+}
+
+#[test]
+fn of_the_per_turn_lines_the_last_one_that_names_its_value_counts() {
+    let lines = [
+        session_meta(ID, "/x").to_string(),
+        canonical(
+            "2025-11-18T08:00:00Z",
+            "turn_context",
+            r#"{"cwd":"/x","model":"gpt-5"}"#,
+        ),
+        canonical(
+            "2025-11-18T08:00:01Z",
+            "event_msg",
+            r#"{"type":"token_count","info":{"total_token_usage":{"total_tokens":100}}}"#,
+        ),
+        canonical(
+            "2025-11-18T08:00:02Z",
+            "event_msg",
+            r#"{"type":"thread_settings_applied","thread_settings":{"model":"gpt-5.1-codex"}}"#,
+        ),
+        canonical(
+            "2025-11-18T08:00:03Z",
+            "event_msg",
+            r#"{"type":"token_count","info":{"total_token_usage":{"total_tokens":5000}}}"#,
+        ),
+        // Neither names its value: the ones before stand.
+        canonical("2025-11-18T08:00:04Z", "turn_context", r#"{"cwd":"/x"}"#),
+        canonical(
+            "2025-11-18T08:00:05Z",
+            "event_msg",
+            r#"{"type":"token_count","info":null}"#,
+        ),
+        canonical(
+            "2025-11-18T08:00:06Z",
+            "response_item",
+            r#"{"type":"reasoning"}"#,
+        ),
+    ];
+    let row = extract_text(&(lines.join("\n") + "\n"));
+    assert_eq!(
+        (row.model.as_deref(), row.tokens_used, row.updated_at),
+        (Some("gpt-5.1-codex"), 5000, 1_763_452_806_000)
+    );
+}
+
+#[test]
+fn a_later_per_turn_line_read_whole_wins_over_the_kept_one_and_an_earlier_one_does_not() {
+    let kept = canonical(
+        "2025-11-18T08:00:01Z",
+        "event_msg",
+        r#"{"type":"token_count","info":{"total_token_usage":{"total_tokens":100}}}"#,
+    );
+    // Not in Codex's layout (keys sorted): read whole when it comes.
+    let unusual = token_count(900).to_string();
+    let meta = session_meta(ID, "/x").to_string();
+    let later = extract_text(&format!("{meta}\n{kept}\n{unusual}\n"));
+    assert_eq!(later.tokens_used, 900);
+    let earlier = extract_text(&format!("{meta}\n{unusual}\n{kept}\n"));
+    assert_eq!(earlier.tokens_used, 100);
+    // A final line cut off after a complete value is read for what it says.
+    let cut = canonical(
+        "2025-11-18T08:00:02Z",
+        "event_msg",
+        r#"{"type":"token_count","info":{"total_token_usage":{"total_tokens":777}}}"#,
+    );
+    let row = extract_text(&format!("{meta}\n{kept}\n{cut}"));
+    assert_eq!(row.tokens_used, 777);
+}
