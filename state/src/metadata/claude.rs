@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use chrono::DateTime;
 use codex_protocol::claude::{ClaudeLine, ClaudeUsage, sidechain_files};
 use codex_protocol::{Agent, LineReader, RawLine, SniffedLine, ThreadId};
-use memchr::memmem;
+use memchr::memmem::Finder;
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
@@ -23,6 +24,22 @@ use crate::metadata::{
     session_id_from_name,
 };
 use crate::threads::{MemoryMode, ThreadRow};
+
+// Searchers for the keys looked for on every line, built once: building one per line costs
+// more than the search.
+static MODEL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""model":""#));
+static MESSAGE_ID_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""message":{"id":""#));
+static ATTACHMENT_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""attachment":{"#));
+static MESSAGE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""message":{"#));
+static ASSISTANT_ROLE_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""role":"assistant""#));
+static USER_ROLE_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""role":"user""#));
+static SYSTEM_TYPE_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""type":"system""#));
+static USAGE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""usage":"#));
 
 /// Read buffer per file, in bytes.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
@@ -53,15 +70,15 @@ fn classify(prefix: &[u8], want_prompt: bool) -> ClaudeLineClass {
             _ => ClaudeLineClass::Parse,
         };
     }
-    if memmem::find(prefix, br#""attachment":{"#).is_some() {
+    if ATTACHMENT_FINDER.find(prefix).is_some() {
         return ClaudeLineClass::Skip;
     }
-    if let Some(at) = memmem::find(prefix, br#""message":{"#) {
+    if let Some(at) = MESSAGE_FINDER.find(prefix) {
         let message = &prefix[at..];
-        if memmem::find(message, br#""role":"assistant""#).is_some() {
+        if ASSISTANT_ROLE_FINDER.find(message).is_some() {
             return ClaudeLineClass::Assistant;
         }
-        if memmem::find(message, br#""role":"user""#).is_some() {
+        if USER_ROLE_FINDER.find(message).is_some() {
             return if want_prompt {
                 ClaudeLineClass::Parse
             } else {
@@ -69,7 +86,7 @@ fn classify(prefix: &[u8], want_prompt: bool) -> ClaudeLineClass {
             };
         }
     }
-    if memmem::find(prefix, br#""type":"system""#).is_some() {
+    if SYSTEM_TYPE_FINDER.find(prefix).is_some() {
         return ClaudeLineClass::Skip;
     }
     ClaudeLineClass::Parse
@@ -130,10 +147,10 @@ impl Scan {
 
     /// The model and token usage of an assistant line, without parsing its content.
     fn assistant(&mut self, bytes: &[u8]) {
-        if let Some(model) = quoted_after(bytes, br#""model":""#) {
+        if let Some(model) = quoted_after(bytes, &MODEL_FINDER) {
             self.model = Some(model.into_owned());
         }
-        let Some(at) = memmem::find(bytes, br#""usage":"#) else {
+        let Some(at) = USAGE_FINDER.find(bytes) else {
             return;
         };
         let mut values =
@@ -141,7 +158,7 @@ impl Scan {
         let Some(Ok(usage)) = values.next() else {
             return;
         };
-        let id = quoted_after(bytes, br#""message":{"id":""#)
+        let id = quoted_after(bytes, &MESSAGE_ID_FINDER)
             .map(Cow::into_owned)
             .unwrap_or_else(|| format!("line-{}", self.usage.len()));
         self.usage.insert(id, usage.total());

@@ -8,19 +8,28 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
+use std::sync::LazyLock;
 
 use chrono::DateTime;
 use codex_protocol::gemini::{
     GeminiRecord, GeminiTokens, SESSION_CONTEXT_TAG, recorded_project_root, workspace_folder,
 };
 use codex_protocol::{Agent, LineReader, RawLine, SniffedLine, ThreadId};
-use memchr::memmem;
+use memchr::memmem::Finder;
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
     ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, UserMessageText, quoted_after,
 };
 use crate::threads::{MemoryMode, ThreadRow};
+
+// Searchers for the keys looked for on every line, built once: building one per line costs
+// more than the search.
+static MODEL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""model":""#));
+static ID_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#"{"id":""#));
+static MESSAGES_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""messages""#));
+static TYPE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#","type":""#));
+static TOKENS_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""tokens":"#));
 
 /// Read buffer per file, in bytes.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
@@ -47,14 +56,14 @@ struct Wants {
 
 fn classify(prefix: &[u8], wants: Wants) -> GeminiLineClass {
     if prefix.starts_with(br#"{"$set":"#) {
-        let messages = memmem::find(prefix, br#""messages""#).is_some();
+        let messages = MESSAGES_FINDER.find(prefix).is_some();
         return if messages && (wants.folder || wants.prompt) {
             GeminiLineClass::Parse
         } else {
             GeminiLineClass::Skip
         };
     }
-    if let Some(at) = memmem::find(prefix, br#","type":""#) {
+    if let Some(at) = TYPE_FINDER.find(prefix) {
         let kind = prefix[at + 9..]
             .split(|&byte| byte == b'"')
             .next()
@@ -148,16 +157,15 @@ impl Scan {
 
     /// The model and tokens of a gemini message, without parsing its content.
     fn gemini(&mut self, bytes: &[u8]) {
-        if let Some(model) = quoted_after(bytes, br#""model":""#) {
+        if let Some(model) = quoted_after(bytes, &MODEL_FINDER) {
             self.model = Some(model.into_owned());
         }
-        let Some(at) = memmem::find(bytes, br#""tokens":"#) else {
+        let Some(at) = TOKENS_FINDER.find(bytes) else {
             return;
         };
         let mut values =
             serde_json::Deserializer::from_slice(&bytes[at + 9..]).into_iter::<GeminiTokens>();
-        let (Some(Ok(tokens)), Some(id)) = (values.next(), quoted_after(bytes, br#"{"id":""#))
-        else {
+        let (Some(Ok(tokens)), Some(id)) = (values.next(), quoted_after(bytes, &ID_FINDER)) else {
             return;
         };
         self.tokens.insert(id.into_owned(), tokens.total);

@@ -27,6 +27,7 @@ use codex_protocol::{
     Agent, CompletedItem, LegacyHeader, LineReader, RawLine, RolloutFileName, SessionMeta,
     SniffedLine, ThreadId,
 };
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -241,10 +242,10 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
     })
 }
 
-/// The string value right after the first `key` in `bytes` (a key with its opening quote, e.g.
-/// `"model":"`), when it ends within the line and has no escapes.
-pub(crate) fn quoted_after<'a>(bytes: &'a [u8], key: &[u8]) -> Option<Cow<'a, str>> {
-    let start = memchr::memmem::find(bytes, key)? + key.len();
+/// The string value right after the first match of `key` in `bytes` (a searcher for a key with
+/// its opening quote, e.g. `"model":"`), when it ends within the line and has no escapes.
+pub(crate) fn quoted_after<'a>(bytes: &'a [u8], key: &Finder<'_>) -> Option<Cow<'a, str>> {
+    let start = key.find(bytes)? + key.needle().len();
     let end = start + memchr::memchr2(b'"', b'\\', &bytes[start..])?;
     (bytes[end] == b'"').then(|| String::from_utf8_lossy(&bytes[start..end]))
 }

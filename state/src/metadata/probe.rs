@@ -41,17 +41,20 @@ pub(crate) enum Latest {
 
 /// Keys a line must hold for its value to count (a token count without usage info, or a turn
 /// context without a model, leaves the previous value standing).
-const MODEL_KEY: &[u8] = br#""model":""#;
-const TOKEN_KEYS: [&[u8]; 2] = [br#""total_token_usage":{"#, br#""thread_token_usage":{"#];
+static MODEL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""model":""#));
+static TOKEN_COUNT_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""total_token_usage":{"#));
+static TOKEN_RECORD_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""thread_token_usage":{"#));
 
 impl Latest {
     /// Whether `line` holds the value (rather than leaving the previous one standing).
     pub(crate) fn is_named_in(self, line: &[u8]) -> bool {
         match self {
-            Self::Model => memchr::memmem::find(line, MODEL_KEY).is_some(),
-            Self::Tokens => TOKEN_KEYS
-                .iter()
-                .any(|key| memchr::memmem::find(line, key).is_some()),
+            Self::Model => MODEL_FINDER.find(line).is_some(),
+            Self::Tokens => {
+                TOKEN_COUNT_FINDER.find(line).is_some() || TOKEN_RECORD_FINDER.find(line).is_some()
+            }
         }
     }
 }
