@@ -11,10 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use codex_memories::{
-    ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, ContextRequest,
-    DEFAULT_SUMMARY_BUDGET_TOKENS, Homes, ManualClock, MemoryStore, ModelClient, ModelRequest,
-    ModelResponse, PipelineReport, ProviderError, StartupOptions, StateRuntime, session_context,
-    start_memories,
+    ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError, ContextRequest, Homes,
+    ManualClock, MemoryStore, ModelClient, ModelRequest, ModelResponse, PipelineReport,
+    ProviderError, StartupOptions, StateRuntime, session_context, start_memories,
 };
 
 /// What the host's model answers to every phase-1 request: one raw memory as JSON.
@@ -32,10 +31,7 @@ impl ModelClient for ScriptedModel {
     async fn complete(&self, _request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(ModelResponse {
-            text: SCRIPTED_ANSWER.to_string(),
-            ..ModelResponse::default()
-        })
+        Ok(ModelResponse::new(SCRIPTED_ANSWER))
     }
 
     fn provider_name(&self) -> &str {
@@ -80,14 +76,13 @@ impl Consolidator for ListingConsolidator {
         };
         write(codex_memories::SUMMARY_FILE, &summary)?;
         write(codex_memories::MEMORY_FILE, &memory)?;
-        Ok(ConsolidationReport {
-            files_changed: vec![
-                codex_memories::MEMORY_FILE.to_string(),
-                codex_memories::SUMMARY_FILE.to_string(),
-            ],
-            summary: format!("listed {} raw memories", job.inputs.len()),
-            ..ConsolidationReport::default()
-        })
+        Ok(
+            ConsolidationReport::new(format!("listed {} raw memories", job.inputs.len()))
+                .with_files_changed(vec![
+                    codex_memories::MEMORY_FILE.to_string(),
+                    codex_memories::SUMMARY_FILE.to_string(),
+                ]),
+        )
     }
 }
 
@@ -146,11 +141,9 @@ pub async fn host_session_start(codex_home: &Path) -> Result<HostRun, Box<dyn st
     let context = session_context(
         &store,
         &memory_root,
-        &ContextRequest {
-            cwd: Some(PathBuf::from("/home/dev/src/ledger")),
-            query: Some("ledger rounding".to_string()),
-            budget_tokens: DEFAULT_SUMMARY_BUDGET_TOKENS,
-        },
+        &ContextRequest::default()
+            .with_cwd(Some(PathBuf::from("/home/dev/src/ledger")))
+            .with_query(Some("ledger rounding".to_string())),
     )
     .await?;
     store.close().await;

@@ -20,8 +20,11 @@
 //!
 //! The crate root is the table of contents: phase 1 alone ([`run_extraction`]), phase 2 alone
 //! ([`run_phase2`]), the memory folder's layout and settings ([`load_config`]), the read path,
-//! a person's controls ([`forget_thread`], [`clear_all`]) and redaction are all named here. Six
+//! a person's controls ([`forget_thread`], [`clear_all`]) and redaction are all named here. Seven
 //! modules stay public, each a family whose names read right only together or only qualified:
+//! - [`memory_folder`]: the confined file service every writer of the memory folder goes
+//!   through (paths checked, links never followed, `.git` never shown, writes capped) — give it
+//!   to a consolidator of your own, or give it [`AgentTools`], the built-in agent's tool set.
 //! - [`provider`]: the built-in model clients and everything that configures them (endpoints,
 //!   keys, retry policy, context-window discovery, structured output) — for a host that uses
 //!   our client instead of its own; the seam types are at the root.
@@ -61,7 +64,7 @@ mod forget_scrub;
 mod fsutil;
 pub mod install;
 mod layout;
-mod memory_folder;
+pub mod memory_folder;
 pub mod memory_tools;
 mod phase1;
 mod phase2;
@@ -88,10 +91,13 @@ pub use startup::{StartupError, StartupHandle, StartupOptions, StartupProgress, 
 
 // The seams: the model client and the consolidator (the clock is `codex_state`'s).
 pub use budget::{BudgetedClient, RunBudget};
-pub use consolidator::tools::{MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILES_PER_RUN};
+pub use consolidator::tools::{
+    AgentTools, MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILES_PER_RUN, ToolOutcome as AgentToolOutcome,
+    tool_specs as agent_tool_specs,
+};
 pub use consolidator::{
     AgentConsolidator, ConsolidationJob, ConsolidationReport, Consolidator, ConsolidatorError,
-    OfflineConsolidator, SingleShotConsolidator,
+    OfflineConsolidator, SingleShotConsolidator, check_outputs,
 };
 pub use provider::{
     InputItem, ModelClient, ModelRequest, ModelResponse, OfflineClient, ProviderError, ToolCall,

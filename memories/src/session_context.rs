@@ -47,8 +47,11 @@ const RANKED_KINDS: [EntryKind; 5] = [
 const PROJECT_CUT_NOTE: &str = "[… project summary cut to fit its budget; see its summary.md]";
 const ENTRY_CUT_NOTE: &str = "[… entry cut to fit the budget; read the file for the rest]";
 
-/// What a session asks for.
+/// What a session asks for. Start from [`ContextRequest::default`] (no folder, no request,
+/// [`DEFAULT_CONTEXT_BUDGET_TOKENS`]) and say what you know with the `with_*` setters (more
+/// settings may come).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ContextRequest {
     /// The folder the session runs in; `None` for a session without one (global memories only).
     pub cwd: Option<PathBuf>,
@@ -56,6 +59,36 @@ pub struct ContextRequest {
     pub query: Option<String>,
     /// Tokens of memory text at most (the fixed instructions around it come on top).
     pub budget_tokens: u64,
+}
+
+impl Default for ContextRequest {
+    fn default() -> Self {
+        Self {
+            cwd: None,
+            query: None,
+            budget_tokens: DEFAULT_CONTEXT_BUDGET_TOKENS,
+        }
+    }
+}
+
+impl ContextRequest {
+    /// For a session running in `cwd`.
+    pub fn with_cwd(mut self, cwd: Option<PathBuf>) -> Self {
+        self.cwd = cwd;
+        self
+    }
+
+    /// For a session whose first request is `query`.
+    pub fn with_query(mut self, query: Option<String>) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// With at most `budget_tokens` tokens of memory text.
+    pub fn with_budget_tokens(mut self, budget_tokens: u64) -> Self {
+        self.budget_tokens = budget_tokens;
+        self
+    }
 }
 
 /// One entry placed in the instructions.

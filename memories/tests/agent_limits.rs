@@ -69,24 +69,20 @@ impl ModelClient for ScriptedModel {
             requests.len() - 1
         };
         let calls = self.turns.get(turn).cloned().unwrap_or_default();
-        Ok(ModelResponse {
-            text: if calls.is_empty() {
-                "Done.".to_string()
-            } else {
-                String::new()
-            },
-            tool_calls: calls
-                .into_iter()
-                .enumerate()
-                .map(|(index, (name, arguments))| ToolCall {
-                    call_id: format!("t{turn}-{index}"),
-                    name,
-                    arguments: arguments.to_string(),
-                })
-                .collect(),
-            usage: None,
-            model: Some("scripted".to_string()),
-        })
+        let text = if calls.is_empty() { "Done." } else { "" };
+        Ok(ModelResponse::new(text)
+            .with_tool_calls(
+                calls
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (name, arguments))| ToolCall {
+                        call_id: format!("t{turn}-{index}"),
+                        name,
+                        arguments: arguments.to_string(),
+                    })
+                    .collect(),
+            )
+            .with_model(Some("scripted".to_string())))
     }
 
     fn provider_name(&self) -> &str {

@@ -90,12 +90,10 @@ async fn a_scripted_agent_writes_the_memory_through_its_tools() {
     };
     assert_eq!(
         consolidation,
-        &ConsolidationReport {
-            turns: 4,
-            usage: consolidation.usage,
-            files_changed: vec![MEMORY_FILE.to_string(), SUMMARY_FILE.to_string()],
-            summary: "Consolidated two raw memories.".to_string(),
-        }
+        &ConsolidationReport::new("Consolidated two raw memories.")
+            .with_turns(4)
+            .with_usage(consolidation.usage)
+            .with_files_changed(vec![MEMORY_FILE.to_string(), SUMMARY_FILE.to_string()])
     );
     assert_eq!(consolidation.usage.total_tokens, 4 * 110);
     let root = fixture.root();

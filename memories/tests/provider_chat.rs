@@ -114,9 +114,8 @@ async fn text_tool_call_fragments_and_usage_are_assembled_until_done() {
 
     assert_eq!(
         response,
-        ModelResponse {
-            text: "Let me look.".into(),
-            tool_calls: vec![
+        ModelResponse::new("Let me look.")
+            .with_tool_calls(vec![
                 ToolCall {
                     call_id: "call_a".into(),
                     name: "read_file".into(),
@@ -127,14 +126,13 @@ async fn text_tool_call_fragments_and_usage_are_assembled_until_done() {
                     name: "list_dir".into(),
                     arguments: "{}".into(),
                 },
-            ],
-            usage: Some(Usage {
+            ])
+            .with_usage(Some(Usage {
                 input_tokens: 812,
                 output_tokens: 40,
                 total_tokens: 852
-            }),
-            model: Some("qwen2.5-coder:7b".into()),
-        }
+            }))
+            .with_model(Some("qwen2.5-coder:7b".into()))
     );
 }
 

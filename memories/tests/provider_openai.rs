@@ -106,16 +106,13 @@ async fn a_completed_stream_gives_the_text_usage_and_model() {
 
     assert_eq!(
         response,
-        ModelResponse {
-            text: "{\"raw_memory\":\"m\"}".into(),
-            tool_calls: vec![],
-            usage: Some(Usage {
+        ModelResponse::new("{\"raw_memory\":\"m\"}")
+            .with_usage(Some(Usage {
                 input_tokens: 1200,
                 output_tokens: 34,
                 total_tokens: 1234
-            }),
-            model: Some("gpt-test".into()),
-        }
+            }))
+            .with_model(Some("gpt-test".into()))
     );
 }
 

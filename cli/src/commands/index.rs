@@ -52,10 +52,9 @@ impl IndexFlags {
         } else {
             AgentSelection::Only(self.agents.iter().copied().collect())
         };
-        IndexOptions {
-            allow_mass_removal: self.allow_mass_removal,
-            agents,
-        }
+        IndexOptions::default()
+            .with_allow_mass_removal(self.allow_mass_removal)
+            .with_agents(agents)
     }
 }
 

@@ -133,11 +133,10 @@ async fn session_for(
     let built = session_context(
         &context.store,
         &memory_root,
-        &ContextRequest {
-            cwd: Some(cwd),
-            query: session.query.clone(),
-            budget_tokens,
-        },
+        &ContextRequest::default()
+            .with_cwd(Some(cwd))
+            .with_query(session.query.clone())
+            .with_budget_tokens(budget_tokens),
     )
     .await;
     context.close().await;

@@ -39,8 +39,10 @@ pub struct ConsolidationJob {
     pub notes: Vec<Note>,
 }
 
-/// What a consolidation did.
+/// What a consolidation did. A consolidator of your own makes one with
+/// [`ConsolidationReport::new`] and the `with_*` setters (more fields may come).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ConsolidationReport {
     /// Model turns taken (0 offline).
     pub turns: u32,
@@ -50,6 +52,34 @@ pub struct ConsolidationReport {
     pub files_changed: Vec<String>,
     /// The agent's closing sentence, or the offline consolidator's note.
     pub summary: String,
+}
+
+impl ConsolidationReport {
+    /// A report whose closing note is `summary` (no turns, no usage, no files changed yet).
+    pub fn new(summary: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            ..Self::default()
+        }
+    }
+
+    /// After `turns` model turns.
+    pub fn with_turns(mut self, turns: u32) -> Self {
+        self.turns = turns;
+        self
+    }
+
+    /// Having used `usage` tokens.
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// Having written or deleted `files_changed` (relative to the root).
+    pub fn with_files_changed(mut self, files_changed: Vec<String>) -> Self {
+        self.files_changed = files_changed;
+        self
+    }
 }
 
 /// Why a consolidation failed.

@@ -120,8 +120,10 @@ impl Usage {
     }
 }
 
-/// One complete answer.
+/// One complete answer. A model client of your own makes one with [`ModelResponse::new`] and
+/// the `with_*` setters (more fields may come).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ModelResponse {
     /// The answer's text (all output text joined).
     pub text: String,
@@ -131,4 +133,32 @@ pub struct ModelResponse {
     pub usage: Option<Usage>,
     /// The model that answered, when reported.
     pub model: Option<String>,
+}
+
+impl ModelResponse {
+    /// An answer of `text`, with no tool calls and nothing reported.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Asking for `tool_calls`, in order.
+    pub fn with_tool_calls(mut self, tool_calls: Vec<ToolCall>) -> Self {
+        self.tool_calls = tool_calls;
+        self
+    }
+
+    /// With the provider's `usage` report.
+    pub fn with_usage(mut self, usage: Option<Usage>) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// Answered by `model`.
+    pub fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = model;
+        self
+    }
 }

@@ -71,8 +71,10 @@ pub struct IndexReport {
     pub removal_held_back: Option<HeldBackRemoval>,
 }
 
-/// How an index run behaves.
+/// How an index run behaves. Start from [`IndexOptions::default`] and change what you need
+/// with the `with_*` setters (more settings may come).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IndexOptions {
     /// Remove the rows of every thread whose file is gone, even more than
     /// [`mass_removal_limit`] of them, and those of a session folder that no longer exists.
@@ -80,6 +82,20 @@ pub struct IndexOptions {
     /// Whose sessions to read (default: every agent whose home exists). Threads of an agent left
     /// out by name are not touched.
     pub agents: AgentSelection,
+}
+
+impl IndexOptions {
+    /// Removing the rows of every vanished thread, past the mass-removal limit too, when `allow_mass_removal`.
+    pub fn with_allow_mass_removal(mut self, allow_mass_removal: bool) -> Self {
+        self.allow_mass_removal = allow_mass_removal;
+        self
+    }
+
+    /// Reading the sessions of `agents`.
+    pub fn with_agents(mut self, agents: AgentSelection) -> Self {
+        self.agents = agents;
+        self
+    }
 }
 
 /// Progress of the parsing phase, reported after each file.

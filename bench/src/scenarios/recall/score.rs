@@ -155,11 +155,10 @@ pub async fn score(home: &RecallHome, built: &Built) -> anyhow::Result<RecallFig
         let context = session_context(
             &built.store,
             &built.memory_root,
-            &ContextRequest {
-                cwd: Some(probe.cwd.clone()),
-                query: Some(probe.query.clone()),
-                budget_tokens: BUDGET_TOKENS,
-            },
+            &ContextRequest::default()
+                .with_cwd(Some(probe.cwd.clone()))
+                .with_query(Some(probe.query.clone()))
+                .with_budget_tokens(BUDGET_TOKENS),
         )
         .await?;
         tokens += context.memory_tokens;
