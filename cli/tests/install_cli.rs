@@ -152,3 +152,32 @@ fn claude_and_gemini_are_plugged_in_through_their_json_settings_and_taken_out_ex
     assert!(!h.join(".claude/CLAUDE.md").exists());
     assert!(!h.join(".gemini/GEMINI.md").exists());
 }
+
+#[test]
+fn install_gemini_edits_the_folder_gemini_cli_home_names_the_one_whose_chats_are_read() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let gemini_cli_home = h.join("elsewhere");
+    let output = binary()
+        .args(["install", "gemini", "--yes"])
+        .env("HOME", h)
+        .env("CODEX_HOME", h.join(".codex"))
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env("GEMINI_CLI_HOME", &gemini_cli_home)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        read(&gemini_cli_home, ".gemini/settings.json").contains("codex-memories"),
+        "the MCP server is registered where Gemini CLI reads its settings"
+    );
+    assert!(
+        !h.join(".gemini").exists(),
+        "nothing is written to ~/.gemini"
+    );
+}

@@ -14,6 +14,7 @@ mod summary_block;
 
 use std::path::{Path, PathBuf};
 
+use codex_state::{DEFAULT_CLAUDE_HOME_DIR_NAME, resolve_claude_home, resolve_gemini_home};
 use serde::Serialize;
 
 pub use block::{BLOCK_BEGIN, BLOCK_END, has_block};
@@ -25,7 +26,8 @@ pub const MCP_SERVER_NAME: &str = "codex-memories";
 /// Suffix of the backup each install keeps of a file's bytes before our first edit.
 pub const BACKUP_SUFFIX: &str = ".codex-memories-backup";
 
-/// An agent we can plug into.
+/// An agent we can plug into. A closed set matched exhaustively, so an agent whose sessions are
+/// read (`codex_protocol::Agent`) is only installable once every step below knows its files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -51,13 +53,6 @@ impl Agent {
         }
     }
 }
-
-/// Where Claude Code keeps its files unless `CLAUDE_CONFIG_DIR` says otherwise, under `$HOME`.
-pub const DEFAULT_CLAUDE_HOME_DIR_NAME: &str = ".claude";
-/// The environment variable Claude Code reads its config folder from.
-pub const CLAUDE_CONFIG_DIR_ENV: &str = "CLAUDE_CONFIG_DIR";
-/// Where Gemini CLI keeps its files, under `$HOME`.
-pub const DEFAULT_GEMINI_HOME_DIR_NAME: &str = ".gemini";
 
 /// How an agent starts our MCP server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,22 +84,17 @@ impl AgentHomes {
         claude_home: Option<PathBuf>,
         gemini_home: Option<PathBuf>,
     ) -> Self {
-        let home = std::env::var_os("HOME")
+        // The same folders the index reads the agents' sessions from.
+        let claude_home = resolve_claude_home(claude_home.as_deref()).unwrap_or_default();
+        let gemini_home = resolve_gemini_home(gemini_home.as_deref()).unwrap_or_default();
+        let default_claude = std::env::var_os("HOME")
             .filter(|home| !home.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        let from_env = std::env::var_os(CLAUDE_CONFIG_DIR_ENV)
-            .filter(|dir| !dir.is_empty())
-            .map(PathBuf::from);
-        let default_claude = home.join(DEFAULT_CLAUDE_HOME_DIR_NAME);
-        let claude_home = claude_home
-            .or(from_env)
-            .unwrap_or_else(|| default_claude.clone());
+            .map(|home| PathBuf::from(home).join(DEFAULT_CLAUDE_HOME_DIR_NAME));
         Self {
             codex_home,
-            claude_home_is_default: claude_home == default_claude,
+            claude_home_is_default: default_claude.as_deref() == Some(claude_home.as_path()),
             claude_home,
-            gemini_home: gemini_home.unwrap_or_else(|| home.join(DEFAULT_GEMINI_HOME_DIR_NAME)),
+            gemini_home,
         }
     }
 
