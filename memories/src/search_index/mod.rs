@@ -7,6 +7,7 @@
 
 mod files;
 mod parse;
+mod sources;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -183,6 +184,7 @@ fn plan_updates(
     let now_ns = files::nanos_since_epoch(std::time::SystemTime::now());
     let mut updates = Vec::new();
     let mut removed = Vec::new();
+    let mut summaries_read = HashMap::new();
     for file in &found {
         let previous = known.remove(&file.relative);
         if let Some(previous) = &previous
@@ -220,7 +222,13 @@ fn plan_updates(
             content_hash: content_hash.clone(),
         };
         let unchanged = previous.is_some_and(|previous| previous.content_hash == content_hash);
-        let entries = (!unchanged).then(|| entries_of(&file.relative, &file.role, &text));
+        let entries = (!unchanged).then(|| {
+            let mut entries = entries_of(&file.relative, &file.role, &text);
+            if matches!(file.role, FileRole::Memory { .. }) {
+                sources::attribute_sessions(root, &mut entries, &mut summaries_read);
+            }
+            entries
+        });
         updates.push(FileUpdate {
             file: indexed,
             entries,

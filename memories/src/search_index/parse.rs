@@ -220,12 +220,22 @@ fn rollout_summary_entry(path: &str, text: &str) -> Option<IndexedEntry> {
         task_words(path),
         body,
     );
-    entry.thread_id = headers
+    entry.thread_id = header_thread_id(&headers);
+    Some(entry)
+}
+
+/// The `thread_id:` header of a rollout summary's text.
+pub fn summary_thread_id(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    header_thread_id(&split_headers(&lines).0)
+}
+
+fn header_thread_id(headers: &[&str]) -> Option<String> {
+    headers
         .iter()
         .find_map(|line| line.strip_prefix(THREAD_HEADER))
         .map(|id| id.trim().to_string())
-        .filter(|id| !id.is_empty());
-    Some(entry)
+        .filter(|id| !id.is_empty())
 }
 
 /// The whole file as one entry titled after its first heading (or its path).

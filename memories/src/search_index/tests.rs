@@ -279,3 +279,67 @@ async fn symlinks_and_unrelated_files_are_not_indexed() {
     let report = sync_index(&home.store, &home.root).await.unwrap();
     assert_eq!(report.files_seen, 0);
 }
+
+#[tokio::test]
+async fn a_consolidated_entry_of_one_session_collapses_with_that_sessions_records() {
+    let home = home().await;
+    let thread = "019df1d4-69b8-78f7-9da1-494c73cf256d";
+    let summary = "rollout_summaries/2026-05-05T16-53-20-Ab12-add_httpx.md";
+    write(
+        &home.root,
+        summary,
+        &summary_file(
+            LEDGER,
+            "Request: add httpx.\n\nLater user messages:\n- Manage dependencies with uv, never pip.",
+        ),
+    );
+    write(
+        &home.root,
+        "raw_memories.md",
+        &format!(
+            "# Raw memories\n\n## Thread `{thread}`\nproject: {LEDGER}\nrollout_summary_file: {}\n\n\
+             - request: add httpx\n- user preference: \"manage dependencies with uv, never pip\"\n",
+            summary.trim_start_matches("rollout_summaries/")
+        ),
+    );
+    write(
+        &home.root,
+        &format!("projects/{}/MEMORY.md", project_slug(LEDGER)),
+        &format!(
+            "# {LEDGER}\n\n### Dependencies\n\nsource: {summary}\n\nDependencies are managed \
+             with uv, never pip.\n\n### Release\n\nsource: rollout_summaries/other.md\n\n\
+             Releases are cut on Fridays.\n"
+        ),
+    );
+    let hits = ranked_search(
+        &home.store,
+        &home.root,
+        &query("manage dependencies with uv", ledger()),
+    )
+    .await
+    .unwrap();
+    let found: Vec<(&str, Option<&str>)> = hits
+        .iter()
+        .map(|hit| (hit.title.as_str(), hit.thread_id.as_deref()))
+        .collect();
+    assert_eq!(found, vec![("Dependencies", Some(thread))]);
+    assert_eq!(hits[0].kind, EntryKind::Memory);
+}
+
+#[test]
+fn only_an_entry_citing_one_summary_has_a_sole_source() {
+    use super::sources::sole_source;
+    assert_eq!(
+        sole_source("x\nsource: rollout_summaries/a.md, rollout_summaries/a.md\n").as_deref(),
+        Some("rollout_summaries/a.md")
+    );
+    assert_eq!(
+        sole_source(
+            "said in a (2026-12-05), source: rollout_summaries/a.md\nsaid in b, source: rollout_summaries/b.md"
+        ),
+        None
+    );
+    // A path outside rollout_summaries/ (or deeper in it) is no source.
+    assert_eq!(sole_source("source: rollout_summaries/../MEMORY.md"), None);
+    assert_eq!(sole_source("see rollout_summaries/a.md"), None);
+}

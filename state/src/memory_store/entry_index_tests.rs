@@ -289,3 +289,135 @@ async fn a_forgotten_text_leaves_no_token_in_the_database_file() {
         store.path().display()
     );
 }
+
+#[test]
+fn filler_words_of_a_question_are_not_search_terms() {
+    // "anything", "else" and the "m" of "I'm" match almost every session record ("nothing else
+    // changed"); they must not decide the ranking.
+    assert_eq!(
+        fts_query("I'm about to commit; anything else to run first?").as_deref(),
+        Some("\"commit\" OR \"run\" OR \"first\"")
+    );
+}
+
+fn kind_entry(kind: EntryKind, title: &str, body: &str, thread: Option<&str>) -> IndexedEntry {
+    IndexedEntry {
+        kind,
+        thread_id: thread.map(str::to_string),
+        ..entry(1, "", title, body)
+    }
+}
+
+#[tokio::test]
+async fn a_consolidated_entry_ranks_above_session_records_that_match_more_words() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    store
+        .update_entry_index(
+            ROOT,
+            &[
+                update(
+                    "raw_memories.md",
+                    vec![kind_entry(
+                        EntryKind::RawMemory,
+                        "lint config",
+                        "ran the linter config check; the linter config is strict",
+                        Some("t-raw"),
+                    )],
+                ),
+                update(
+                    "rollout_summaries/x.md",
+                    vec![kind_entry(
+                        EntryKind::RolloutSummary,
+                        "lint config",
+                        "Request: fix the linter config. Commands run: linter config check",
+                        Some("t-summary"),
+                    )],
+                ),
+                update(
+                    "MEMORY.md",
+                    vec![entry(
+                        5,
+                        "",
+                        "Linting",
+                        "The linter config lives in ruff.toml; never relax it.",
+                    )],
+                ),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    let hits = store
+        .search_entries(&search("linter config", None))
+        .await
+        .unwrap();
+    assert_eq!(
+        hit_titles(&hits),
+        vec!["Linting", "lint config", "lint config"]
+    );
+    assert_eq!(hits[0].kind, EntryKind::Memory);
+}
+
+#[tokio::test]
+async fn hits_of_one_session_collapse_into_its_best_entry() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    let session = Some("019df1d4-0000-7000-8000-000000000001");
+    let mut consolidated = kind_entry(
+        EntryKind::Memory,
+        "Package manager",
+        "Dependencies are managed with uv, never pip.\nsource: rollout_summaries/a.md",
+        session,
+    );
+    consolidated.line = 3;
+    store
+        .update_entry_index(
+            ROOT,
+            &[
+                update(
+                    "raw_memories.md",
+                    vec![kind_entry(
+                        EntryKind::RawMemory,
+                        "add httpx",
+                        "- user preference: \"manage dependencies with uv, never pip\"",
+                        session,
+                    )],
+                ),
+                update(
+                    "rollout_summaries/a.md",
+                    vec![kind_entry(
+                        EntryKind::RolloutSummary,
+                        "add httpx",
+                        "Later user messages:\n- manage dependencies with uv, never pip",
+                        session,
+                    )],
+                ),
+                update("MEMORY.md", vec![consolidated]),
+                update(
+                    "rollout_summaries/b.md",
+                    vec![kind_entry(
+                        EntryKind::RolloutSummary,
+                        "bump dependencies",
+                        "Updated the dependencies of reports.",
+                        Some("019df1d4-0000-7000-8000-000000000002"),
+                    )],
+                ),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    let hits = store
+        .search_entries(&search("dependencies manager", None))
+        .await
+        .unwrap();
+    let found: Vec<(&str, i64)> = hits
+        .iter()
+        .map(|hit| (hit.path.as_str(), hit.line))
+        .collect();
+    assert_eq!(found, vec![("MEMORY.md", 3), ("rollout_summaries/b.md", 1)]);
+    // Entries without a session never collapse.
+    let hits = store.search_entries(&search("uv", None)).await.unwrap();
+    assert_eq!(hits.len(), 1);
+}

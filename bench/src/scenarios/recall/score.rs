@@ -218,8 +218,8 @@ fn holds_conflict(text: &str, probe: &Probe) -> bool {
         .any(|conflict| contains_word(text, &conflict.to_lowercase()))
 }
 
-/// The 1-based rank of the first ranked hit holding `expected`, searching what a session in
-/// the probe's folder sees.
+/// The 1-based rank of the first ranked hit holding `expected` in its heading or text,
+/// searching what a session in the probe's folder sees.
 async fn ranked_rank(
     built: &Built,
     probe: &Probe,
@@ -236,9 +236,15 @@ async fn ranked_rank(
         },
     )
     .await?;
+    // A `### …` entry often states its fact in the heading itself (a preference is its own
+    // title): the hit is its heading and its text.
     Ok(hits
         .iter()
-        .position(|hit| hit.text.to_lowercase().contains(expected))
+        .position(|hit| {
+            format!("{}\n{}", hit.title, hit.text)
+                .to_lowercase()
+                .contains(expected)
+        })
         .map(|index| index + 1))
 }
 
