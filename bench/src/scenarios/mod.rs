@@ -12,13 +12,29 @@ mod recall;
 mod redact;
 mod workspace;
 
+use codex_memories::provider::ProviderOverrides;
+
 use crate::report::Row;
 
 /// Settings every scenario receives.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Shrink workloads for a quick smoke run.
     pub quick: bool,
+    /// The model phase 1 of the recall scenario uses (`--provider …`); the offline provider
+    /// when `None`.
+    pub model: Option<ProviderOverrides>,
+    /// The recall home's size when given (`--projects`, `--sessions-per-project`).
+    pub recall_size: RecallSize,
+}
+
+/// A recall home size from the command line; each `None` keeps the scenario's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecallSize {
+    /// Projects.
+    pub projects: Option<usize>,
+    /// Sessions per project.
+    pub sessions_per_project: Option<usize>,
 }
 
 /// One benchmark scenario.

@@ -122,7 +122,7 @@ pub struct RankedHit {
     pub snippet: String,
     /// The session it came from, when known.
     pub thread_id: Option<String>,
-    /// BM25 score (lower is better).
+    /// BM25 score weighed by the entry's kind (lower is better).
     pub score: f64,
     /// The entry's whole text.
     #[serde(skip)]

@@ -5,7 +5,9 @@
 //! (`session_context` at 2 500 tokens), Codex's (the global `memory_summary.md` cut to the same
 //! budget) and the ceiling (every raw memory of the probe's scope, unbudgeted). Search is scored
 //! the same way against Codex's substring search; contamination, false memories, tokens per
-//! session and search latency over 10 000 entries complete the table.
+//! session and search latency over 10 000 entries complete the table. With `--provider …`
+//! phase 1 runs with that model instead of the offline provider (`--projects` and
+//! `--sessions-per-project` make a home small enough for a local model).
 
 mod latency;
 mod pipeline;
@@ -13,6 +15,7 @@ mod score;
 
 use anyhow::Context as _;
 use chrono::Utc;
+use codex_memories::provider::ProviderOverrides;
 
 use crate::recall_home::{HomeSize, RecallHome, write_recall_home};
 use crate::report::{Better, Row};
@@ -47,36 +50,52 @@ const SEARCH_P99_TARGET_MS: f64 = 20.0;
 
 /// Builds the home, runs the pipeline, scores every probe, measures latency.
 pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
-    let (size, latency_entries) = if options.quick {
+    let (mut size, latency_entries) = if options.quick {
         (QUICK_SIZE, QUICK_LATENCY_ENTRIES)
     } else {
         (FULL_SIZE, FULL_LATENCY_ENTRIES)
     };
+    size.projects = options.recall_size.projects.unwrap_or(size.projects);
+    size.sessions_per_project = options
+        .recall_size
+        .sessions_per_project
+        .unwrap_or(size.sessions_per_project);
     let dir = tempfile::tempdir()?;
     let home = write_recall_home(dir.path(), size, SEED, Utc::now())
         .context("cannot write the recall home")?;
     eprintln!(
-        "  {} projects, {} sessions, {} probes, {} distractors; running the offline pipeline …",
+        "  {} projects, {} sessions, {} probes, {} distractors; running the pipeline ({}) …",
         home.projects.len(),
         home.sessions,
         home.probes.len(),
-        home.distractors.len()
+        home.distractors.len(),
+        if options.model.is_some() {
+            "phase 1 with the model given"
+        } else {
+            "offline"
+        }
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start a tokio runtime")?;
-    let figures = runtime.block_on(measure_home(&home))?;
+    let figures = runtime.block_on(measure_home(&home, options.model.as_ref()))?;
     eprintln!("  search latency over {latency_entries} entries …");
     let latency_dir = tempfile::tempdir()?;
     let latency = runtime.block_on(latency::measure(latency_dir.path(), latency_entries))?;
     Ok(rows(&home, &figures, &latency))
 }
 
-/// Runs the offline pipeline over `home` and scores its probes.
-pub async fn measure_home(home: &RecallHome) -> anyhow::Result<RecallFigures> {
-    let built = pipeline::run_offline(home).await?;
-    let figures = score::score(home, &built).await;
+/// Runs the pipeline over `home` (phase 1 with `model`, else offline) and scores its probes.
+pub async fn measure_home(
+    home: &RecallHome,
+    model: Option<&ProviderOverrides>,
+) -> anyhow::Result<RecallFigures> {
+    let built = pipeline::run(home, model).await?;
+    let mut figures = score::score(home, &built).await;
+    if let Ok(figures) = &mut figures {
+        figures.extracted = built.extracted;
+    }
     built.close().await;
     figures
 }
@@ -85,6 +104,14 @@ fn rows(home: &RecallHome, figures: &RecallFigures, latency: &latency::Latency) 
     let probes = home.probes.len();
     let name = |what: &str| format!("recall: {what}");
     let mut rows = vec![
+        Row::new(
+            name(&format!(
+                "phase 1: sessions with a memory (of {})",
+                home.sessions
+            )),
+            figures.extracted as f64,
+            "sessions",
+        ),
         Row::new(
             name(&format!(
                 "injected recall at {BUDGET_TOKENS} tokens, {probes} probes"

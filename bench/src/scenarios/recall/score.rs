@@ -137,6 +137,8 @@ pub struct RecallFigures {
     pub tokens_per_session: f64,
     /// The same for the global summary.
     pub baseline_tokens_per_session: f64,
+    /// Sessions phase 1 stored a memory for.
+    pub extracted: usize,
 }
 
 /// Scores every probe of `home` against the folder and index `built` holds.

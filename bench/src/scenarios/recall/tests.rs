@@ -4,7 +4,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
+use codex_memories::provider::{ProviderKind, ProviderOverrides};
 use pretty_assertions::assert_eq;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::*;
 use crate::recall_home::DistractorKind;
@@ -64,7 +68,7 @@ fn a_tiny_home_runs_the_whole_offline_pipeline_and_scores_every_probe() {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(measure_home(&home))
+        .block_on(measure_home(&home, None))
         .unwrap();
     let probes = home.probes.len();
     assert_eq!(figures.injected.total, probes);
@@ -101,4 +105,63 @@ fn a_conflict_counts_only_as_whole_words() {
         "tests run with `make check`",
         "tests run with `make check`"
     ));
+}
+
+#[test]
+fn a_model_given_with_provider_extracts_every_session_and_its_answers_are_scored() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = MockServer::start().await;
+        let memory = json!({
+            "raw_memory": "scope: scripted\noutcome: success\n- scripted model memory: keep lines under 99 characters.",
+            "rollout_summary": "The scripted model summarised this session.",
+            "rollout_slug": "scripted",
+        })
+        .to_string();
+        let chunk = json!({"choices": [{"index": 0, "delta": {"content": memory}, "finish_reason": "stop"}]});
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(format!("data: {chunk}\n\ndata: [DONE]\n\n"), "text/event-stream"),
+            )
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let size = HomeSize {
+            projects: 2,
+            sessions_per_project: 8,
+        };
+        let home = write_recall_home(dir.path(), size, SEED, Utc::now()).unwrap();
+        let model = ProviderOverrides {
+            provider: Some(ProviderKind::Chat),
+            base_url: Some(format!("{}/v1", server.uri())),
+            model: Some("scripted".to_string()),
+            ..ProviderOverrides::default()
+        };
+
+        let built = pipeline::run(&home, Some(&model)).await.unwrap();
+
+        let requests = server.received_requests().await.unwrap();
+        let model_requests = requests
+            .iter()
+            .filter(|request| request.url.path().ends_with("/chat/completions"))
+            .count();
+        assert_eq!(model_requests, home.sessions);
+        assert_eq!(built.extracted, home.sessions);
+        // The answers are what the folder holds, not the offline provider's summaries.
+        let raw = std::fs::read_to_string(built.memory_root.join("raw_memories.md")).unwrap();
+        assert_eq!(
+            raw.matches("scripted model memory").count(),
+            home.sessions,
+            "{raw}"
+        );
+        assert!(!raw.contains("extracted offline"), "{raw}");
+        let figures = score::score(&home, &built).await.unwrap();
+        assert_eq!(figures.search.total, home.probes.len());
+        built.close().await;
+    });
 }
