@@ -153,11 +153,9 @@ async fn mount(server: &MockServer, response: ResponseTemplate) {
 }
 
 fn openai(server: &MockServer) -> Arc<dyn ModelClient> {
-    let config = ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("test-model".into()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("test-model".into()));
     Arc::new(
         OpenAiClient::new(&config, ApiKey::new("sk-test"))
             .unwrap()
@@ -680,11 +678,9 @@ async fn the_chat_provider_reads_a_chat_completions_stream() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/event-stream"))
         .mount(&server)
         .await;
-    let config = ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("qwen2.5-coder:7b".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    };
+    let config = ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("qwen2.5-coder:7b".into()));
     let client = ChatClient::new(&config, None)
         .unwrap()
         .with_retry_policy(RetryPolicy::fast());
@@ -738,11 +734,9 @@ async fn a_refused_connection_stops_the_run_once_and_charges_no_session_a_retry(
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let config = ProviderConfig {
-        base_url: Some(format!("http://127.0.0.1:{port}/v1")),
-        model: Some("smollm2".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    };
+    let config = ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some(format!("http://127.0.0.1:{port}/v1")))
+        .with_model(Some("smollm2".into()));
     let client: Arc<dyn ModelClient> = Arc::new(
         ChatClient::new(&config, None)
             .unwrap()

@@ -168,11 +168,9 @@ async fn a_consolidation_stopped_by_the_run_budget_leaves_the_folder_byte_identi
         final_turn("never reached"),
     ])
     .await;
-    let config = ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("gpt-test".into()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("gpt-test".into()));
     let client = OpenAiClient::new(&config, ApiKey::new("sk-test-0123456789abcdef"))
         .unwrap()
         .with_retry_policy(RetryPolicy::fast());

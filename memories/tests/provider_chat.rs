@@ -49,11 +49,9 @@ fn usage_chunk(prompt: u64, completion: u64) -> Value {
 }
 
 fn config(server: &MockServer) -> ProviderConfig {
-    ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("qwen2.5-coder:7b".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    }
+    ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("qwen2.5-coder:7b".into()))
 }
 
 fn client(server: &MockServer) -> ChatClient {
@@ -63,14 +61,13 @@ fn client(server: &MockServer) -> ChatClient {
 }
 
 fn request() -> ModelRequest {
-    ModelRequest {
-        instructions: "Summarise the session.".into(),
-        input: vec![InputItem::Message {
+    ModelRequest::new(
+        "Summarise the session.",
+        vec![InputItem::Message {
             role: Role::User,
             text: "transcript".into(),
         }],
-        ..ModelRequest::default()
-    }
+    )
 }
 
 #[tokio::test]
@@ -153,17 +150,9 @@ async fn the_request_body_streams_with_usage_and_a_strict_response_format() {
         "additionalProperties": false,
     });
     let parameters = json!({ "type": "object", "properties": {} });
-    let request = ModelRequest {
-        output_schema: Some(OutputSchema {
-            name: "stage_one_memory".into(),
-            schema: schema.clone(),
-        }),
-        tools: vec![ToolSpec {
-            name: "list_dir".into(),
-            description: "Lists a folder.".into(),
-            parameters: parameters.clone(),
-        }],
-        input: vec![
+    let request = ModelRequest::new(
+        "Summarise the session.",
+        vec![
             InputItem::Message {
                 role: Role::User,
                 text: "transcript".into(),
@@ -187,9 +176,17 @@ async fn the_request_body_streams_with_usage_and_a_strict_response_format() {
                 output: "MEMORY.md".into(),
             },
         ],
-        max_output_tokens: Some(2048),
-        ..request()
-    };
+    )
+    .with_output_schema(Some(OutputSchema {
+        name: "stage_one_memory".into(),
+        schema: schema.clone(),
+    }))
+    .with_tools(vec![ToolSpec {
+        name: "list_dir".into(),
+        description: "Lists a folder.".into(),
+        parameters: parameters.clone(),
+    }])
+    .with_max_output_tokens(Some(2048));
 
     let response = client(&server).complete(&request).await.unwrap();
 
@@ -347,10 +344,8 @@ async fn service_unavailable_is_retried_then_succeeds() {
 
 #[test]
 fn chat_without_a_model_is_a_config_error_naming_the_setting() {
-    let config = ProviderConfig {
-        base_url: Some("http://localhost:11434/v1".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    };
+    let config = ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some("http://localhost:11434/v1".into()));
 
     let error = ChatClient::new(&config, None).unwrap_err();
 
@@ -364,10 +359,7 @@ fn chat_without_a_model_is_a_config_error_naming_the_setting() {
 
 #[test]
 fn chat_without_a_base_url_is_a_config_error() {
-    let config = ProviderConfig {
-        model: Some("llama3.1".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    };
+    let config = ProviderConfig::new(ProviderKind::Chat).with_model(Some("llama3.1".into()));
 
     let error = ChatClient::new(&config, None).unwrap_err();
 
@@ -398,13 +390,11 @@ fn build_client_picks_each_provider_and_reads_the_configured_key_env() {
     let built = build_client_with_env(&ProviderConfig::new(ProviderKind::Offline), env, offline);
     assert_eq!(built.unwrap().provider_name(), "offline");
 
-    let chat = ProviderConfig {
-        base_url: Some("http://localhost:11434/v1".into()),
-        model: Some("llama3.1".into()),
-        api_key_env: Some("LOCAL_KEY".into()),
-        context_window: Some(131_072),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    };
+    let chat = ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some("http://localhost:11434/v1".into()))
+        .with_model(Some("llama3.1".into()))
+        .with_api_key_env(Some("LOCAL_KEY".into()))
+        .with_context_window(Some(131_072));
     let built = build_client_with_env(&chat, env, offline).unwrap();
     assert_eq!(
         (

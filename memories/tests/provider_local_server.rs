@@ -44,11 +44,9 @@ fn answer(text: &str) -> ResponseTemplate {
 }
 
 fn config(server: &MockServer) -> ProviderConfig {
-    ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("smollm2".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    }
+    ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("smollm2".into()))
 }
 
 fn client_with(config: &ProviderConfig) -> ChatClient {
@@ -58,20 +56,19 @@ fn client_with(config: &ProviderConfig) -> ChatClient {
 }
 
 fn structured_request() -> ModelRequest {
-    ModelRequest {
-        instructions: "Extract a memory.".into(),
-        input: vec![InputItem::Message {
+    ModelRequest::new(
+        "Extract a memory.",
+        vec![InputItem::Message {
             role: Role::User,
             text: "transcript".into(),
         }],
-        output_schema: Some(OutputSchema {
-            name: "stage_one_memory".into(),
-            schema: json!({"type": "object", "properties": {"raw_memory": {"type": "string"}},
-                           "required": ["raw_memory"], "additionalProperties": false}),
-        }),
-        reasoning_effort: Some("low".into()),
-        ..ModelRequest::default()
-    }
+    )
+    .with_output_schema(Some(OutputSchema {
+        name: "stage_one_memory".into(),
+        schema: json!({"type": "object", "properties": {"raw_memory": {"type": "string"}},
+                       "required": ["raw_memory"], "additionalProperties": false}),
+    }))
+    .with_reasoning_effort(Some("low".into()))
 }
 
 async fn reject_format(server: &MockServer, format: &str) {
@@ -171,10 +168,8 @@ async fn a_fixed_format_the_server_rejects_is_a_format_unsupported_error() {
     let server = MockServer::start().await;
     reject_format(&server, "json_schema").await;
     accept_anything(&server, answer("{}")).await;
-    let config = ProviderConfig {
-        structured_output: StructuredOutputSetting::fixed(StructuredOutput::JsonSchema),
-        ..config(&server)
-    };
+    let config = config(&server)
+        .with_structured_output(StructuredOutputSetting::fixed(StructuredOutput::JsonSchema));
 
     let error = client_with(&config)
         .complete(&structured_request())
@@ -198,10 +193,9 @@ async fn a_fixed_format_the_server_rejects_is_a_format_unsupported_error() {
 async fn a_remembered_format_is_used_from_the_first_request() {
     let server = MockServer::start().await;
     accept_anything(&server, answer("{}")).await;
-    let config = ProviderConfig {
-        structured_output: StructuredOutputSetting::auto_from(StructuredOutput::JsonObject),
-        ..config(&server)
-    };
+    let config = config(&server).with_structured_output(StructuredOutputSetting::auto_from(
+        StructuredOutput::JsonObject,
+    ));
 
     client_with(&config)
         .complete(&structured_request())
@@ -268,10 +262,7 @@ async fn a_generation_that_loops_until_max_tokens_is_an_output_limit_named_as_su
         ),
     )
     .await;
-    let request = ModelRequest {
-        max_output_tokens: Some(2048),
-        ..structured_request()
-    };
+    let request = structured_request().with_max_output_tokens(Some(2048));
 
     let error = client_with(&config(&server))
         .complete(&request)
@@ -293,19 +284,13 @@ async fn a_generation_that_loops_until_max_tokens_is_an_output_limit_named_as_su
 async fn every_request_is_bounded_and_chat_gets_no_reasoning_effort_unless_configured() {
     let server = MockServer::start().await;
     accept_anything(&server, answer("{}")).await;
-    let request = ModelRequest {
-        max_output_tokens: None,
-        ..structured_request()
-    };
+    let request = structured_request().with_max_output_tokens(None);
 
     client_with(&config(&server))
         .complete(&request)
         .await
         .unwrap();
-    let configured = ProviderConfig {
-        reasoning_effort: Some("high".into()),
-        ..config(&server)
-    };
+    let configured = config(&server).with_reasoning_effort(Some("high".into()));
     client_with(&configured).complete(&request).await.unwrap();
 
     let bodies = received_bodies(&server).await;
@@ -348,10 +333,7 @@ async fn an_empty_answer_is_its_own_failure() {
 async fn a_request_past_its_deadline_is_a_deadline_error() {
     let server = MockServer::start().await;
     accept_anything(&server, answer("{}").set_delay(Duration::from_secs(5))).await;
-    let config = ProviderConfig {
-        request_deadline: Duration::from_millis(200),
-        ..config(&server)
-    };
+    let config = config(&server).with_request_deadline(Duration::from_millis(200));
 
     let error = client_with(&config)
         .complete(&structured_request())
@@ -367,11 +349,9 @@ async fn a_refused_connection_says_so_and_stops_the_run() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let config = ProviderConfig {
-        base_url: Some(format!("http://127.0.0.1:{port}/v1")),
-        model: Some("smollm2".into()),
-        ..ProviderConfig::new(ProviderKind::Chat)
-    };
+    let config = ProviderConfig::new(ProviderKind::Chat)
+        .with_base_url(Some(format!("http://127.0.0.1:{port}/v1")))
+        .with_model(Some("smollm2".into()));
 
     let error = client_with(&config)
         .complete(&structured_request())

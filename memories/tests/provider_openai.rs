@@ -69,25 +69,22 @@ fn completed(input_tokens: u64, output_tokens: u64) -> Value {
 }
 
 fn client(server: &MockServer) -> OpenAiClient {
-    let config = ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("gpt-test".into()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("gpt-test".into()));
     OpenAiClient::new(&config, ApiKey::new(KEY))
         .unwrap()
         .with_retry_policy(RetryPolicy::fast())
 }
 
 fn request() -> ModelRequest {
-    ModelRequest {
-        instructions: "Summarise the session.".into(),
-        input: vec![InputItem::Message {
+    ModelRequest::new(
+        "Summarise the session.",
+        vec![InputItem::Message {
             role: Role::User,
             text: "transcript".into(),
         }],
-        ..ModelRequest::default()
-    }
+    )
 }
 
 #[tokio::test]
@@ -132,15 +129,13 @@ async fn the_request_body_asks_for_strict_structured_output_without_storing() {
         "required": ["raw_memory"],
         "additionalProperties": false,
     });
-    let request = ModelRequest {
-        output_schema: Some(OutputSchema {
+    let request = request()
+        .with_output_schema(Some(OutputSchema {
             name: "stage_one_memory".into(),
             schema: schema.clone(),
-        }),
-        reasoning_effort: Some("low".into()),
-        max_output_tokens: Some(4096),
-        ..request()
-    };
+        }))
+        .with_reasoning_effort(Some("low".into()))
+        .with_max_output_tokens(Some(4096));
 
     client(&server).complete(&request).await.unwrap();
 
@@ -170,15 +165,12 @@ async fn reasoning_effort_goes_only_to_models_known_to_take_it_unless_configured
         .respond_with(stream(&events))
         .mount(&server)
         .await;
-    let request = ModelRequest {
-        reasoning_effort: Some("low".into()),
-        ..request()
-    };
-    let with = |model: &str, configured: Option<&str>| ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some(model.into()),
-        reasoning_effort: configured.map(str::to_string),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
+    let request = request().with_reasoning_effort(Some("low".into()));
+    let with = |model: &str, configured: Option<&str>| {
+        ProviderConfig::new(ProviderKind::OpenAi)
+            .with_base_url(Some(format!("{}/v1", server.uri())))
+            .with_model(Some(model.into()))
+            .with_reasoning_effort(configured.map(str::to_string))
     };
 
     for config in [
@@ -226,13 +218,9 @@ async fn function_tools_are_offered_and_tool_calls_come_back_in_order() {
         .mount(&server)
         .await;
     let parameters = json!({ "type": "object", "properties": { "path": { "type": "string" } } });
-    let request = ModelRequest {
-        tools: vec![ToolSpec {
-            name: "read_file".into(),
-            description: "Reads a file.".into(),
-            parameters: parameters.clone(),
-        }],
-        input: vec![
+    let request = ModelRequest::new(
+        "Summarise the session.",
+        vec![
             InputItem::Message {
                 role: Role::User,
                 text: "consolidate".into(),
@@ -251,8 +239,12 @@ async fn function_tools_are_offered_and_tool_calls_come_back_in_order() {
                 text: "Reading it.".into(),
             },
         ],
-        ..request()
-    };
+    )
+    .with_tools(vec![ToolSpec {
+        name: "read_file".into(),
+        description: "Reads a file.".into(),
+        parameters: parameters.clone(),
+    }]);
 
     let response = client(&server).complete(&request).await.unwrap();
 
@@ -457,12 +449,10 @@ async fn a_server_that_stalls_before_answering_is_retried_then_reported() {
         .expect(3)
         .mount(&server)
         .await;
-    let config = ProviderConfig {
-        base_url: Some(server.uri()),
-        model: Some("gpt-test".into()),
-        idle_timeout: Duration::from_millis(50),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(server.uri()))
+        .with_model(Some("gpt-test".into()))
+        .with_idle_timeout(Duration::from_millis(50));
     let client = OpenAiClient::new(&config, None)
         .unwrap()
         .with_retry_policy(RetryPolicy::fast());
@@ -474,10 +464,8 @@ async fn a_server_that_stalls_before_answering_is_retried_then_reported() {
 
 #[test]
 fn a_non_default_base_url_needs_an_explicit_model() {
-    let config = ProviderConfig {
-        base_url: Some("http://localhost:8000/v1".into()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some("http://localhost:8000/v1".into()));
 
     let error = OpenAiClient::new(&config, ApiKey::new(KEY)).unwrap_err();
 
@@ -544,12 +532,10 @@ fn read_request(stream: &mut std::net::TcpStream) {
 async fn a_stream_that_goes_idle_is_a_stream_error_and_is_not_sent_again() {
     let first = sse(&answer_events("partial")[..2]);
     let (url, accepted) = stalling_server(first);
-    let config = ProviderConfig {
-        base_url: Some(url),
-        model: Some("gpt-test".into()),
-        idle_timeout: Duration::from_millis(200),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(url))
+        .with_model(Some("gpt-test".into()))
+        .with_idle_timeout(Duration::from_millis(200));
     let client = OpenAiClient::new(&config, None)
         .unwrap()
         .with_retry_policy(RetryPolicy::fast());

@@ -90,12 +90,10 @@ async fn work(store: &MemoryStore, worker: &str) -> Result<Vec<ThreadId>, codex_
             "{worker} holds {} until {}",
             claim.thread_id, claim.lease_until
         );
-        let output = Stage1OutputInput {
-            raw_memory: format!("what {} taught", claim.thread_id),
-            rollout_summary: "a short session".to_string(),
-            rollout_slug: None,
-            producer: None,
-        };
+        let output = Stage1OutputInput::new(
+            format!("what {} taught", claim.thread_id),
+            "a short session",
+        );
         // `false` would mean the lease was lost (taken over after it expired): nothing written.
         if store.stage1_succeeded(&claim, &output).await? {
             done.push(claim.thread_id);

@@ -171,12 +171,7 @@ async fn claim_loop(
     let runtime = StateRuntime::open_with_clock(homes.clone(), clock).await?;
     let store = MemoryStore::open(&runtime).await?;
     let params = Stage1ClaimParams::default();
-    let output = Stage1OutputInput {
-        raw_memory: "- ran the tests; all green".to_string(),
-        rollout_summary: "fixed the flaky test".to_string(),
-        rollout_slug: None,
-        producer: None,
-    };
+    let output = Stage1OutputInput::new("- ran the tests; all green", "fixed the flaky test");
     let mut result = ClaimerResult::default();
     loop {
         let index = cursor.fetch_add(1, Ordering::Relaxed);

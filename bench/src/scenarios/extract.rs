@@ -82,11 +82,9 @@ async fn measure(
         index.threads_added
     );
     let store = MemoryStore::open(&state).await?;
-    let config = ProviderConfig {
-        base_url: Some(format!("http://{}/v1", mock.address)),
-        model: Some("bench-model".to_string()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(format!("http://{}/v1", mock.address)))
+        .with_model(Some("bench-model".to_string()));
     let client: Arc<dyn ModelClient> = Arc::new(
         OpenAiClient::new(&config, ApiKey::new("sk-bench"))?.with_retry_policy(RetryPolicy::fast()),
     );

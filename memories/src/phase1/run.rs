@@ -577,12 +577,12 @@ impl ExtractJob {
             Ok(Verdict::NoSignal) => return no_output(&store, claim, &producer, usage).await,
             Err(error) => return fail(&store, claim, error.to_string(), retry_delay, usage).await,
         }
-        let output = Stage1OutputInput {
-            raw_memory: redact(&memory.raw_memory).text,
-            rollout_summary: redact(&memory.rollout_summary).text,
-            rollout_slug: memory.rollout_slug.map(|slug| redact(&slug).text),
-            producer: Some(producer),
-        };
+        let output = Stage1OutputInput::new(
+            redact(&memory.raw_memory).text,
+            redact(&memory.rollout_summary).text,
+        )
+        .with_rollout_slug(memory.rollout_slug.map(|slug| redact(&slug).text))
+        .with_producer(Some(producer));
         if store.stage1_succeeded(claim, &output).await? {
             Ok((ThreadOutcome::Succeeded, usage))
         } else {

@@ -74,8 +74,10 @@ impl FromStr for ProviderKind {
     }
 }
 
-/// The provider settings after config file and flags were merged.
+/// The provider settings after config file and flags were merged. Another crate makes one with
+/// [`ProviderConfig::new`] and the `with_*` setters (more settings may come).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProviderConfig {
     /// Which provider.
     pub kind: ProviderKind,
@@ -116,6 +118,69 @@ impl ProviderConfig {
             structured_output: StructuredOutputSetting::default(),
             reasoning_effort: None,
         }
+    }
+
+    /// At `base_url` (`…/v1`); `None` is the OpenAI API for `openai`, and `chat` needs one.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: Option<String>) -> Self {
+        self.base_url = base_url;
+        self
+    }
+
+    /// Asking for `model`; `None` is allowed only for `openai` at the default base URL.
+    #[must_use]
+    pub fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// Reading the API key from the env var `api_key_env` (see [`Self::api_key_env_name`]).
+    #[must_use]
+    pub fn with_api_key_env(mut self, api_key_env: Option<String>) -> Self {
+        self.api_key_env = api_key_env;
+        self
+    }
+
+    /// Giving up on establishing a connection after `connect_timeout`.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
+        self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// Giving up after `idle_timeout` of silence before headers or between stream chunks.
+    #[must_use]
+    pub fn with_idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
+
+    /// Giving up on one request after `request_deadline`, from sending to the end of its answer.
+    #[must_use]
+    pub fn with_request_deadline(mut self, request_deadline: Duration) -> Self {
+        self.request_deadline = request_deadline;
+        self
+    }
+
+    /// With a context window of `context_window` tokens, overriding the table of known models.
+    #[must_use]
+    pub fn with_context_window(mut self, context_window: Option<u64>) -> Self {
+        self.context_window = context_window;
+        self
+    }
+
+    /// Asking for the answer's JSON shape as `structured_output` says.
+    #[must_use]
+    pub fn with_structured_output(mut self, structured_output: StructuredOutputSetting) -> Self {
+        self.structured_output = structured_output;
+        self
+    }
+
+    /// Sending `reasoning_effort` with every request (`None`: only to models known to take one).
+    #[must_use]
+    pub fn with_reasoning_effort(mut self, reasoning_effort: Option<String>) -> Self {
+        self.reasoning_effort = reasoning_effort;
+        self
     }
 
     /// The env var the key is read from, if any: the one the user named, else

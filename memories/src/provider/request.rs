@@ -65,8 +65,10 @@ pub struct ToolSpec {
     pub parameters: serde_json::Value,
 }
 
-/// One request to a model.
+/// One request to a model. Another crate makes one with [`ModelRequest::new`] and the `with_*`
+/// setters (more fields may come).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ModelRequest {
     /// The model; `None` uses the client's default.
     pub model: Option<String>,
@@ -87,6 +89,53 @@ pub struct ModelRequest {
     /// Never sent: what goes over the wire is `instructions` and `input`.
     #[serde(skip)]
     pub stage_one: Option<Arc<StageOneTranscript>>,
+}
+
+impl ModelRequest {
+    /// A request with system `instructions` and the conversation `input`, for the client's
+    /// default model, with no schema, no tools and the default output cap.
+    pub fn new(instructions: impl Into<String>, input: Vec<InputItem>) -> Self {
+        Self {
+            instructions: instructions.into(),
+            input,
+            ..Self::default()
+        }
+    }
+
+    /// Sent to `model`; `None` uses the client's default.
+    #[must_use]
+    pub fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// Asking for an answer that follows `output_schema`.
+    #[must_use]
+    pub fn with_output_schema(mut self, output_schema: Option<OutputSchema>) -> Self {
+        self.output_schema = output_schema;
+        self
+    }
+
+    /// Offering the function `tools` to the model.
+    #[must_use]
+    pub fn with_tools(mut self, tools: Vec<ToolSpec>) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// With `reasoning_effort` (`low`, `medium`, `high`) where the model supports it.
+    #[must_use]
+    pub fn with_reasoning_effort(mut self, reasoning_effort: Option<String>) -> Self {
+        self.reasoning_effort = reasoning_effort;
+        self
+    }
+
+    /// Capping the answer at `max_output_tokens`; `None` sends [`DEFAULT_MAX_OUTPUT_TOKENS`].
+    #[must_use]
+    pub fn with_max_output_tokens(mut self, max_output_tokens: Option<u32>) -> Self {
+        self.max_output_tokens = max_output_tokens;
+        self
+    }
 }
 
 /// A tool call made by the model.

@@ -81,12 +81,11 @@ impl Fixture {
             Stage1ClaimOutcome::Claimed(claim) => claim,
             other => panic!("expected a stage-1 claim of {id}, got {other:?}"),
         };
-        let output = Stage1OutputInput {
-            raw_memory: format!("raw memory {text}"),
-            rollout_summary: format!("rollout summary {text}"),
-            rollout_slug: Some(text.to_string()),
-            producer: None,
-        };
+        let output = Stage1OutputInput::new(
+            format!("raw memory {text}"),
+            format!("rollout summary {text}"),
+        )
+        .with_rollout_slug(Some(text.to_string()));
         assert!(self.store.stage1_succeeded(&claim, &output).await.unwrap());
     }
 
@@ -221,11 +220,9 @@ pub async fn scripted_server(turns: Vec<String>) -> MockServer {
 }
 
 pub fn agent(server: &MockServer) -> AgentConsolidator {
-    let config = ProviderConfig {
-        base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("gpt-test".into()),
-        ..ProviderConfig::new(ProviderKind::OpenAi)
-    };
+    let config = ProviderConfig::new(ProviderKind::OpenAi)
+        .with_base_url(Some(format!("{}/v1", server.uri())))
+        .with_model(Some("gpt-test".into()));
     let client = OpenAiClient::new(&config, ApiKey::new("sk-test-0123456789abcdef"))
         .unwrap()
         .with_retry_policy(RetryPolicy::fast());

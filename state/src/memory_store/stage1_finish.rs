@@ -10,8 +10,10 @@ use crate::StateError;
 use crate::memory_store::JobKind;
 use crate::memory_store::Stage1Claim;
 
-/// What a successful extraction stores for its thread.
+/// What a successful extraction stores for its thread. Another crate makes one with
+/// [`Stage1OutputInput::new`] and the `with_*` setters (more fields may come).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stage1OutputInput {
     /// The raw memory.
     pub raw_memory: String,
@@ -22,6 +24,32 @@ pub struct Stage1OutputInput {
     /// Which provider and model wrote it, kept so `extract --reextract` can find what an
     /// offline run covered (`None`: not said).
     pub producer: Option<Stage1Producer>,
+}
+
+impl Stage1OutputInput {
+    /// The `raw_memory` and `rollout_summary` of one thread, with no slug and no producer.
+    pub fn new(raw_memory: impl Into<String>, rollout_summary: impl Into<String>) -> Self {
+        Self {
+            raw_memory: raw_memory.into(),
+            rollout_summary: rollout_summary.into(),
+            rollout_slug: None,
+            producer: None,
+        }
+    }
+
+    /// With the slug `rollout_slug` naming the rollout.
+    #[must_use]
+    pub fn with_rollout_slug(mut self, rollout_slug: Option<String>) -> Self {
+        self.rollout_slug = rollout_slug;
+        self
+    }
+
+    /// Written by `producer` (see [`Stage1Producer`]).
+    #[must_use]
+    pub fn with_producer(mut self, producer: Option<Stage1Producer>) -> Self {
+        self.producer = producer;
+        self
+    }
 }
 
 /// The name stored for the offline provider's successes.
