@@ -350,20 +350,20 @@ impl MemoryServer {
             return self.ranked_search(params).await;
         }
         let root = self.root.clone();
-        let query = SearchQuery {
-            queries: params
+        let query = SearchQuery::new(
+            params
                 .query
                 .into_iter()
                 .chain(params.queries.into_iter().flatten())
                 .collect(),
-            match_mode: params.match_mode.map(MatchMode::from).unwrap_or_default(),
-            case_sensitive: params.case_sensitive.unwrap_or(false),
-            normalized: params.normalized.unwrap_or(false),
-            context_lines: params.context_lines.unwrap_or(0),
-            path: params.path,
-            cursor: params.cursor,
-            max_results: params.max_results,
-        };
+        )
+        .with_match_mode(params.match_mode.map(MatchMode::from).unwrap_or_default())
+        .with_case_sensitive(params.case_sensitive.unwrap_or(false))
+        .with_normalized(params.normalized.unwrap_or(false))
+        .with_context_lines(params.context_lines.unwrap_or(0))
+        .with_path(params.path)
+        .with_cursor(params.cursor)
+        .with_max_results(params.max_results);
         blocking(move || memory_tools::search(&root, &query)).await
     }
 

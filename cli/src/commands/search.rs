@@ -137,12 +137,7 @@ pub async fn ranked(
             return Err(error);
         }
     };
-    let query = RankedQuery {
-        text: text.to_string(),
-        scope: scope.clone(),
-        kinds: None,
-        limit: limit.clamp(1, MAX_SEARCH_LIMIT),
-    };
+    let query = RankedQuery::new(text, scope.clone()).with_limit(limit.clamp(1, MAX_SEARCH_LIMIT));
     let hits = ranked_search(&context.store, &memory_root, &query).await;
     context.close().await;
     let hits = hits.with_context(|| format!("cannot search {}", memory_root.display()))?;
@@ -203,11 +198,8 @@ fn one_line(text: &str) -> String {
 fn exact(memory_root: &Path, text: &str, limit: u32, json: bool) -> anyhow::Result<ExitCode> {
     let page = memory_tools::search(
         memory_root,
-        &SearchQuery {
-            queries: vec![text.to_string()],
-            max_results: Some(usize::try_from(limit).unwrap_or(usize::MAX)),
-            ..SearchQuery::default()
-        },
+        &SearchQuery::new(vec![text.to_string()])
+            .with_max_results(Some(usize::try_from(limit).unwrap_or(usize::MAX))),
     )
     .with_context(|| format!("cannot search {}", memory_root.display()))?;
     let mut stdout = std::io::stdout().lock();

@@ -45,8 +45,10 @@ pub enum MatchMode {
     },
 }
 
-/// What to search for, and where.
+/// What to search for, and where. Another crate makes one with [`SearchQuery::new`] and the
+/// `with_*` setters (more options may come).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SearchQuery {
     /// The texts to look for (plain text, not patterns); at least one, none empty.
     pub queries: Vec<String>,
@@ -64,6 +66,67 @@ pub struct SearchQuery {
     pub cursor: Option<String>,
     /// Matches per page (default [`DEFAULT_SEARCH_RESULTS`]).
     pub max_results: Option<usize>,
+}
+
+impl SearchQuery {
+    /// A search for any of `queries` (plain text, at least one, none empty) over the whole
+    /// folder: case ignored, one line per match, the first page.
+    pub fn new(queries: Vec<String>) -> Self {
+        Self {
+            queries,
+            ..Self::default()
+        }
+    }
+
+    /// Combining the queries as `match_mode` says.
+    #[must_use]
+    pub fn with_match_mode(mut self, match_mode: MatchMode) -> Self {
+        self.match_mode = match_mode;
+        self
+    }
+
+    /// Matching letter case exactly when `case_sensitive`.
+    #[must_use]
+    pub fn with_case_sensitive(mut self, case_sensitive: bool) -> Self {
+        self.case_sensitive = case_sensitive;
+        self
+    }
+
+    /// Comparing only letters and digits when `normalized`.
+    #[must_use]
+    pub fn with_normalized(mut self, normalized: bool) -> Self {
+        self.normalized = normalized;
+        self
+    }
+
+    /// Showing `context_lines` lines before and after each match (at most
+    /// [`MAX_CONTEXT_LINES`]).
+    #[must_use]
+    pub fn with_context_lines(mut self, context_lines: usize) -> Self {
+        self.context_lines = context_lines;
+        self
+    }
+
+    /// Searching only `path` (a file or folder relative to the root); `None` is the whole folder.
+    #[must_use]
+    pub fn with_path(mut self, path: Option<String>) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// Going on from `cursor`, a `next_cursor` of the previous page.
+    #[must_use]
+    pub fn with_cursor(mut self, cursor: Option<String>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+
+    /// At most `max_results` matches per page; `None` is [`DEFAULT_SEARCH_RESULTS`].
+    #[must_use]
+    pub fn with_max_results(mut self, max_results: Option<usize>) -> Self {
+        self.max_results = max_results;
+        self
+    }
 }
 
 /// One match: a line, or a run of lines in the windowed mode.

@@ -90,8 +90,10 @@ impl SearchScope {
     }
 }
 
-/// A ranked search request.
+/// A ranked search request. Another crate makes one with [`RankedQuery::new`] and the `with_*`
+/// setters (more options may come).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RankedQuery {
     /// The question, in plain words.
     pub text: String,
@@ -101,6 +103,33 @@ pub struct RankedQuery {
     pub kinds: Option<Vec<EntryKind>>,
     /// Most hits (at most [`MAX_SEARCH_LIMIT`]).
     pub limit: u32,
+}
+
+impl RankedQuery {
+    /// A search for `text` within `scope`, over every kind, for at most
+    /// [`DEFAULT_SEARCH_LIMIT`] hits.
+    pub fn new(text: impl Into<String>, scope: SearchScope) -> Self {
+        Self {
+            text: text.into(),
+            scope,
+            kinds: None,
+            limit: DEFAULT_SEARCH_LIMIT,
+        }
+    }
+
+    /// Only entries of `kinds`; `None` is every kind.
+    #[must_use]
+    pub fn with_kinds(mut self, kinds: Option<Vec<EntryKind>>) -> Self {
+        self.kinds = kinds;
+        self
+    }
+
+    /// At most `limit` hits (clamped to 1..=[`MAX_SEARCH_LIMIT`]).
+    #[must_use]
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
 }
 
 /// One ranked hit.

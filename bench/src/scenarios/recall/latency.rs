@@ -115,12 +115,11 @@ pub async fn measure(dir: &Path, entries: usize) -> anyhow::Result<Latency> {
     for index in 0..QUERIES {
         let first = VOCABULARY[rng.range(0, VOCABULARY.len() as u64) as usize];
         let second = VOCABULARY[rng.range(0, VOCABULARY.len() as u64) as usize];
-        let query = RankedQuery {
-            text: format!("how do we handle the {first} {second}"),
-            scope: SearchScope::project(&keys[index % keys.len()]),
-            kinds: None,
-            limit: LIMIT,
-        };
+        let query = RankedQuery::new(
+            format!("how do we handle the {first} {second}"),
+            SearchScope::project(&keys[index % keys.len()]),
+        )
+        .with_limit(LIMIT);
         let start = Instant::now();
         let hits = ranked_search(&store, &root, &query).await?;
         ranked.push(start.elapsed().as_secs_f64() * 1_000.0);
@@ -128,12 +127,9 @@ pub async fn measure(dir: &Path, entries: usize) -> anyhow::Result<Latency> {
         let start = Instant::now();
         let page = memory_tools::search(
             &root,
-            &SearchQuery {
-                queries: vec![first.to_string(), second.to_string()],
-                match_mode: MatchMode::All,
-                max_results: Some(LIMIT as usize),
-                ..SearchQuery::default()
-            },
+            &SearchQuery::new(vec![first.to_string(), second.to_string()])
+                .with_match_mode(MatchMode::All)
+                .with_max_results(Some(LIMIT as usize)),
         )?;
         substring.push(start.elapsed().as_secs_f64() * 1_000.0);
         std::hint::black_box(page);

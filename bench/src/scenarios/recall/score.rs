@@ -230,12 +230,11 @@ async fn ranked_rank(
     let hits = ranked_search(
         &built.store,
         &built.memory_root,
-        &RankedQuery {
-            text: probe.query.clone(),
-            scope: SearchScope::of_session(&folder_scope(&probe.cwd)),
-            kinds: None,
-            limit: RANKED_DEPTH,
-        },
+        &RankedQuery::new(
+            probe.query.clone(),
+            SearchScope::of_session(&folder_scope(&probe.cwd)),
+        )
+        .with_limit(RANKED_DEPTH),
     )
     .await?;
     // A `### …` entry often states its fact in the heading itself (a preference is its own
@@ -259,13 +258,10 @@ fn substring_rank(root: &Path, probe: &Probe, expected: &str) -> anyhow::Result<
     }
     let page = memory_tools::search(
         root,
-        &SearchQuery {
-            queries,
-            match_mode: MatchMode::Any,
-            context_lines: SUBSTRING_CONTEXT_LINES,
-            max_results: Some(RANKED_DEPTH as usize),
-            ..SearchQuery::default()
-        },
+        &SearchQuery::new(queries)
+            .with_match_mode(MatchMode::Any)
+            .with_context_lines(SUBSTRING_CONTEXT_LINES)
+            .with_max_results(Some(RANKED_DEPTH as usize)),
     )?;
     Ok(page
         .matches
