@@ -144,6 +144,20 @@ impl<R: BufRead> LineReader<R> {
         prefix_bytes: usize,
         mut skip: impl FnMut(&[u8]) -> bool,
     ) -> io::Result<Option<(u64, SniffedLine<'_>)>> {
+        self.next_line_visit(prefix_bytes, |bytes, _| {
+            skip(&bytes[..bytes.len().min(prefix_bytes)])
+        })
+    }
+
+    /// Like [`next_line_unless`](Self::next_line_unless), but `visit` sees the whole line, in
+    /// place in the read buffer, whenever the buffer holds all of it (`whole` is true); else, as
+    /// there, its first `prefix_bytes` bytes at least. A caller that takes what it needs from
+    /// the line in place returns true, and the line is consumed without ever being copied.
+    pub fn next_line_visit(
+        &mut self,
+        prefix_bytes: usize,
+        mut visit: impl FnMut(&[u8], bool) -> bool,
+    ) -> io::Result<Option<(u64, SniffedLine<'_>)>> {
         let available = loop {
             match self.inner.fill_buf() {
                 Ok(available) => break available,
@@ -155,9 +169,14 @@ impl<R: BufRead> LineReader<R> {
             return Ok(None);
         }
         let newline = memchr_newline(available);
-        let line_len = newline.unwrap_or(available.len());
-        let prefix_known = newline.is_some() || available.len() >= prefix_bytes;
-        if !prefix_known || !skip(&available[..line_len.min(prefix_bytes)]) {
+        let visited = match newline {
+            Some(line_len) if line_len <= self.max_line_bytes => {
+                visit(&available[..line_len], true)
+            }
+            None if available.len() >= prefix_bytes => visit(available, false),
+            _ => false,
+        };
+        if !visited {
             return Ok(self
                 .next_line()?
                 .map(|(number, line)| (number, SniffedLine::Read(line))));
@@ -308,6 +327,41 @@ mod tests {
             .chain([(5, "unterminated:last".to_string())])
             .collect();
         assert_eq!(collect_skipping(input, 3, 8), unskipped);
+    }
+
+    #[test]
+    fn a_visitor_takes_whole_buffered_lines_in_place_and_only_prefixes_of_longer_ones() {
+        let input = b"take whole\nlong line crossing the buffer\nleave\n";
+        let mut reader = LineReader::new(io::BufReader::with_capacity(16, &input[..]));
+        let mut seen = Vec::new();
+        let mut read = Vec::new();
+        while let Some((number, line)) = reader
+            .next_line_visit(4, |bytes, whole| {
+                seen.push((String::from_utf8_lossy(bytes).into_owned(), whole));
+                whole && bytes.starts_with(b"take")
+            })
+            .unwrap()
+        {
+            if let SniffedLine::Read(RawLine::Complete(bytes)) = line {
+                read.push((number, String::from_utf8_lossy(bytes).into_owned()));
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![
+                ("take whole".to_string(), true),
+                // Only the buffered part of a line longer than the buffer, never called whole.
+                ("long ".to_string(), false),
+                ("leave".to_string(), true),
+            ]
+        );
+        assert_eq!(
+            read,
+            vec![
+                (2, "long line crossing the buffer".to_string()),
+                (3, "leave".to_string()),
+            ]
+        );
     }
 
     #[test]

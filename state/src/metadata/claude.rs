@@ -173,9 +173,17 @@ fn scan_file(path: &Path, scan: &mut Scan, main: bool) -> Result<(), ExtractErro
     loop {
         let line_number = lines.line_number();
         let want_prompt = main && scan.want_prompt();
+        // Assistant lines are read in place when the buffer holds them whole: never copied.
         let next = lines
-            .next_line_unless(PREFIX_SCAN_BYTES, |prefix| {
-                classify(prefix, want_prompt) == ClaudeLineClass::Skip
+            .next_line_visit(PREFIX_SCAN_BYTES, |bytes, whole| {
+                match classify(&bytes[..bytes.len().min(PREFIX_SCAN_BYTES)], want_prompt) {
+                    ClaudeLineClass::Skip => true,
+                    ClaudeLineClass::Assistant if whole => {
+                        scan.assistant(bytes);
+                        true
+                    }
+                    ClaudeLineClass::Assistant | ClaudeLineClass::Parse => false,
+                }
             })
             .map_err(|error| ExtractError::Read {
                 line_number,

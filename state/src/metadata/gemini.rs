@@ -182,8 +182,16 @@ pub(crate) fn extract_gemini_chat(file: &FileStat) -> Result<ThreadRow, ExtractE
         let line_number = lines.line_number();
         let wants = scan.wants();
         let next = lines
-            .next_line_unless(PREFIX_SCAN_BYTES, |prefix| {
-                classify(prefix, wants) == GeminiLineClass::Skip
+            // Gemini messages are read in place when the buffer holds them whole: never copied.
+            .next_line_visit(PREFIX_SCAN_BYTES, |bytes, whole| {
+                match classify(&bytes[..bytes.len().min(PREFIX_SCAN_BYTES)], wants) {
+                    GeminiLineClass::Skip => true,
+                    GeminiLineClass::Gemini if whole => {
+                        scan.gemini(bytes);
+                        true
+                    }
+                    GeminiLineClass::Gemini | GeminiLineClass::Parse => false,
+                }
             })
             .map_err(|error| ExtractError::Read {
                 line_number,
