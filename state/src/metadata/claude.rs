@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use chrono::DateTime;
 use codex_protocol::claude::{ClaudeLine, ClaudeUsage, sidechain_files};
 use codex_protocol::{Agent, LineReader, RawLine, SniffedLine, ThreadId};
-use memchr::memmem::Finder;
+use memchr::memmem::{Finder, FinderRev};
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
@@ -39,7 +39,9 @@ static USER_ROLE_FINDER: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(br#""role":"user""#));
 static SYSTEM_TYPE_FINDER: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(br#""type":"system""#));
-static USAGE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""usage":"#));
+/// A message's `usage` closes it, after its content: found from the line's end.
+static USAGE_FINDER: LazyLock<FinderRev<'static>> =
+    LazyLock::new(|| FinderRev::new(br#""usage":"#));
 
 /// Read buffer per file, in bytes.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
@@ -150,7 +152,7 @@ impl Scan {
         if let Some(model) = quoted_after(bytes, &MODEL_FINDER) {
             self.model = Some(model.into_owned());
         }
-        let Some(at) = USAGE_FINDER.find(bytes) else {
+        let Some(at) = USAGE_FINDER.rfind(bytes) else {
             return;
         };
         let mut values =
