@@ -104,16 +104,17 @@ impl ModelArgs {
                 )
             })?)),
         };
-        Ok(Some(ProviderOverrides {
-            provider: Some(provider.parse::<ProviderKind>()?),
-            model: self.model.clone(),
-            base_url: self.base_url.clone(),
-            api_key_env: self.api_key_env.clone(),
-            context_window: self.context_window,
-            structured_output,
-            concurrency: self.concurrency,
-            request_timeout_seconds: self.request_timeout,
-        }))
+        Ok(Some(
+            ProviderOverrides::default()
+                .with_provider(Some(provider.parse::<ProviderKind>()?))
+                .with_model(self.model.clone())
+                .with_base_url(self.base_url.clone())
+                .with_api_key_env(self.api_key_env.clone())
+                .with_context_window(self.context_window)
+                .with_structured_output(structured_output)
+                .with_concurrency(self.concurrency)
+                .with_request_timeout_seconds(self.request_timeout),
+        ))
     }
 
     /// The same flags for a scenario's child process.

@@ -65,13 +65,11 @@ pub fn run(options: &Options) -> anyhow::Result<Vec<Row>> {
     };
     // The same pipeline with caps no run reaches: what the layer and writer cost without the
     // steady-state retention deletes (which, at the caps, remove as many rows as they insert).
-    let uncapped = LogRetention {
-        max_bytes_per_thread: i64::MAX,
-        max_rows_per_thread: i64::MAX,
-        max_bytes_per_process: i64::MAX,
-        max_rows_per_process: i64::MAX,
-        ..LogRetention::default()
-    };
+    let uncapped = LogRetention::default()
+        .with_max_bytes_per_thread(i64::MAX)
+        .with_max_rows_per_thread(i64::MAX)
+        .with_max_bytes_per_process(i64::MAX)
+        .with_max_rows_per_process(i64::MAX);
     let runs = EMITTER_COUNTS
         .iter()
         .map(|&emitters| (emitters, LogRetention::default()))

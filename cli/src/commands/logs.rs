@@ -66,22 +66,21 @@ pub async fn run(args: LogsArgs, home: &HomeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn print_logs(store: &LogStore, args: &LogsArgs) -> anyhow::Result<ExitCode> {
-    let filters = LogQuery {
-        min_level: args.level,
-        since: args.since,
-        thread_id: args.thread.clone(),
-        text: args.search.clone(),
-        ..LogQuery::default()
-    };
+    let filters = LogQuery::default()
+        .with_min_level(args.level)
+        .with_since(args.since)
+        .with_thread_id(args.thread.clone())
+        .with_text(args.search.clone());
     // Everything committed up to `tail_from` is printed now; later rows only by `--follow`.
     let mut tail_from = store.last_id().await?;
     let mut newest = store
-        .query(&LogQuery {
-            order: LogOrder::NewestFirst,
-            limit: Some(args.limit),
-            up_to_id: tail_from,
-            ..filters.clone()
-        })
+        .query(
+            &filters
+                .clone()
+                .with_order(LogOrder::NewestFirst)
+                .with_limit(Some(args.limit))
+                .with_up_to_id(tail_from),
+        )
         .await?;
     newest.reverse();
     if !print_rows(&newest, args.json)? || !args.follow {
@@ -122,13 +121,14 @@ async fn committed_between(
     let mut rows = Vec::new();
     loop {
         let page = store
-            .query(&LogQuery {
-                order: LogOrder::Committed,
-                after_id,
-                up_to_id,
-                limit: Some(FOLLOW_PAGE_ROWS),
-                ..filters.clone()
-            })
+            .query(
+                &filters
+                    .clone()
+                    .with_order(LogOrder::Committed)
+                    .with_after_id(after_id)
+                    .with_up_to_id(up_to_id)
+                    .with_limit(Some(FOLLOW_PAGE_ROWS)),
+            )
             .await?;
         let full = page.len() == FOLLOW_PAGE_ROWS as usize;
         after_id = page.last().map(|row| row.id).or(after_id);

@@ -145,21 +145,20 @@ pub struct ProviderArgs {
 impl ProviderArgs {
     /// The flags as the library's overrides.
     pub fn overrides(&self) -> ProviderOverrides {
-        ProviderOverrides {
-            provider: self.provider.map(ProviderKind::from),
-            model: self.model.clone(),
-            base_url: self.base_url.clone(),
-            api_key_env: self.api_key_env.clone(),
-            context_window: self.context_window,
-            structured_output: self.structured_output.map(|choice| match choice {
+        ProviderOverrides::default()
+            .with_provider(self.provider.map(ProviderKind::from))
+            .with_model(self.model.clone())
+            .with_base_url(self.base_url.clone())
+            .with_api_key_env(self.api_key_env.clone())
+            .with_context_window(self.context_window)
+            .with_structured_output(self.structured_output.map(|choice| match choice {
                 StructuredOutputChoice::Auto => None,
                 StructuredOutputChoice::JsonSchema => Some(StructuredOutput::JsonSchema),
                 StructuredOutputChoice::JsonObject => Some(StructuredOutput::JsonObject),
                 StructuredOutputChoice::None => Some(StructuredOutput::None),
-            }),
-            concurrency: self.concurrency,
-            request_timeout_seconds: self.request_timeout,
-        }
+            }))
+            .with_concurrency(self.concurrency)
+            .with_request_timeout_seconds(self.request_timeout)
     }
 }
 

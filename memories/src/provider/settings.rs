@@ -19,6 +19,7 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// What the command line asked for; every `Some` wins over the config files.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ProviderOverrides {
     /// `--provider`.
     pub provider: Option<ProviderKind>,
@@ -36,6 +37,67 @@ pub struct ProviderOverrides {
     pub concurrency: Option<u32>,
     /// `--request-timeout`, in seconds.
     pub request_timeout_seconds: Option<u64>,
+}
+
+impl ProviderOverrides {
+    /// `--provider`.
+    #[must_use]
+    pub fn with_provider(mut self, provider: Option<ProviderKind>) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// `--model`.
+    #[must_use]
+    pub fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// `--base-url`.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: Option<String>) -> Self {
+        self.base_url = base_url;
+        self
+    }
+
+    /// `--api-key-env`.
+    #[must_use]
+    pub fn with_api_key_env(mut self, api_key_env: Option<String>) -> Self {
+        self.api_key_env = api_key_env;
+        self
+    }
+
+    /// `--context-window`.
+    #[must_use]
+    pub fn with_context_window(mut self, context_window: Option<u64>) -> Self {
+        self.context_window = context_window;
+        self
+    }
+
+    /// `--structured-output`: `None` inside means `auto`.
+    #[must_use]
+    pub fn with_structured_output(
+        mut self,
+        structured_output: Option<Option<StructuredOutput>>,
+    ) -> Self {
+        self.structured_output = structured_output;
+        self
+    }
+
+    /// `--concurrency`.
+    #[must_use]
+    pub fn with_concurrency(mut self, concurrency: Option<u32>) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// `--request-timeout`, in seconds.
+    #[must_use]
+    pub fn with_request_timeout_seconds(mut self, request_timeout_seconds: Option<u64>) -> Self {
+        self.request_timeout_seconds = request_timeout_seconds;
+        self
+    }
 }
 
 /// Which phase the model serves (they may use different models).

@@ -37,6 +37,7 @@ pub fn sort_by_time(rows: &mut [LogRow]) {
 
 /// Which rows to read. Every filter is optional; all given ones must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LogQuery {
     /// Only this level and more severe ones.
     pub min_level: Option<LogLevel>,
@@ -59,6 +60,79 @@ pub struct LogQuery {
     pub order: LogOrder,
     /// At most this many rows.
     pub limit: Option<u32>,
+}
+
+impl LogQuery {
+    /// Only this level and more severe ones.
+    #[must_use]
+    pub fn with_min_level(mut self, min_level: Option<LogLevel>) -> Self {
+        self.min_level = min_level;
+        self
+    }
+
+    /// Only rows at or after this instant.
+    #[must_use]
+    pub fn with_since(mut self, since: Option<DateTime<Utc>>) -> Self {
+        self.since = since;
+        self
+    }
+
+    /// Only rows before this instant.
+    #[must_use]
+    pub fn with_until(mut self, until: Option<DateTime<Utc>>) -> Self {
+        self.until = until;
+        self
+    }
+
+    /// Only rows of this Codex thread.
+    #[must_use]
+    pub fn with_thread_id(mut self, thread_id: Option<String>) -> Self {
+        self.thread_id = thread_id;
+        self
+    }
+
+    /// Only rows whose body contains this text.
+    #[must_use]
+    pub fn with_text(mut self, text: Option<String>) -> Self {
+        self.text = text;
+        self
+    }
+
+    /// Only rows whose module path or file contains this text.
+    #[must_use]
+    pub fn with_module_or_file(mut self, module_or_file: Option<String>) -> Self {
+        self.module_or_file = module_or_file;
+        self
+    }
+
+    /// Only rows with a larger id (for tailing).
+    #[must_use]
+    pub fn with_after_id(mut self, after_id: Option<i64>) -> Self {
+        self.after_id = after_id;
+        self
+    }
+
+    /// Only rows with this id or a smaller one: bounds a read to the rows committed by the time
+    /// of [`LogStore::last_id`](crate::logs::LogStore::last_id), so a tail can go on from there.
+    #[must_use]
+    pub fn with_up_to_id(mut self, up_to_id: Option<i64>) -> Self {
+        self.up_to_id = up_to_id;
+        self
+    }
+
+    /// Row order.
+    #[must_use]
+    pub fn with_order(mut self, order: LogOrder) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// At most this many rows.
+    #[must_use]
+    pub fn with_limit(mut self, limit: Option<u32>) -> Self {
+        self.limit = limit;
+        self
+    }
 }
 
 /// One stored log row.

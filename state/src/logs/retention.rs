@@ -26,6 +26,7 @@ const TRIM_PAGE_ROWS: i64 = 256;
 
 /// The retention limits. Caps count `estimated_bytes` and rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LogRetention {
     /// Rows older than this many days are deleted.
     pub max_age_days: i64,
@@ -41,6 +42,57 @@ pub struct LogRetention {
     pub max_total_bytes: i64,
     /// How far below a cap (in percent of it) an over-cap scope is trimmed; 0 trims to the cap.
     pub trim_slack_percent: i64,
+}
+
+impl LogRetention {
+    /// Rows older than this many days are deleted.
+    #[must_use]
+    pub fn with_max_age_days(mut self, max_age_days: i64) -> Self {
+        self.max_age_days = max_age_days;
+        self
+    }
+
+    /// Byte cap per thread.
+    #[must_use]
+    pub fn with_max_bytes_per_thread(mut self, max_bytes_per_thread: i64) -> Self {
+        self.max_bytes_per_thread = max_bytes_per_thread;
+        self
+    }
+
+    /// Row cap per thread.
+    #[must_use]
+    pub fn with_max_rows_per_thread(mut self, max_rows_per_thread: i64) -> Self {
+        self.max_rows_per_thread = max_rows_per_thread;
+        self
+    }
+
+    /// Byte cap per process, for its thread-less rows.
+    #[must_use]
+    pub fn with_max_bytes_per_process(mut self, max_bytes_per_process: i64) -> Self {
+        self.max_bytes_per_process = max_bytes_per_process;
+        self
+    }
+
+    /// Row cap per process, for its thread-less rows.
+    #[must_use]
+    pub fn with_max_rows_per_process(mut self, max_rows_per_process: i64) -> Self {
+        self.max_rows_per_process = max_rows_per_process;
+        self
+    }
+
+    /// Byte cap of the whole file: every process's rows, with and without a thread, together.
+    #[must_use]
+    pub fn with_max_total_bytes(mut self, max_total_bytes: i64) -> Self {
+        self.max_total_bytes = max_total_bytes;
+        self
+    }
+
+    /// How far below a cap (in percent of it) an over-cap scope is trimmed; 0 trims to the cap.
+    #[must_use]
+    pub fn with_trim_slack_percent(mut self, trim_slack_percent: i64) -> Self {
+        self.trim_slack_percent = trim_slack_percent;
+        self
+    }
 }
 
 impl Default for LogRetention {

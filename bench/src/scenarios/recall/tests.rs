@@ -136,12 +136,10 @@ fn a_model_given_with_provider_extracts_every_session_and_its_answers_are_scored
             sessions_per_project: 8,
         };
         let home = write_recall_home(dir.path(), size, SEED, Utc::now()).unwrap();
-        let model = ProviderOverrides {
-            provider: Some(ProviderKind::Chat),
-            base_url: Some(format!("{}/v1", server.uri())),
-            model: Some("scripted".to_string()),
-            ..ProviderOverrides::default()
-        };
+        let model = ProviderOverrides::default()
+            .with_provider(Some(ProviderKind::Chat))
+            .with_base_url(Some(format!("{}/v1", server.uri())))
+            .with_model(Some("scripted".to_string()));
 
         let built = pipeline::run(&home, Some(&model)).await.unwrap();
 
