@@ -20,14 +20,13 @@ use memchr::memmem::{Finder, FinderRev};
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
-    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, UserMessageText, quoted_after,
-    session_id_from_name,
+    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, UserMessageText,
+    quoted_after, session_id_from_name,
 };
 use crate::threads::{MemoryMode, ThreadRow};
 
 // Searchers for the keys looked for on every line, built once: building one per line costs
 // more than the search.
-static MODEL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""model":""#));
 static MESSAGE_ID_FINDER: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(br#""message":{"id":""#));
 static ATTACHMENT_FINDER: LazyLock<Finder<'static>> =
@@ -149,7 +148,7 @@ impl Scan {
 
     /// The model and token usage of an assistant line, without parsing its content.
     fn assistant(&mut self, bytes: &[u8]) {
-        if let Some(model) = quoted_after(bytes, &MODEL_FINDER) {
+        if let Some(model) = quoted_after(bytes, &MODEL_KEY_FINDER) {
             self.model = Some(model.into_owned());
         }
         let Some(at) = USAGE_FINDER.rfind(bytes) else {

@@ -19,13 +19,12 @@ use memchr::memmem::Finder;
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
-    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, UserMessageText, quoted_after,
+    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, UserMessageText, quoted_after,
 };
 use crate::threads::{MemoryMode, ThreadRow};
 
 // Searchers for the keys looked for on every line, built once: building one per line costs
 // more than the search.
-static MODEL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""model":""#));
 static ID_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#"{"id":""#));
 static MESSAGES_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""messages""#));
 static TYPE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#","type":""#));
@@ -157,7 +156,7 @@ impl Scan {
 
     /// The model and tokens of a gemini message, without parsing its content.
     fn gemini(&mut self, bytes: &[u8]) {
-        if let Some(model) = quoted_after(bytes, &MODEL_FINDER) {
+        if let Some(model) = quoted_after(bytes, &MODEL_KEY_FINDER) {
             self.model = Some(model.into_owned());
         }
         let Some(at) = TOKENS_FINDER.find(bytes) else {

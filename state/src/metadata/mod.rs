@@ -242,6 +242,10 @@ pub fn extract_thread(file: &FileStat) -> Result<ThreadRow, ExtractError> {
     })
 }
 
+/// Finds `"model":"`, the key every agent writes its model under (built once).
+pub(crate) static MODEL_KEY_FINDER: std::sync::LazyLock<Finder<'static>> =
+    std::sync::LazyLock::new(|| Finder::new(br#""model":""#));
+
 /// The string value right after the first match of `key` in `bytes` (a searcher for a key with
 /// its opening quote, e.g. `"model":"`), when it ends within the line and has no escapes.
 pub(crate) fn quoted_after<'a>(bytes: &'a [u8], key: &Finder<'_>) -> Option<Cow<'a, str>> {

@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
+use crate::metadata::MODEL_KEY_FINDER;
+
 /// How far into a line the tags are looked for, in bytes.
 pub(crate) const PREFIX_SCAN_BYTES: usize = 256;
 const TYPE_KEY: &[u8] = br#""type":""#;
@@ -41,7 +43,6 @@ pub(crate) enum Latest {
 
 /// Keys a line must hold for its value to count (a token count without usage info, or a turn
 /// context without a model, leaves the previous value standing).
-static MODEL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""model":""#));
 static TOKEN_COUNT_FINDER: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(br#""total_token_usage":{"#));
 static TOKEN_RECORD_FINDER: LazyLock<Finder<'static>> =
@@ -51,7 +52,7 @@ impl Latest {
     /// Whether `line` holds the value (rather than leaving the previous one standing).
     pub(crate) fn is_named_in(self, line: &[u8]) -> bool {
         match self {
-            Self::Model => MODEL_FINDER.find(line).is_some(),
+            Self::Model => MODEL_KEY_FINDER.find(line).is_some(),
             Self::Tokens => {
                 TOKEN_COUNT_FINDER.find(line).is_some() || TOKEN_RECORD_FINDER.find(line).is_some()
             }
