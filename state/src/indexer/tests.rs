@@ -638,3 +638,33 @@ async fn real_codex_0_169_rollouts_index_with_a_title_model_and_tokens() {
         ]
     );
 }
+
+#[test]
+fn a_free_thread_takes_the_next_file_while_another_reads_a_big_one() {
+    // Item 0 (the biggest file) is read only once item 1 has been: handed out in runs, item 1
+    // would wait behind item 0 on the same thread, and the wait would time out.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let read = Mutex::new(Vec::new());
+    let item_read = std::sync::Condvar::new();
+    let second_read_meanwhile = std::sync::atomic::AtomicBool::new(false);
+    pool.install(|| {
+        run_one_per_task((0..8).collect(), |item: usize| {
+            if item == 0 {
+                let (_read, wait) = item_read
+                    .wait_timeout_while(read.lock().unwrap(), Duration::from_secs(10), |read| {
+                        !read.contains(&1)
+                    })
+                    .unwrap();
+                second_read_meanwhile.store(!wait.timed_out(), std::sync::atomic::Ordering::SeqCst);
+            } else {
+                read.lock().unwrap().push(item);
+                item_read.notify_all();
+            }
+        });
+    });
+    assert!(second_read_meanwhile.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(read.lock().unwrap().len(), 7);
+}
