@@ -6,8 +6,6 @@
 //! titles the thread and carries its cwd, branch, version and entrypoint. The version is the
 //! time of the last line that has one (read from the end of each file).
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -20,8 +18,8 @@ use memchr::memmem::{Finder, FinderRev};
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
-    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, UserMessageText,
-    quoted_after, session_id_from_name,
+    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, TotalsById, UserMessageText,
+    keep_latest, quoted_after, session_id_from_name,
 };
 use crate::threads::{MemoryMode, ThreadRow};
 
@@ -101,7 +99,7 @@ struct Scan {
     first: Option<ClaudeLine>,
     model: Option<String>,
     /// Token totals by response id (a response's lines repeat its usage).
-    usage: HashMap<String, i64>,
+    usage: TotalsById,
 }
 
 impl Scan {
@@ -149,7 +147,7 @@ impl Scan {
     /// The model and token usage of an assistant line, without parsing its content.
     fn assistant(&mut self, bytes: &[u8]) {
         if let Some(model) = quoted_after(bytes, &MODEL_KEY_FINDER) {
-            self.model = Some(model.into_owned());
+            keep_latest(&mut self.model, model);
         }
         let Some(at) = USAGE_FINDER.rfind(bytes) else {
             return;
@@ -159,10 +157,10 @@ impl Scan {
         let Some(Ok(usage)) = values.next() else {
             return;
         };
-        let id = quoted_after(bytes, &MESSAGE_ID_FINDER)
-            .map(Cow::into_owned)
-            .unwrap_or_else(|| format!("line-{}", self.usage.len()));
-        self.usage.insert(id, usage.total());
+        match quoted_after(bytes, &MESSAGE_ID_FINDER) {
+            Some(id) => self.usage.record(&id, usage.total()),
+            None => self.usage.record_unnamed(usage.total()),
+        }
     }
 }
 
@@ -246,7 +244,7 @@ pub(crate) fn extract_claude_session(file: &FileStat) -> Result<ThreadRow, Extra
         title: message.title,
         first_user_message: message.first_user_message,
         preview: message.preview,
-        tokens_used: scan.usage.values().sum(),
+        tokens_used: scan.usage.sum(),
         archived: file.archived,
         git_sha: None,
         git_branch: first.git_branch.filter(|branch| !branch.is_empty()),

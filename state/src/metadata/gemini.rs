@@ -5,7 +5,7 @@
 //! messages give their model and token counts without their content being parsed (a message
 //! written twice is counted once). The version is the time of the last line that has one.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::BufReader;
 use std::sync::LazyLock;
@@ -19,7 +19,8 @@ use memchr::memmem::Finder;
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
-    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, UserMessageText, quoted_after,
+    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, TotalsById, UserMessageText,
+    keep_latest, quoted_after,
 };
 use crate::threads::{MemoryMode, ThreadRow};
 
@@ -87,7 +88,7 @@ struct Scan {
     folder: Option<String>,
     model: Option<String>,
     /// Token totals by message id (the last write of a message wins).
-    tokens: HashMap<String, i64>,
+    tokens: TotalsById,
 }
 
 impl Scan {
@@ -134,7 +135,7 @@ impl Scan {
                 self.model = Some(model);
             }
             if let (Some(id), Some(tokens)) = (record.id, record.tokens) {
-                self.tokens.insert(id, tokens.total);
+                self.tokens.record(&id, tokens.total);
             }
             return;
         }
@@ -154,12 +155,19 @@ impl Scan {
         }
     }
 
-    /// The model and tokens of a gemini message, without parsing its content.
+    /// The model and tokens of a gemini message, without parsing its content. Gemini CLI writes
+    /// the model right after the tokens object (after the content and thoughts, before any tool
+    /// calls), so it is read there when it is there: the content is searched once, not twice.
+    /// Otherwise the first `model` of the line counts.
     fn gemini(&mut self, bytes: &[u8]) {
-        if let Some(model) = quoted_after(bytes, &MODEL_KEY_FINDER) {
-            self.model = Some(model.into_owned());
+        let tokens_at = TOKENS_FINDER.find(bytes);
+        let model = tokens_at
+            .and_then(|at| model_after_tokens(&bytes[at..]))
+            .or_else(|| quoted_after(bytes, &MODEL_KEY_FINDER));
+        if let Some(model) = model {
+            keep_latest(&mut self.model, model);
         }
-        let Some(at) = TOKENS_FINDER.find(bytes) else {
+        let Some(at) = tokens_at else {
             return;
         };
         let mut values =
@@ -167,8 +175,18 @@ impl Scan {
         let (Some(Ok(tokens)), Some(id)) = (values.next(), quoted_after(bytes, &ID_FINDER)) else {
             return;
         };
-        self.tokens.insert(id.into_owned(), tokens.total);
+        self.tokens.record(&id, tokens.total);
     }
+}
+
+/// The model named right after the tokens object that `from_tokens` starts with.
+fn model_after_tokens(from_tokens: &[u8]) -> Option<Cow<'_, str>> {
+    let close = memchr::memchr(b'}', from_tokens)?;
+    let after = from_tokens[close + 1..].strip_prefix(b",")?;
+    after
+        .starts_with(MODEL_KEY_FINDER.needle())
+        .then(|| quoted_after(after, &MODEL_KEY_FINDER))
+        .flatten()
 }
 
 /// Derives the thread row of the Gemini CLI chat at `file`.
@@ -241,7 +259,7 @@ pub(crate) fn extract_gemini_chat(file: &FileStat) -> Result<ThreadRow, ExtractE
         title: message.title,
         first_user_message: message.first_user_message,
         preview: message.preview,
-        tokens_used: scan.tokens.values().sum(),
+        tokens_used: scan.tokens.sum(),
         archived: file.archived,
         git_sha: None,
         git_branch: None,

@@ -88,3 +88,18 @@ fn the_recorded_project_root_names_the_folder_first() {
     .unwrap();
     assert_eq!(extract_gemini_chat(&file).unwrap().cwd, "/srv/node-greet");
 }
+
+#[test]
+fn the_model_is_found_before_the_tokens_as_well_as_after_them() {
+    let model_first = r#"{"id":"g2","timestamp":"2026-12-06T17:47:10.000Z","type":"gemini","content":"","model":"gemini-9-pro","tokens":{"total":5},"toolCalls":[{"args":{"model":"not-this"}}]}"#;
+    let (_dir, file) = chat(&[
+        header("2026-12-06T17:47:08.651Z"),
+        gemini("g1", 7, ""),
+        model_first.to_string(),
+    ]);
+    let row = extract_gemini_chat(&file).unwrap();
+    assert_eq!(
+        (row.model.as_deref(), row.tokens_used),
+        (Some("gemini-9-pro"), 12)
+    );
+}

@@ -16,6 +16,7 @@ mod line_time;
 mod probe;
 mod tail_time;
 mod title;
+mod totals;
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -38,6 +39,7 @@ pub(crate) use gemini::extract_gemini_chat;
 use line_time::LineTime;
 use probe::{Latest, LineClass, Wants};
 pub(crate) use title::UserMessageText;
+use totals::TotalsById;
 
 /// Read buffer per file, in bytes.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
@@ -252,6 +254,13 @@ pub(crate) fn quoted_after<'a>(bytes: &'a [u8], key: &Finder<'_>) -> Option<Cow<
     let start = key.find(bytes)? + key.needle().len();
     let end = start + memchr::memchr2(b'"', b'\\', &bytes[start..])?;
     (bytes[end] == b'"').then(|| String::from_utf8_lossy(&bytes[start..end]))
+}
+
+/// Stores `value` in `slot` unless it already holds it (no allocation for a repeated value).
+pub(crate) fn keep_latest(slot: &mut Option<String>, value: Cow<'_, str>) {
+    if slot.as_deref() != Some(&*value) {
+        *slot = Some(value.into_owned());
+    }
 }
 
 /// The session id a file's name is (`<uuid>.jsonl`), if it is one.

@@ -58,25 +58,35 @@ pub(crate) fn last_line_time_ms(path: &Path) -> Option<i64> {
 }
 
 /// The time of the last complete line in `bytes` that has one. Unless the window starts the
-/// file, its first (partial) line is not read.
+/// file, its first (partial) line is not read. Lines are taken from the end, one newline search
+/// each, and parsing stops at the first line that has a time.
 fn time_in_window(bytes: &[u8], starts_file: bool) -> Option<i64> {
     // Only lines that end with a newline are complete.
-    let end = memchr::memrchr(b'\n', bytes)?;
-    let complete = &bytes[..end];
-    let mut lines: Vec<&[u8]> = complete.split(|&byte| byte == b'\n').collect();
-    if !starts_file && !lines.is_empty() {
-        lines.remove(0);
+    let mut end = memchr::memrchr(b'\n', bytes)?;
+    loop {
+        let start = memchr::memrchr(b'\n', &bytes[..end]).map(|at| at + 1);
+        if start.is_none() && !starts_file {
+            // The window's first line may begin before the window.
+            return None;
+        }
+        let line_start = start.unwrap_or(0);
+        if let Some(time) = line_time_ms(&bytes[line_start..end]) {
+            return Some(time);
+        }
+        end = line_start.checked_sub(1)?;
     }
-    lines.iter().rev().find_map(|line| {
-        let probe: TimeProbe = serde_json::from_slice(line).ok()?;
-        let text = probe
-            .timestamp
-            .or(probe.last_updated)
-            .or(probe.set.and_then(|set| set.last_updated))?;
-        DateTime::parse_from_rfc3339(&text)
-            .ok()
-            .map(|time| time.timestamp_millis())
-    })
+}
+
+/// The top-level time of one line, if it has one.
+fn line_time_ms(line: &[u8]) -> Option<i64> {
+    let probe: TimeProbe = serde_json::from_slice(line).ok()?;
+    let text = probe
+        .timestamp
+        .or(probe.last_updated)
+        .or(probe.set.and_then(|set| set.last_updated))?;
+    DateTime::parse_from_rfc3339(&text)
+        .ok()
+        .map(|time| time.timestamp_millis())
 }
 
 #[cfg(test)]
