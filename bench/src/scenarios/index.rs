@@ -1,6 +1,8 @@
 //! `index`: the session indexer on a synthetic Codex home, and on synthetic Claude Code and
 //! Gemini CLI homes. First index throughput beside `cat` of the same files (both from a warm page
-//! cache: dropping it needs root, so every file is read once before either is timed); a no-change
+//! cache: dropping it needs root, so every file is read once before either is timed; and both
+//! after `sync`, so the kernel writing back the 1.6 GB the generator just wrote does not take a
+//! core from either timed pass — no real home has its sessions' write-back pending); a no-change
 //! re-index of 10 000 files beside `find` stat-ing them; peak RSS, which must not grow with the
 //! largest file.
 
@@ -170,6 +172,7 @@ fn time_first_index(
     home: &SyntheticHome,
     homes: Homes,
 ) -> anyhow::Result<(f64, f64)> {
+    flush_written_files()?;
     warm_page_cache(&home.files)?;
     let cat_seconds = cat_files(&home.files)?;
     let index_seconds = runtime.block_on(async {
@@ -194,6 +197,14 @@ async fn open(codex_home: &Path, sqlite_home: &Path) -> anyhow::Result<StateRunt
         StateRuntime::open_with_clock(Homes::new(codex_home, sqlite_home), Arc::new(SystemClock))
             .await?,
     )
+}
+
+/// Waits until the files written so far are on disk (`sync`), so no write-back runs beside the
+/// timed passes.
+fn flush_written_files() -> anyhow::Result<()> {
+    let status = Command::new("sync").status().context("cannot run sync")?;
+    ensure!(status.success(), "sync failed: {status}");
+    Ok(())
 }
 
 /// Reads every file once so the timed passes all start from the page cache.
