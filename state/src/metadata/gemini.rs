@@ -30,6 +30,7 @@ static ID_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#"{
 static MESSAGES_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""messages""#));
 static TYPE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#","type":""#));
 static TOKENS_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""tokens":"#));
+static TOTAL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""total":"#));
 
 /// Read buffer per file, in bytes.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
@@ -170,13 +171,41 @@ impl Scan {
         let Some(at) = tokens_at else {
             return;
         };
-        let mut values =
-            serde_json::Deserializer::from_slice(&bytes[at + 9..]).into_iter::<GeminiTokens>();
-        let (Some(Ok(tokens)), Some(id)) = (values.next(), quoted_after(bytes, &ID_FINDER)) else {
+        let tokens = &bytes[at + TOKENS_FINDER.needle().len()..];
+        let (Some(total), Some(id)) = (tokens_total(tokens), quoted_after(bytes, &ID_FINDER))
+        else {
             return;
         };
-        self.tokens.record(&id, tokens.total);
+        self.tokens.record(&id, total);
     }
+}
+
+/// The `total` of the tokens object `tokens` starts with. Gemini CLI writes it compact
+/// (`{"input":…,"total":N}`), and then the number is read where it stands; any other shape is
+/// parsed (parsing every object was a tenth of the index's CPU for these chats).
+fn tokens_total(tokens: &[u8]) -> Option<i64> {
+    let compact = memchr::memchr(b'}', tokens)
+        .map(|close| &tokens[..close])
+        .filter(|object| object.starts_with(b"{"))
+        .and_then(|object| {
+            let at = TOTAL_FINDER.find(object)?;
+            Some(&object[at + TOTAL_FINDER.needle().len()..])
+        })
+        .and_then(|number| {
+            let digits = number
+                .iter()
+                .take_while(|byte| byte.is_ascii_digit())
+                .count();
+            let rest = &number[digits..];
+            let ends_here = rest.is_empty() || rest.starts_with(b",");
+            (digits > 0 && ends_here)
+                .then(|| std::str::from_utf8(&number[..digits]).ok()?.parse().ok())
+                .flatten()
+        });
+    compact.or_else(|| {
+        let mut values = serde_json::Deserializer::from_slice(tokens).into_iter::<GeminiTokens>();
+        values.next()?.ok().map(|tokens| tokens.total)
+    })
 }
 
 /// The model named right after the tokens object that `from_tokens` starts with.

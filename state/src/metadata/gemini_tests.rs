@@ -103,3 +103,15 @@ fn the_model_is_found_before_the_tokens_as_well_as_after_them() {
         (Some("gemini-9-pro"), 12)
     );
 }
+
+#[test]
+fn a_tokens_total_is_read_where_it_stands_and_any_other_shape_is_parsed() {
+    let total = |text: &str| tokens_total(text.as_bytes());
+    assert_eq!(total(r#"{"input":1,"total":42},"model":"m"}"#), Some(42));
+    assert_eq!(total(r#"{"total":7}}"#), Some(7));
+    assert_eq!(total(r#"{ "input": 1, "total" : 9 }"#), Some(9));
+    assert_eq!(total(r#"{"total":-3,"input":1}"#), Some(-3));
+    assert_eq!(total(r#"{"input":1}"#), Some(0));
+    assert_eq!(total(r#"{"total":"many"}"#), None);
+    assert_eq!(total(r#"{"input":1,"tot"#), None);
+}
