@@ -6,20 +6,18 @@
 //! titles the thread and carries its cwd, branch, version and entrypoint. The version is the
 //! time of the last line that has one (read from the end of each file).
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use chrono::DateTime;
 use codex_protocol::claude::{ClaudeLine, ClaudeUsage, sidechain_files};
-use codex_protocol::{Agent, LineReader, RawLine, SniffedLine, ThreadId};
+use codex_protocol::{Agent, ThreadId};
 use memchr::memmem::{Finder, FinderRev};
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
-    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, TotalsById, UserMessageText,
-    keep_latest, quoted_after, session_id_from_name,
+    ExtractError, FileStat, MODEL_KEY_FINDER, TotalsById, UserMessageText, keep_latest,
+    quoted_after, scan_lines, session_id_from_name,
 };
 use crate::threads::{MemoryMode, ThreadRow};
 
@@ -40,8 +38,6 @@ static SYSTEM_TYPE_FINDER: LazyLock<Finder<'static>> =
 static USAGE_FINDER: LazyLock<FinderRev<'static>> =
     LazyLock::new(|| FinderRev::new(br#""usage":"#));
 
-/// Read buffer per file, in bytes.
-const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// How far into a line its kind is looked for, in bytes.
 const PREFIX_SCAN_BYTES: usize = 512;
 
@@ -108,10 +104,7 @@ impl Scan {
     }
 
     fn line(&mut self, bytes: &[u8], main: bool) {
-        let class = classify(
-            &bytes[..bytes.len().min(PREFIX_SCAN_BYTES)],
-            main && self.want_prompt(),
-        );
+        let class = classify(prefix(bytes), main && self.want_prompt());
         match class {
             ClaudeLineClass::Skip => {}
             ClaudeLineClass::Assistant => self.assistant(bytes),
@@ -164,41 +157,28 @@ impl Scan {
     }
 }
 
-/// Feeds every line of `path` to `scan`, skipping what its first bytes say is not needed.
+/// Feeds every line of `path` to `scan`, skipping what its first bytes say is not needed;
+/// assistant lines are read in place when the buffer holds them whole, never copied.
 fn scan_file(path: &Path, scan: &mut Scan, main: bool) -> Result<(), ExtractError> {
-    let file = File::open(path).map_err(|error| ExtractError::Open(error.to_string()))?;
-    let reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
-    let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
-    loop {
-        let line_number = lines.line_number();
-        let want_prompt = main && scan.want_prompt();
-        // Assistant lines are read in place when the buffer holds them whole: never copied.
-        let next = lines
-            .next_line_visit(PREFIX_SCAN_BYTES, |bytes, whole| {
-                match classify(&bytes[..bytes.len().min(PREFIX_SCAN_BYTES)], want_prompt) {
-                    ClaudeLineClass::Skip => true,
-                    ClaudeLineClass::Assistant if whole => {
-                        scan.assistant(bytes);
-                        true
-                    }
-                    ClaudeLineClass::Assistant | ClaudeLineClass::Parse => false,
-                }
-            })
-            .map_err(|error| ExtractError::Read {
-                line_number,
-                detail: error.to_string(),
-            })?;
-        match next {
-            None => return Ok(()),
-            Some((
-                _,
-                SniffedLine::Read(RawLine::Complete(bytes) | RawLine::Unterminated(bytes)),
-            )) => {
-                scan.line(bytes, main);
+    scan_lines(
+        path,
+        PREFIX_SCAN_BYTES,
+        scan,
+        |scan, bytes, whole| match classify(prefix(bytes), main && scan.want_prompt()) {
+            ClaudeLineClass::Skip => true,
+            ClaudeLineClass::Assistant if whole => {
+                scan.assistant(bytes);
+                true
             }
-            Some(_) => {}
-        }
-    }
+            ClaudeLineClass::Assistant | ClaudeLineClass::Parse => false,
+        },
+        |scan, bytes| scan.line(bytes, main),
+    )
+}
+
+/// The first bytes of a line, where its kind is looked for.
+fn prefix(line: &[u8]) -> &[u8] {
+    &line[..line.len().min(PREFIX_SCAN_BYTES)]
 }
 
 /// Derives the thread row of the Claude Code session `file` was found for.

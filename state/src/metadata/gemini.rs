@@ -6,21 +6,19 @@
 //! written twice is counted once). The version is the time of the last line that has one.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::BufReader;
 use std::sync::LazyLock;
 
 use chrono::DateTime;
 use codex_protocol::gemini::{
     GeminiRecord, GeminiTokens, SESSION_CONTEXT_TAG, recorded_project_root, workspace_folder,
 };
-use codex_protocol::{Agent, LineReader, RawLine, SniffedLine, ThreadId};
+use codex_protocol::{Agent, ThreadId};
 use memchr::memmem::Finder;
 
 use crate::metadata::tail_time::last_line_time_ms;
 use crate::metadata::{
-    ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, MODEL_KEY_FINDER, TotalsById, UserMessageText,
-    keep_latest, quoted_after,
+    ExtractError, FileStat, MODEL_KEY_FINDER, TotalsById, UserMessageText, keep_latest,
+    quoted_after, scan_lines,
 };
 use crate::threads::{MemoryMode, ThreadRow};
 
@@ -32,8 +30,6 @@ static TYPE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#
 static TOKENS_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""tokens":"#));
 static TOTAL_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""total":"#));
 
-/// Read buffer per file, in bytes.
-const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// How far into a line its kind is looked for, in bytes.
 const PREFIX_SCAN_BYTES: usize = 256;
 
@@ -101,7 +97,7 @@ impl Scan {
     }
 
     fn line(&mut self, bytes: &[u8]) {
-        match classify(&bytes[..bytes.len().min(PREFIX_SCAN_BYTES)], self.wants()) {
+        match classify(prefix(bytes), self.wants()) {
             GeminiLineClass::Skip => {}
             GeminiLineClass::Gemini => self.gemini(bytes),
             GeminiLineClass::Parse => {
@@ -208,6 +204,11 @@ fn tokens_total(tokens: &[u8]) -> Option<i64> {
     })
 }
 
+/// The first bytes of a line, where its kind is looked for.
+fn prefix(line: &[u8]) -> &[u8] {
+    &line[..line.len().min(PREFIX_SCAN_BYTES)]
+}
+
 /// The model named right after the tokens object that `from_tokens` starts with.
 fn model_after_tokens(from_tokens: &[u8]) -> Option<Cow<'_, str>> {
     let close = memchr::memchr(b'}', from_tokens)?;
@@ -220,40 +221,22 @@ fn model_after_tokens(from_tokens: &[u8]) -> Option<Cow<'_, str>> {
 
 /// Derives the thread row of the Gemini CLI chat at `file`.
 pub(crate) fn extract_gemini_chat(file: &FileStat) -> Result<ThreadRow, ExtractError> {
-    let handle = File::open(&file.path).map_err(|error| ExtractError::Open(error.to_string()))?;
-    let reader = BufReader::with_capacity(READ_BUFFER_BYTES, handle);
-    let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
     let mut scan = Scan::default();
-    loop {
-        let line_number = lines.line_number();
-        let wants = scan.wants();
-        let next = lines
-            // Gemini messages are read in place when the buffer holds them whole: never copied.
-            .next_line_visit(PREFIX_SCAN_BYTES, |bytes, whole| {
-                match classify(&bytes[..bytes.len().min(PREFIX_SCAN_BYTES)], wants) {
-                    GeminiLineClass::Skip => true,
-                    GeminiLineClass::Gemini if whole => {
-                        scan.gemini(bytes);
-                        true
-                    }
-                    GeminiLineClass::Gemini | GeminiLineClass::Parse => false,
-                }
-            })
-            .map_err(|error| ExtractError::Read {
-                line_number,
-                detail: error.to_string(),
-            })?;
-        match next {
-            None => break,
-            Some((
-                _,
-                SniffedLine::Read(RawLine::Complete(bytes) | RawLine::Unterminated(bytes)),
-            )) => {
-                scan.line(bytes);
+    // Gemini messages are read in place when the buffer holds them whole: never copied.
+    scan_lines(
+        &file.path,
+        PREFIX_SCAN_BYTES,
+        &mut scan,
+        |scan, bytes, whole| match classify(prefix(bytes), scan.wants()) {
+            GeminiLineClass::Skip => true,
+            GeminiLineClass::Gemini if whole => {
+                scan.gemini(bytes);
+                true
             }
-            Some(_) => {}
-        }
-    }
+            GeminiLineClass::Gemini | GeminiLineClass::Parse => false,
+        },
+        Scan::line,
+    )?;
     let id = scan
         .session_id
         .as_deref()

@@ -268,6 +268,39 @@ pub(crate) fn session_id_from_name(path: &Path) -> Option<ThreadId> {
     path.file_stem()?.to_str()?.parse().ok()
 }
 
+/// Feeds every line of a Claude Code or Gemini CLI file to `scan`. `visit` sees each line in
+/// place in the read buffer — whole when the buffer holds it (`true`), else its first
+/// `prefix_bytes` — and returns true when that is all it needs (the line is then never copied);
+/// `read` gets every other line, read whole. Over-long lines are skipped.
+pub(crate) fn scan_lines<S>(
+    path: &Path,
+    prefix_bytes: usize,
+    scan: &mut S,
+    mut visit: impl FnMut(&mut S, &[u8], bool) -> bool,
+    mut read: impl FnMut(&mut S, &[u8]),
+) -> Result<(), ExtractError> {
+    let file = File::open(path).map_err(|error| ExtractError::Open(error.to_string()))?;
+    let reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
+    let mut lines = LineReader::with_max_line_bytes(reader, MAX_INDEXED_LINE_BYTES);
+    loop {
+        let line_number = lines.line_number();
+        let next = lines
+            .next_line_visit(prefix_bytes, |bytes, whole| visit(scan, bytes, whole))
+            .map_err(|error| ExtractError::Read {
+                line_number,
+                detail: error.to_string(),
+            })?;
+        match next {
+            None => return Ok(()),
+            Some((
+                _,
+                SniffedLine::Read(RawLine::Complete(bytes) | RawLine::Unterminated(bytes)),
+            )) => read(scan, bytes),
+            Some(_) => {}
+        }
+    }
+}
+
 /// Whether reading should go on after a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
