@@ -183,16 +183,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let mut rows: Vec<Row> = Vec::new();
+    let model_args = args.model.forwarded();
     for scenario in scenarios::ALL {
         if !args.only.is_empty() && !args.only.iter().any(|name| name == scenario.name) {
             continue;
         }
         eprintln!("running {} …", scenario.name);
-        rows.extend(run_child(
-            scenario.name,
-            args.quick,
-            &args.model.forwarded(),
-        )?);
+        rows.extend(run_child(scenario.name, args.quick, &model_args)?);
     }
     let table = if args.markdown {
         report::markdown(&rows)

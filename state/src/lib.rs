@@ -72,7 +72,7 @@ pub use memory_store::{
     STARTUP_THREAD_SCAN_LIMIT, STATUS_RECENT_ERRORS, SelectedInput, Stage1Claim,
     Stage1ClaimOutcome, Stage1ClaimParams, Stage1Error, Stage1OutputInput, Stage1OutputRow,
     Stage1Producer, Stage1StatusCounts, StartupClaimReport, StartupScan, StartupScanParams,
-    StartupSkips, fts_query, kind_weight, new_worker_id,
+    StartupSkips, fts_query, new_worker_id,
 };
 pub use metadata::{ExtractError, FileStat, MAX_INDEXED_LINE_BYTES, StoredStat, extract_thread};
 pub use paths::{

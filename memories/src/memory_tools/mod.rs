@@ -13,7 +13,6 @@ mod notes;
 mod read;
 mod search;
 
-pub use crate::memory_folder::FolderError;
 pub use crate::memory_folder::limits::{LINE_CUT_MARKER, MAX_LINE_BYTES};
 pub use cursor::Cursor;
 pub use error::MemoryToolError;

@@ -2,8 +2,8 @@
 //! summaries it was distilled from (`source: rollout_summaries/<file>.md`, as the consolidation
 //! prompts ask); when it names exactly one, it is that session's fact, and it takes the
 //! `thread_id:` of that summary's header. Search then collapses it with the session's raw memory
-//! and rollout summary (see `codex_state::kind_weight` for which one is shown). An entry that
-//! cites several sessions, or none, stays on its own. Read when the `MEMORY.md` is re-indexed; a
+//! and rollout summary (`codex_state::MemoryStore::search_entries` weighs each kind and shows
+//! the best one). An entry that cites several sessions, or none, stays on its own. Read when the `MEMORY.md` is re-indexed; a
 //! summary written after that is picked up at the file's next change.
 
 use std::collections::HashMap;

@@ -132,7 +132,7 @@ const STOP_WORDS: &[&str] = &[
 /// injected into every session) a little less; a raw memory (one session's unreviewed
 /// extraction) less, and a rollout summary (the session's record, which also quotes the
 /// questions and withdrawn requests around a fact) least.
-pub fn kind_weight(kind: EntryKind) -> f64 {
+fn kind_weight(kind: EntryKind) -> f64 {
     match kind {
         EntryKind::Memory | EntryKind::Note | EntryKind::Skill => 1.0,
         EntryKind::Summary => 0.75,

@@ -42,7 +42,7 @@ use crate::{Clock, StateError, StateRuntime, TextFilter};
 pub use control::{DeleteOutcome, ModeSetBy};
 pub use eligibility::EligibilityFacts;
 pub use entry_index::{EntryKind, FileUpdate, IndexUpdateReport, IndexedEntry, IndexedFile};
-pub use entry_search::{EntryHit, EntrySearch, fts_query, kind_weight};
+pub use entry_search::{EntryHit, EntrySearch, fts_query};
 pub use phase2::{PHASE2_ABANDONED_REASON, Phase2Claim, Phase2ClaimOutcome, Phase2ClaimParams};
 pub use provider_endpoints::EndpointProfile;
 pub use rows::{JobKind, JobRow, JobStatus, Stage1OutputRow};

@@ -336,6 +336,7 @@ impl MemoryStore {
              ORDER BY t.updated_at DESC, t.id DESC LIMIT ?4"
         );
         let mut running = self.count_live_stage1(&mut transaction, now).await?;
+        let chosen_agents = chosen_agents_json(&params.agents);
         'pages: while outcome.claimed.len() < want as usize {
             let examine_left = scan.examine_left().saturating_sub(outcome.examined);
             let page = u32::try_from(examine_left)
@@ -355,7 +356,7 @@ impl MemoryStore {
                 .bind(i64::from(page))
                 .bind(cursor_updated)
                 .bind(cursor_id)
-                .bind(chosen_agents_json(&params.agents))
+                .bind(chosen_agents.as_deref())
                 .fetch_all(&mut *transaction)
                 .await
                 .map_err(|source| self.query_error(OPERATION, source))?;

@@ -92,10 +92,7 @@ pub async fn measure_home(
     model: Option<&ProviderOverrides>,
 ) -> anyhow::Result<RecallFigures> {
     let built = pipeline::run(home, model).await?;
-    let mut figures = score::score(home, &built).await;
-    if let Ok(figures) = &mut figures {
-        figures.extracted = built.extracted;
-    }
+    let figures = score::score(home, &built).await;
     built.close().await;
     figures
 }

@@ -143,7 +143,10 @@ pub struct RecallFigures {
 
 /// Scores every probe of `home` against the folder and index `built` holds.
 pub async fn score(home: &RecallHome, built: &Built) -> anyhow::Result<RecallFigures> {
-    let mut figures = RecallFigures::default();
+    let mut figures = RecallFigures {
+        extracted: built.extracted,
+        ..RecallFigures::default()
+    };
     let baseline = global_context(&built.memory_root, BUDGET_TOKENS)?;
     let baseline_text = baseline
         .instructions
